@@ -1,0 +1,37 @@
+#pragma once
+// The routing table: exact paths and path prefixes, each with one handler per method.
+// A path that matches no route is a 404; a path that matches with another method is a 405.
+#include "streampulse/http/types.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace streampulse::http {
+
+class Router {
+ public:
+  void add(beast_http::verb method, std::string path, Handler handler);
+  // Matches every path that starts with `prefix` (which should end in '/'); the handler finds
+  // the remainder in RequestContext::rest.
+  void add_prefix(beast_http::verb method, std::string prefix, Handler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;  // null when the path matched but not the method
+    std::string_view rest;
+    std::string allow;  // methods allowed on the path, for 405 answers
+  };
+  // nullopt: no route for the path at all.
+  std::optional<Match> match(beast_http::verb method, std::string_view path) const;
+
+ private:
+  struct Route {
+    beast_http::verb method;
+    std::string path;
+    bool prefix;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+}  // namespace streampulse::http
