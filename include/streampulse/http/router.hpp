@@ -11,14 +11,17 @@ namespace streampulse::http {
 
 class Router {
  public:
-  void add(beast_http::verb method, std::string path, Handler handler);
+  // body_limit: the largest request body the route accepts (0: the server's default).
+  void add(beast_http::verb method, std::string path, Handler handler, std::size_t body_limit = 0);
   // Matches every path that starts with `prefix` (which should end in '/'); the handler finds
   // the remainder in RequestContext::rest.
-  void add_prefix(beast_http::verb method, std::string prefix, Handler handler);
+  void add_prefix(beast_http::verb method, std::string prefix, Handler handler,
+                  std::size_t body_limit = 0);
 
   struct Match {
     const Handler* handler = nullptr;  // null when the path matched but not the method
     std::string_view rest;
+    std::size_t body_limit = 0;
     std::string allow;  // methods allowed on the path, for 405 answers
   };
   // nullopt: no route for the path at all.
@@ -30,6 +33,7 @@ class Router {
     std::string path;
     bool prefix;
     Handler handler;
+    std::size_t body_limit;
   };
   std::vector<Route> routes_;
 };

@@ -14,7 +14,23 @@ namespace streampulse::http {
 
 namespace beast_http = boost::beast::http;
 using Request = beast_http::request<beast_http::string_body>;
-using Response = beast_http::message_generator;
+
+// Any Beast response message, type-erased for sending, with the status kept for the logs.
+class Response {
+ public:
+  template <class Body, class Fields>
+  Response(beast_http::response<Body, Fields>&& m)  // NOLINT: implicit on purpose
+      : status_(m.result_int()), keep_alive_(m.keep_alive()), generator_(std::move(m)) {}
+
+  unsigned status() const { return status_; }
+  bool keep_alive() const { return keep_alive_; }
+  beast_http::message_generator& generator() { return generator_; }
+
+ private:
+  unsigned status_;
+  bool keep_alive_;
+  beast_http::message_generator generator_;
+};
 
 struct RequestContext {
   Request& request;

@@ -1,0 +1,21 @@
+#pragma once
+// One handler per route, each thin: read the request, call the core or the store, answer.
+#include "streampulse/app/services.hpp"
+#include "streampulse/http/router.hpp"
+
+namespace streampulse::api {
+
+// Registers every route of contract.md on the router.
+void add_routes(http::Router& router, app::Services& services);
+
+http::Handler healthz_handler(app::Services& s);
+http::Handler readyz_handler(app::Services& s);
+http::Handler metrics_handler(app::Services& s);
+http::Handler player_config_handler(app::Services& s);
+http::Handler dashboard_handler(app::Services& s);
+http::Handler webhook_handler(app::Services& s);
+http::Handler topic_publish_handler(app::Services& s);
+http::Handler topic_subscribe_handler(app::Services& s);
+http::Handler simulations_handler(app::Services& s);
+
+}  // namespace streampulse::api

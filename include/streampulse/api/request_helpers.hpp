@@ -1,0 +1,30 @@
+#pragma once
+// Small pieces the handlers share: credentials and the store-error -> HTTP mapping.
+#include "streampulse/http/types.hpp"
+
+#include <boost/system/error_code.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace streampulse::api {
+
+// Constant-time equality for secrets (lengths may differ).
+bool secrets_equal(std::string_view a, std::string_view b);
+
+// The token of a topics request: the raw `Authorization` header (Momento style; a "Bearer "
+// prefix is tolerated) or the `token` query parameter. Both at once is an error, as on Momento.
+struct TokenLookup {
+  std::optional<std::string> token;
+  bool both = false;
+};
+TokenLookup find_token(const http::RequestContext& ctx);
+
+// True when the request carries `Authorization: Bearer <admin_token>` and admin_token is set.
+bool is_admin(const http::Request& req, std::string_view admin_token);
+
+// The one place a store error becomes an HTTP status.
+http::Response store_error_response(const http::Request& req, boost::system::error_code ec);
+
+}  // namespace streampulse::api

@@ -1,0 +1,18 @@
+#pragma once
+// The service's background work, each a coroutine that runs until cancelled or the store
+// shuts down.
+#include "streampulse/app/services.hpp"
+
+namespace streampulse::app {
+
+// Checks the active count every tick and publishes it on the count topic when it changed
+// (and at least once a second), so subscribers see changes within a tick.
+boost::asio::awaitable<void> run_count_publisher(Services& s);
+
+// Reads heartbeats from the heartbeat topic (where players publish) into the pipeline.
+boost::asio::awaitable<void> run_topic_intake(Services& s);
+
+// Removes players past the retention, once a second.
+boost::asio::awaitable<void> run_pruner(Services& s);
+
+}  // namespace streampulse::app

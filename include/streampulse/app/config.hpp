@@ -1,0 +1,53 @@
+#pragma once
+// The service's settings: every option is a flag and a STREAMPULSE_* variable (flags win).
+#include <boost/system/result.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace streampulse::app {
+
+struct Config {
+  std::string listen = "0.0.0.0:8080";
+  std::string backend = "embedded";
+  std::string cache = "video";
+  std::string heartbeat_topic = "stream";
+  std::string viewer_count_topic = "viewerCount";
+  std::int64_t active_window_ms = 1500;
+  std::int64_t heartbeat_interval_ms = 750;
+  std::int64_t player_retention_s = 3600;
+  std::vector<std::string> webhook_secrets;  // one, or two during a rotation
+  std::string admin_token;
+  std::string media_dir;
+  std::string stream_url = "/media/sample/master.m3u8";
+  std::string stream_name = "Sample stream";
+  std::string data_dir;
+  std::string static_dir;  // pages and assets; found next to the binary when unset
+  std::string log_level = "info";
+  std::string log_format = "text";
+  std::string momento_api_key;
+  std::string momento_endpoint;
+  std::string momento_base_url;
+  // Server limits and timing.
+  std::size_t max_connections = 4096;
+  std::int64_t header_timeout_ms = 10'000;
+  std::int64_t shutdown_grace_ms = 10'000;
+  std::int64_t long_poll_timeout_ms = 30'000;
+  std::size_t max_long_polls = 1024;
+  std::int64_t count_tick_ms = 100;
+  std::int64_t token_ttl_s = 900;
+};
+
+// Outcome of reading the command line: a config to run, or text to print and an exit code.
+struct ParsedConfig {
+  Config config;
+  bool exit = false;  // --help, --version or an error: print `message`, exit with `exit_code`
+  int exit_code = 0;
+  std::string message;
+};
+
+// argv excludes the subcommand word ("serve"). Reads the environment for unset flags.
+ParsedConfig parse_serve_config(int argc, const char* const* argv);
+
+}  // namespace streampulse::app

@@ -1,0 +1,34 @@
+#pragma once
+// What the route handlers and background tasks share: the configuration and the parts
+// main() wired together. Handlers hold a reference; the App owns everything.
+#include "streampulse/app/config.hpp"
+#include "streampulse/app/heartbeat_pipeline.hpp"
+#include "streampulse/app/stats.hpp"
+#include "streampulse/core/viewer_registry.hpp"
+#include "streampulse/store/store.hpp"
+
+#include <functional>
+
+namespace streampulse::embedded {
+class TokenAuthority;
+}
+
+namespace streampulse::app {
+
+struct Services {
+  const Config& config;
+  const core::Clock& clock;
+  store::Store& store;
+  store::TokenVendor& tokens;
+  // Verifies tokens on the embedded topics API; null on the Momento backend.
+  const embedded::TokenAuthority* token_authority;
+  core::ViewerRegistry& registry;
+  HeartbeatPipeline& pipeline;
+  Stats& stats;
+  std::string static_dir;
+  std::string media_dir;
+  // Starts an in-process simulation of N players for a duration (POST /api/simulations).
+  std::function<void(std::size_t players, std::chrono::seconds duration)> start_simulation;
+};
+
+}  // namespace streampulse::app

@@ -1,0 +1,29 @@
+#pragma once
+// The dashboard metrics of contract.md and their JSON form.
+#include "streampulse/core/audience_index.hpp"
+#include "streampulse/core/clock.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <optional>
+
+namespace streampulse::core {
+
+struct DashboardMetrics {
+  std::uint64_t active = 0;
+  std::uint64_t total = 0;
+  double play_time_total = 0;
+  std::optional<double> play_time_average;  // null with no players
+  std::optional<double> bitrate_min, bitrate_max, bitrate_average;
+  std::map<std::string, std::uint64_t> browsers, devices, os;
+  EpochMs generated_at = 0;
+};
+
+DashboardMetrics make_dashboard(const AudienceTotals& totals, std::uint64_t active, EpochMs now);
+
+boost::json::value to_json(const DashboardMetrics& m);
+
+// A number as JSON: integral values as integers (5000, not 5e3), others as doubles.
+boost::json::value json_number(double v);
+
+}  // namespace streampulse::core

@@ -1,0 +1,51 @@
+#pragma once
+// The viewer registry: the original demo's rules for a heartbeat, written through the store
+// port so they run unchanged on both backends.
+//   1. sorted set `activePlayers`: playerId -> now
+//   2. dictionary `analytics`: playerId -> that heartbeat (overwrite)
+//   3. the active count (players seen within the active window), for the count publisher
+// It also keeps the audience index the dashboard reads, and removes players past retention.
+#include "streampulse/core/audience_index.hpp"
+#include "streampulse/core/clock.hpp"
+#include "streampulse/core/dashboard.hpp"
+#include "streampulse/store/store.hpp"
+
+namespace streampulse::core {
+
+struct RegistrySettings {
+  std::string active_set = "activePlayers";
+  std::string analytics_dictionary = "analytics";
+  EpochMs active_window_ms = 1500;
+  EpochMs retention_ms = 3'600'000;
+  std::uint32_t prune_batch = 1000;
+};
+
+class ViewerRegistry {
+ public:
+  ViewerRegistry(store::Store& store, const Clock& clock, RegistrySettings settings);
+
+  // Actions 1 and 2 for one valid heartbeat, and the index update.
+  store::awaitable<store::result<void>> record(const Heartbeat& hb);
+
+  // Players whose last heartbeat is within the active window.
+  store::awaitable<store::result<std::uint64_t>> active_count();
+
+  store::awaitable<store::result<DashboardMetrics>> dashboard();
+
+  // Removes players not seen within the retention; returns how many were removed.
+  store::awaitable<store::result<std::size_t>> prune();
+
+  // Fills the index from the store (after a restart, or when another instance wrote it).
+  store::awaitable<store::result<std::size_t>> load();
+
+  const RegistrySettings& settings() const { return settings_; }
+  std::size_t tracked_players() const { return index_.size(); }
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+  RegistrySettings settings_;
+  AudienceIndex index_;
+};
+
+}  // namespace streampulse::core

@@ -1,0 +1,49 @@
+#pragma once
+// The one HTTP listener: a coroutine accept loop, a cap on connections, and sessions with
+// keep-alive, deadlines and size limits. Stopping is graceful: stop accepting, close idle
+// connections, let requests in flight finish.
+#include "streampulse/http/router.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <memory>
+
+namespace streampulse::http {
+
+struct ServerSettings {
+  boost::asio::ip::tcp::endpoint endpoint;
+  std::size_t max_connections = 4096;
+  std::chrono::milliseconds header_timeout{10'000};  // whole header, idle keep-alive included
+  std::chrono::milliseconds body_timeout{30'000};
+  std::chrono::milliseconds write_timeout{30'000};
+  std::size_t header_limit = 8 * 1024;
+  std::size_t default_body_limit = 64 * 1024;
+};
+
+class Server {
+ public:
+  Server(boost::asio::any_io_executor executor, ServerSettings settings, const Router& router);
+  ~Server();
+
+  // Binds and listens; an error (address in use...) is returned, not thrown.
+  boost::system::error_code listen();
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+  // Accepts until stop_accepting().
+  boost::asio::awaitable<void> run();
+
+  void stop_accepting();
+  // Idle connections close now; busy ones close after their current response.
+  void close_idle();
+  // Closes every connection at once, for when the grace period is over.
+  void close_all();
+  std::size_t sessions() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace streampulse::http

@@ -1,0 +1,74 @@
+#include "streampulse/api/request_helpers.hpp"
+
+#include "streampulse/core/error.hpp"
+#include "streampulse/http/response.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+namespace streampulse::api {
+
+namespace bh = boost::beast::http;
+
+bool secrets_equal(std::string_view a, std::string_view b) {
+  // Compare digests so neither the content nor the length leaks through timing.
+  unsigned char da[SHA256_DIGEST_LENGTH], db[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(a.data()), a.size(), da);
+  SHA256(reinterpret_cast<const unsigned char*>(b.data()), b.size(), db);
+  return CRYPTO_memcmp(da, db, sizeof da) == 0;
+}
+
+namespace {
+std::string_view strip_bearer(std::string_view v) {
+  if (v.size() > 7 && (v.substr(0, 7) == "Bearer " || v.substr(0, 7) == "bearer ")) v.remove_prefix(7);
+  return v;
+}
+}  // namespace
+
+TokenLookup find_token(const http::RequestContext& ctx) {
+  TokenLookup out;
+  auto header = ctx.request.find(bh::field::authorization);
+  auto param = ctx.target.params().find("token");
+  const bool has_param = param != ctx.target.params().end();
+  if (header != ctx.request.end() && has_param) {
+    out.both = true;
+    return out;
+  }
+  if (header != ctx.request.end()) out.token = std::string(strip_bearer(header->value()));
+  if (has_param) out.token = std::string((*param).value);
+  return out;
+}
+
+bool is_admin(const http::Request& req, std::string_view admin_token) {
+  if (admin_token.empty()) return false;
+  auto header = req.find(bh::field::authorization);
+  if (header == req.end()) return false;
+  std::string_view v = header->value();
+  if (v.size() <= 7 || (v.substr(0, 7) != "Bearer " && v.substr(0, 7) != "bearer ")) return false;
+  return secrets_equal(v.substr(7), admin_token);
+}
+
+http::Response store_error_response(const http::Request& req, boost::system::error_code ec) {
+  using streampulse::errc;
+  if (ec == errc::invalid_argument)
+    return http::error_response(req, bh::status::bad_request, "invalid_argument", ec.message());
+  if (ec == errc::unauthenticated)
+    return http::error_response(req, bh::status::unauthorized, "unauthenticated", ec.message());
+  if (ec == errc::permission_denied)
+    return http::error_response(req, bh::status::forbidden, "permission_denied", ec.message());
+  if (ec == errc::not_found)
+    return http::error_response(req, bh::status::not_found, "not_found", ec.message());
+  if (ec == errc::payload_too_large)
+    return http::error_response(req, bh::status::payload_too_large, "payload_too_large",
+                                ec.message());
+  if (ec == errc::resource_exhausted)
+    return http::error_response(req, bh::status::too_many_requests, "resource_exhausted",
+                                "a limit was reached; retry shortly");
+  if (ec == errc::deadline_exceeded)
+    return http::error_response(req, bh::status::gateway_timeout, "backend_timeout",
+                                "the backend did not answer in time");
+  return http::error_response(req, bh::status::service_unavailable, "backend_unavailable",
+                              "the backend is unavailable; retry shortly");
+}
+
+}  // namespace streampulse::api

@@ -1,0 +1,166 @@
+// POST and GET /topics/{cache}/{topic}: Momento's HTTP API for topics, served by the embedded
+// backend, so the player page talks to it exactly as it would talk to Momento.
+#include "streampulse/api/handlers.hpp"
+#include "streampulse/api/request_helpers.hpp"
+#include "streampulse/core/error.hpp"
+#include "streampulse/embedded/token_authority.hpp"
+#include "streampulse/http/response.hpp"
+
+#include <boost/json/value.hpp>
+#include <openssl/evp.h>
+
+#include <charconv>
+
+namespace streampulse::api {
+
+namespace bh = boost::beast::http;
+using boost::asio::awaitable;
+
+namespace {
+
+struct TopicAccess {
+  std::string cache, topic, publisher_id;
+  std::optional<http::Response> refusal;
+};
+
+// Splits "{cache}/{topic}" and checks the credential for the action.
+TopicAccess authorize(app::Services& s, http::RequestContext& ctx, embedded::TopicAction action) {
+  TopicAccess a;
+  const auto& req = ctx.request;
+  const auto slash = ctx.rest.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == ctx.rest.size() ||
+      ctx.rest.find('/', slash + 1) != std::string_view::npos) {
+    a.refusal = http::error_response(req, bh::status::not_found, "not_found",
+                                     "topic paths are /topics/{cache}/{topic}");
+    return a;
+  }
+  a.cache = std::string(ctx.rest.substr(0, slash));
+  a.topic = std::string(ctx.rest.substr(slash + 1));
+  if (!s.token_authority) {
+    a.refusal = http::error_response(req, bh::status::not_found, "not_found",
+                                     "topics are served by Momento on this backend");
+    return a;
+  }
+  if (a.cache != s.config.cache) {
+    a.refusal = http::error_response(req, bh::status::not_found, "cache_not_found",
+                                     "Cache Not Found: " + a.cache);
+    return a;
+  }
+  const auto token = find_token(ctx);
+  if (token.both) {
+    a.refusal = http::error_response(req, bh::status::bad_request, "ambiguous_token",
+                                     "send the token in the Authorization header or the token "
+                                     "parameter, not both");
+    return a;
+  }
+  if (!token.token) {
+    a.refusal = http::error_response(req, bh::status::unauthorized, "missing_token",
+                                     "a token is required (Authorization header)");
+    return a;
+  }
+  if (secrets_equal(*token.token, s.config.admin_token) && !s.config.admin_token.empty()) {
+    a.publisher_id = "admin";
+    return a;
+  }
+  auto claims = s.token_authority->verify(*token.token, a.cache, a.topic, action);
+  if (!claims) {
+    const bool denied = claims.error() == errc::permission_denied;
+    a.refusal = http::error_response(
+        req, denied ? bh::status::forbidden : bh::status::unauthorized,
+        denied ? "permission_denied" : "invalid_token",
+        denied ? "the token does not allow this on topic '" + a.topic + "'"
+               : "the token is invalid or expired; fetch a new one from /api/player-config");
+    return a;
+  }
+  a.publisher_id = claims->token_id;
+  return a;
+}
+
+std::optional<std::uint64_t> read_uint(const boost::urls::url_view& url, std::string_view key,
+                                       bool& bad) {
+  auto it = url.params().find(key);
+  if (it == url.params().end()) return std::nullopt;
+  const std::string v = (*it).value;
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size() || v.empty()) bad = true;
+  return n;
+}
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                  reinterpret_cast<const unsigned char*>(bytes.data()),
+                  static_cast<int>(bytes.size()));
+  return out;
+}
+
+boost::json::value event_json(const store::SubscriptionEvent& e) {
+  if (const auto* d = std::get_if<store::Discontinuity>(&e)) {
+    return {{"discontinuity",
+             {{"last_topic_sequence", d->last_topic_sequence},
+              {"new_topic_sequence", d->new_topic_sequence},
+              {"new_sequence_page", d->new_sequence_page}}}};
+  }
+  const auto& item = std::get<store::TopicItem>(e);
+  boost::json::object value;
+  if (item.value.binary) {
+    value["binary"] = base64(item.value.data);
+  } else {
+    value["text"] = item.value.data;
+  }
+  return {{"item",
+           {{"topic_sequence_number", item.topic_sequence_number},
+            {"sequence_page", item.sequence_page},
+            {"value", std::move(value)}}}};
+}
+
+}  // namespace
+
+http::Handler topic_publish_handler(app::Services& s) {
+  return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
+    auto access = authorize(s, ctx, embedded::TopicAction::publish);
+    if (access.refusal) co_return std::move(*access.refusal);
+    const auto& req = ctx.request;
+    const auto type = req[bh::field::content_type];
+    const bool binary = type.starts_with("application/octet-stream");
+    // Heartbeats are checked here too, so a player sees its mistake at once (Momento would
+    // accept anything; the intake validates again either way).
+    if (access.topic == s.config.heartbeat_topic && !binary) {
+      if (auto hb = core::parse_heartbeat(req.body()); !hb) {
+        co_return http::error_response(req, bh::status::bad_request, "invalid_heartbeat",
+                                       hb.error().message);
+      }
+    }
+    // A named value, not a braced temporary: GCC 12 corrupts those when passed into co_await.
+    store::TopicValue value{binary, req.body()};
+    auto published =
+        co_await s.store.topic_publish(access.topic, std::move(value), access.publisher_id);
+    if (published.has_error()) co_return store_error_response(req, published.error());
+    co_return http::empty_response(req, bh::status::no_content);
+  };
+}
+
+http::Handler topic_subscribe_handler(app::Services& s) {
+  return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
+    auto access = authorize(s, ctx, embedded::TopicAction::subscribe);
+    if (access.refusal) co_return std::move(*access.refusal);
+    bool bad = false;
+    store::SubscribePosition from;
+    from.sequence_number = read_uint(ctx.target, "sequence_number", bad).value_or(0);
+    from.sequence_page = read_uint(ctx.target, "sequence_page", bad).value_or(0);
+    if (bad) {
+      co_return http::error_response(ctx.request, bh::status::bad_request, "invalid_argument",
+                                     "sequence_number and sequence_page must be non-negative "
+                                     "integers");
+    }
+    auto events = co_await s.store.topic_poll(
+        access.topic, from, std::chrono::milliseconds(s.config.long_poll_timeout_ms));
+    if (events.has_error()) co_return store_error_response(ctx.request, events.error());
+    boost::json::array items;
+    for (const auto& e : *events) items.push_back(event_json(e));
+    co_return http::json_response(ctx.request, bh::status::ok, {{"items", std::move(items)}});
+  };
+}
+
+}  // namespace streampulse::api

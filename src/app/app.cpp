@@ -1,0 +1,190 @@
+#include "streampulse/app/app.hpp"
+
+#include "streampulse/api/handlers.hpp"
+#include "streampulse/app/background.hpp"
+#include "streampulse/app/logging.hpp"
+#include "streampulse/app/paths.hpp"
+#include "streampulse/embedded/embedded_store.hpp"
+#include "streampulse/embedded/token_authority.hpp"
+#include "streampulse/http/server.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace streampulse::app {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+struct App::Impl {
+  explicit Impl(Config c) : config(std::move(c)) {}
+
+  Config config;
+  asio::io_context ioc{1};
+  core::SystemClock clock;
+  Stats stats;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<embedded::TokenAuthority> token_authority;
+  std::unique_ptr<core::ViewerRegistry> registry;
+  std::unique_ptr<HeartbeatPipeline> pipeline;
+  std::unique_ptr<Services> services;
+  http::Router router;
+  std::unique_ptr<http::Server> server;
+  asio::signal_set signals{ioc};
+  std::array<asio::cancellation_signal, 3> task_cancel;
+  bool stopping = false;
+
+  void begin_stop();
+  asio::awaitable<void> drain();
+};
+
+App::App(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+App::~App() = default;
+
+namespace {
+
+boost::system::result<tcp::endpoint> parse_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) return ec;
+  const int port = std::atoi(listen.c_str() + colon + 1);
+  if (port < 0 || port > 65535) return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
+  return tcp::endpoint(address, static_cast<unsigned short>(port));
+}
+
+}  // namespace
+
+boost::system::error_code App::start(std::string& message) {
+  auto& m = *impl_;
+  const Config& c = m.config;
+  setup_logging(c.log_level, c.log_format);
+
+  if (c.backend != "embedded") {
+    message = "the momento backend is not available in this build yet; use --backend embedded";
+    return boost::system::errc::make_error_code(boost::system::errc::not_supported);
+  }
+  if (!c.data_dir.empty())
+    spdlog::warn("STREAMPULSE_DATA_DIR is set, but this build keeps the embedded state in memory only");
+  embedded::Limits limits;
+  limits.max_waiting_polls = c.max_long_polls;
+  m.store = std::make_unique<embedded::EmbeddedStore>(m.ioc.get_executor(), m.clock, limits);
+  m.token_authority = std::make_unique<embedded::TokenAuthority>(m.clock, c.cache);
+
+  core::RegistrySettings rs;
+  rs.active_window_ms = c.active_window_ms;
+  rs.retention_ms = c.player_retention_s * 1000;
+  m.registry = std::make_unique<core::ViewerRegistry>(*m.store, m.clock, rs);
+  m.pipeline = std::make_unique<HeartbeatPipeline>(*m.registry, m.stats);
+  const std::string static_dir = c.static_dir.empty() ? find_static_dir() : c.static_dir;
+  m.services.reset(new Services{c, m.clock, *m.store, *m.token_authority, m.token_authority.get(),
+                                *m.registry, *m.pipeline, m.stats, static_dir,
+                                c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
+                                {}});
+  api::add_routes(m.router, *m.services);
+
+  auto endpoint = parse_listen(c.listen);
+  if (!endpoint) {
+    message = "--listen must be address:port, not '" + c.listen + "'";
+    return endpoint.error();
+  }
+  http::ServerSettings ss;
+  ss.endpoint = *endpoint;
+  ss.max_connections = c.max_connections;
+  ss.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
+  m.server = std::make_unique<http::Server>(m.ioc.get_executor(), ss, m.router);
+  if (auto ec = m.server->listen()) {
+    message = "cannot listen on " + c.listen + ": " + ec.message();
+    return ec;
+  }
+  return {};
+}
+
+unsigned short App::port() const { return impl_->server->local_endpoint().port(); }
+
+void App::stop() {
+  asio::post(impl_->ioc, [m = impl_.get()] { m->begin_stop(); });
+}
+
+void App::Impl::begin_stop() {
+  if (stopping) return;
+  stopping = true;
+  spdlog::info("stopping: no new connections, finishing requests in flight");
+  boost::system::error_code ec;
+  signals.cancel(ec);
+  server->stop_accepting();
+  store->shutdown();  // long-polls answer now
+  for (auto& c : task_cancel) c.emit(asio::cancellation_type::terminal);
+  server->close_idle();
+  asio::co_spawn(ioc, drain(), asio::detached);
+}
+
+// Waits for the sessions to finish, up to the grace period, then closes what is left.
+asio::awaitable<void> App::Impl::drain() {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(config.shutdown_grace_ms);
+  asio::steady_timer timer(ioc);
+  while (server->sessions() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  if (server->sessions() > 0) {
+    spdlog::warn("grace period over: closing {} connections", server->sessions());
+    server->close_all();
+  }
+}
+
+int App::run(bool handle_signals) {
+  auto& m = *impl_;
+  spdlog::info("streampulse {} listening on {} (backend {}, cache {})", STREAMPULSE_VERSION,
+               m.server->local_endpoint().address().to_string() + ":" + std::to_string(port()),
+               m.config.backend, m.config.cache);
+  if (handle_signals) {
+    m.signals.add(SIGINT);
+    m.signals.add(SIGTERM);
+    m.signals.async_wait([&m](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      spdlog::info("received signal {}", sig);
+      m.begin_stop();
+    });
+  }
+  auto on_done = [](const char* name) {
+    return [name](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const boost::system::system_error& se) {
+        if (se.code() != asio::error::operation_aborted) spdlog::error("{} failed: {}", name, se.what());
+      } catch (const std::exception& ex) {
+        spdlog::error("{} failed: {}", name, ex.what());
+      }
+    };
+  };
+  Services& s = *m.services;
+  asio::co_spawn(m.ioc, m.server->run(), on_done("server"));
+  asio::co_spawn(m.ioc, run_count_publisher(s),
+                 asio::bind_cancellation_slot(m.task_cancel[0].slot(), on_done("count publisher")));
+  asio::co_spawn(m.ioc, run_topic_intake(s),
+                 asio::bind_cancellation_slot(m.task_cancel[1].slot(), on_done("topic intake")));
+  asio::co_spawn(m.ioc, run_pruner(s),
+                 asio::bind_cancellation_slot(m.task_cancel[2].slot(), on_done("pruner")));
+  // Returns when every coroutine has finished: after a stop, nothing is left half-done.
+  m.ioc.run();
+  spdlog::info("stopped");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+}  // namespace streampulse::app

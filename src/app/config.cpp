@@ -1,0 +1,128 @@
+#include "streampulse/app/config.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <sstream>
+
+namespace streampulse::app {
+
+namespace po = boost::program_options;
+
+namespace {
+
+std::vector<std::string> split_secrets(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string part; std::getline(in, part, ',');) {
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+// "--flag-name" <-> "STREAMPULSE_FLAG_NAME"; Momento's own variables keep their names.
+std::string env_to_option(const std::string& env) {
+  if (env == "MOMENTO_API_KEY") return "momento-api-key";
+  if (env == "MOMENTO_ENDPOINT") return "momento-endpoint";
+  static const std::string prefix = "STREAMPULSE_";
+  if (env.rfind(prefix, 0) != 0) return {};
+  std::string name = env.substr(prefix.size());
+  for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+  return name;
+}
+
+}  // namespace
+
+ParsedConfig parse_serve_config(int argc, const char* const* argv) {
+  ParsedConfig out;
+  Config& c = out.config;
+  std::string secrets;
+  po::options_description desc(
+      "Usage: streampulse [serve] [options]\n\n"
+      "Every option can also be set by an environment variable: --active-window-ms is\n"
+      "STREAMPULSE_ACTIVE_WINDOW_MS. Flags win over the environment.\n\nOptions");
+  // clang-format off
+  desc.add_options()
+    ("help,h", "print this help and exit")
+    ("version", "print the version and exit")
+    ("listen", po::value(&c.listen)->default_value(c.listen), "address:port of the HTTP listener")
+    ("backend", po::value(&c.backend)->default_value(c.backend), "embedded or momento")
+    ("cache", po::value(&c.cache)->default_value(c.cache), "Momento cache name; the embedded backend's namespace")
+    ("heartbeat-topic", po::value(&c.heartbeat_topic)->default_value(c.heartbeat_topic), "topic players publish heartbeats to")
+    ("viewer-count-topic", po::value(&c.viewer_count_topic)->default_value(c.viewer_count_topic), "topic the active viewer count is published to")
+    ("active-window-ms", po::value(&c.active_window_ms)->default_value(c.active_window_ms), "a player is active if its last heartbeat is newer than this")
+    ("heartbeat-interval-ms", po::value(&c.heartbeat_interval_ms)->default_value(c.heartbeat_interval_ms), "heartbeat period the player page is told to use")
+    ("player-retention-s", po::value(&c.player_retention_s)->default_value(c.player_retention_s), "how long a silent player still counts toward the total")
+    ("webhook-secret", po::value(&secrets), "Momento webhook signing secret; two, comma-separated, during a rotation [unset: POST /webhook answers 503]")
+    ("admin-token", po::value(&c.admin_token), "bearer token for uploads and simulations [unset: those answer 503]")
+    ("media-dir", po::value(&c.media_dir), "folder of HLS content served under /media/ [unset: the bundled media/ folder]")
+    ("stream-url", po::value(&c.stream_url)->default_value(c.stream_url), "what the player page plays by default")
+    ("stream-name", po::value(&c.stream_name)->default_value(c.stream_name), "name shown for the default stream")
+    ("data-dir", po::value(&c.data_dir), "where the embedded backend keeps state across restarts [unset: memory only]")
+    ("static-dir", po::value(&c.static_dir), "folder of the pages and their assets [unset: found next to the binary]")
+    ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace, debug, info, warn, error")
+    ("log-format", po::value(&c.log_format)->default_value(c.log_format), "text, or json for one JSON object a line")
+    ("momento-api-key", po::value(&c.momento_api_key), "Momento API key (env MOMENTO_API_KEY)")
+    ("momento-endpoint", po::value(&c.momento_endpoint), "Momento endpoint for v2 keys (env MOMENTO_ENDPOINT)")
+    ("momento-base-url", po::value(&c.momento_base_url), "send every Momento request to this base URL (tests, proxies)")
+    ("max-connections", po::value(&c.max_connections)->default_value(c.max_connections), "open connections beyond this are refused with 503")
+    ("header-timeout-ms", po::value(&c.header_timeout_ms)->default_value(c.header_timeout_ms), "deadline for a request's headers, idle keep-alive time included")
+    ("shutdown-grace-ms", po::value(&c.shutdown_grace_ms)->default_value(c.shutdown_grace_ms), "on SIGTERM/SIGINT, how long requests in flight may take to finish")
+    ("long-poll-timeout-ms", po::value(&c.long_poll_timeout_ms)->default_value(c.long_poll_timeout_ms), "longest wait of a topic long-poll before it answers with no items")
+    ("max-long-polls", po::value(&c.max_long_polls)->default_value(c.max_long_polls), "concurrent topic long-polls; more are refused with 429")
+    ("count-tick-ms", po::value(&c.count_tick_ms)->default_value(c.count_tick_ms), "how often the active count is checked and, if changed, published")
+    ("token-ttl-s", po::value(&c.token_ttl_s)->default_value(c.token_ttl_s), "lifetime of the viewer tokens /api/player-config hands out");
+  // clang-format on
+
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    // Variables that name no option (STREAMPULSE_URL of a test script...) are ignored.
+    po::store(po::parse_environment(desc,
+                                    [&desc](const std::string& env) {
+                                      std::string name = env_to_option(env);
+                                      if (name.empty() || name == "help" || name == "version")
+                                        return std::string();
+                                      return desc.find_nothrow(name, false, false, false)
+                                                 ? name
+                                                 : std::string();
+                                    }),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    out.exit = true;
+    out.exit_code = 2;
+    out.message = std::string("streampulse: ") + e.what() + "\nTry 'streampulse --help'.\n";
+    return out;
+  }
+  if (vm.count("help")) {
+    std::ostringstream text;
+    text << desc << "\n";
+    out.exit = true;
+    out.message = text.str();
+    return out;
+  }
+  if (vm.count("version")) {
+    out.exit = true;
+    out.message = std::string("streampulse ") + STREAMPULSE_VERSION + "\n";
+    return out;
+  }
+  c.webhook_secrets = split_secrets(secrets);
+  auto fail = [&](std::string msg) {
+    out.exit = true;
+    out.exit_code = 2;
+    out.message = "streampulse: " + msg + "\n";
+    return out;
+  };
+  if (c.backend != "embedded" && c.backend != "momento")
+    return fail("--backend must be 'embedded' or 'momento', not '" + c.backend + "'");
+  if (c.log_format != "text" && c.log_format != "json")
+    return fail("--log-format must be 'text' or 'json'");
+  if (c.active_window_ms <= 0 || c.heartbeat_interval_ms <= 0 || c.player_retention_s <= 0 ||
+      c.count_tick_ms <= 0 || c.token_ttl_s <= 0 || c.long_poll_timeout_ms <= 0)
+    return fail("durations must be positive");
+  if (c.webhook_secrets.size() > 2)
+    return fail("--webhook-secret takes at most two secrets (current,previous)");
+  return out;
+}
+
+}  // namespace streampulse::app

@@ -1,0 +1,23 @@
+#include "streampulse/app/heartbeat_pipeline.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace streampulse::app {
+
+store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept(std::string_view text) {
+  auto hb = core::parse_heartbeat(text);
+  if (!hb) {
+    ++stats_.heartbeats_invalid;
+    co_return HeartbeatOutcome{HeartbeatOutcome::Kind::invalid, hb.error(), {}};
+  }
+  auto recorded = co_await registry_.record(*hb);
+  if (recorded.has_error()) {
+    ++stats_.heartbeats_failed;
+    spdlog::warn("heartbeat of {} not recorded: {}", hb->player_id, recorded.error().message());
+    co_return HeartbeatOutcome{HeartbeatOutcome::Kind::failed, {}, recorded.error()};
+  }
+  ++stats_.heartbeats_accepted;
+  co_return HeartbeatOutcome{};
+}
+
+}  // namespace streampulse::app

@@ -1,0 +1,80 @@
+#include "streampulse/core/viewer_registry.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+namespace streampulse::core {
+
+using namespace boost::asio::experimental::awaitable_operators;
+using store::result;
+
+ViewerRegistry::ViewerRegistry(store::Store& store, const Clock& clock, RegistrySettings settings)
+    : store_(store), clock_(clock), settings_(std::move(settings)) {}
+
+store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
+  const EpochMs now = clock_.now_ms();
+  // The collections live as long as the retention after the last write, as the original's
+  // analytics dictionary did (CollectionTtl(3600, refresh)).
+  const store::CollectionTtl ttl{std::chrono::milliseconds(settings_.retention_ms), true};
+  // Both writes at once: one round trip on a remote backend.
+  // (Named vectors, not braced lists: GCC 12 miscompiles initializer lists in co_await.)
+  std::vector<store::ScoredMember> seen(1, store::ScoredMember{hb.player_id, static_cast<double>(now)});
+  std::vector<store::FieldValue> entry(1, store::FieldValue{hb.player_id, to_analytics_json(hb)});
+  const auto written =
+      co_await (store_.sorted_set_put(settings_.active_set, std::move(seen), ttl) &&
+                store_.dictionary_set(settings_.analytics_dictionary, std::move(entry), ttl));
+  if (std::get<0>(written).has_error()) co_return std::get<0>(written).error();
+  if (std::get<1>(written).has_error()) co_return std::get<1>(written).error();
+  index_.upsert(hb);
+  co_return result<void>{};
+}
+
+store::awaitable<result<std::uint64_t>> ViewerRegistry::active_count() {
+  const EpochMs since = clock_.now_ms() - settings_.active_window_ms;
+  co_return co_await store_.sorted_set_length_by_score(
+      settings_.active_set, {static_cast<double>(since), std::nullopt});
+}
+
+store::awaitable<result<DashboardMetrics>> ViewerRegistry::dashboard() {
+  auto active = co_await active_count();
+  if (active.has_error()) co_return active.error();
+  co_return make_dashboard(index_.totals(), *active, clock_.now_ms());
+}
+
+store::awaitable<result<std::size_t>> ViewerRegistry::prune() {
+  const double cutoff = static_cast<double>(clock_.now_ms() - settings_.retention_ms);
+  std::size_t removed = 0;
+  for (;;) {
+    auto stale = co_await store_.sorted_set_fetch_by_score(
+        settings_.active_set, {std::nullopt, cutoff}, settings_.prune_batch);
+    if (stale.has_error()) co_return stale.error();
+    if (stale->empty()) break;
+    std::vector<std::string> ids;
+    ids.reserve(stale->size());
+    for (auto& m : *stale) ids.push_back(std::move(m.value));
+    const auto removed_both =
+        co_await (store_.sorted_set_remove(settings_.active_set, ids) &&
+                  store_.dictionary_remove(settings_.analytics_dictionary, ids));
+    if (std::get<0>(removed_both).has_error()) co_return std::get<0>(removed_both).error();
+    if (std::get<1>(removed_both).has_error()) co_return std::get<1>(removed_both).error();
+    for (const auto& id : ids) index_.remove(id);
+    removed += ids.size();
+    if (ids.size() < settings_.prune_batch) break;
+  }
+  co_return removed;
+}
+
+store::awaitable<result<std::size_t>> ViewerRegistry::load() {
+  auto entries = co_await store_.dictionary_fetch(settings_.analytics_dictionary);
+  if (entries.has_error()) co_return entries.error();
+  std::size_t loaded = 0;
+  for (const auto& [field, value] : *entries) {
+    auto hb = parse_analytics_json(field, value);
+    if (hb && is_valid_player_id(field)) {
+      index_.upsert(*hb);
+      ++loaded;
+    }
+  }
+  co_return loaded;
+}
+
+}  // namespace streampulse::core

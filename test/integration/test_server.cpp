@@ -1,0 +1,89 @@
+#include "test_server.hpp"
+
+#include "streampulse/core/clock.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/json.hpp>
+
+#include <stdexcept>
+
+namespace streampulse::testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bh = beast::http;
+
+HttpResult http_request(unsigned short port, bh::verb method, const std::string& target,
+                        const std::string& body, const std::map<std::string, std::string>& headers) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.expires_after(std::chrono::seconds(40));
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  bh::request<bh::string_body> req{method, target, 11};
+  req.set(bh::field::host, "127.0.0.1:" + std::to_string(port));
+  req.keep_alive(false);
+  for (const auto& [k, v] : headers) req.set(k, v);
+  if (!body.empty() || method == bh::verb::post || method == bh::verb::put) {
+    req.body() = body;
+    req.prepare_payload();
+  }
+  bh::write(stream, req);
+  beast::flat_buffer buffer;
+  bh::response_parser<bh::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  bh::read(stream, buffer, parser);
+  auto res = parser.release();
+  HttpResult out;
+  out.status = res.result_int();
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(c));
+    out.headers[name] = std::string(f.value());
+  }
+  out.body = std::move(res.body());
+  return out;
+}
+
+app::Config test_config() {
+  app::Config c;
+  c.listen = "127.0.0.1:0";
+  c.webhook_secrets = {"test-secret"};
+  c.admin_token = "test-admin";
+  c.log_level = "warn";
+  c.static_dir = std::string(STREAMPULSE_SOURCE_DIR) + "/static";
+  c.count_tick_ms = 50;
+  c.shutdown_grace_ms = 2000;
+  return c;
+}
+
+TestServer::TestServer(app::Config config) : config_(config), app_(std::move(config)) {
+  std::string message;
+  if (auto ec = app_.start(message)) throw std::runtime_error("server did not start: " + message);
+  port_ = app_.port();
+  thread_ = std::thread([this] { app_.run(false); });
+}
+
+TestServer::~TestServer() { stop(); }
+
+void TestServer::stop() {
+  if (!thread_.joinable()) return;
+  app_.stop();
+  thread_.join();
+}
+
+std::string webhook_event(const std::string& heartbeat_json, std::int64_t publish_ms) {
+  const auto now = publish_ms ? publish_ms : core::SystemClock().now_ms();
+  boost::json::object event{{"cache", "video"},
+                            {"topic", "stream"},
+                            {"event_timestamp", now},
+                            {"publish_timestamp", now},
+                            {"topic_sequence_number", 1},
+                            {"token_id", ""},
+                            {"text", heartbeat_json}};
+  return boost::json::serialize(event);
+}
+
+}  // namespace streampulse::testing

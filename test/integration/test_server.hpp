@@ -1,0 +1,57 @@
+#pragma once
+// A real streampulse App on a loopback port, run on its own thread, and a small blocking
+// HTTP client to talk to it. Tests speak real HTTP over real sockets.
+#include "streampulse/app/app.hpp"
+
+#include <boost/beast/http.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace streampulse::testing {
+
+struct HttpResult {
+  unsigned status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+
+// One request on a fresh connection (Connection: close).
+HttpResult http_request(unsigned short port, boost::beast::http::verb method,
+                        const std::string& target, const std::string& body = {},
+                        const std::map<std::string, std::string>& headers = {});
+
+inline HttpResult http_get(unsigned short port, const std::string& target,
+                           const std::map<std::string, std::string>& headers = {}) {
+  return http_request(port, boost::beast::http::verb::get, target, {}, headers);
+}
+inline HttpResult http_post(unsigned short port, const std::string& target,
+                            const std::string& body,
+                            const std::map<std::string, std::string>& headers = {}) {
+  return http_request(port, boost::beast::http::verb::post, target, body, headers);
+}
+
+// Test defaults: loopback, port 0, a webhook secret and an admin token, quiet logs.
+app::Config test_config();
+
+class TestServer {
+ public:
+  explicit TestServer(app::Config config = test_config());
+  ~TestServer();
+  unsigned short port() const { return port_; }
+  const app::Config& config() const { return config_; }
+  void stop();  // graceful stop and join
+
+ private:
+  app::Config config_;
+  app::App app_;
+  unsigned short port_ = 0;
+  std::thread thread_;
+};
+
+// A webhook event for `heartbeat_json`, published now, signed with `secret`.
+std::string webhook_event(const std::string& heartbeat_json, std::int64_t publish_ms = 0);
+
+}  // namespace streampulse::testing
