@@ -16,6 +16,7 @@ void add_routes(http::Router& router, app::Services& s) {
   router.add(verb::post, "/data", webhook_handler(s));
   router.add_prefix(verb::post, "/topics/", topic_publish_handler(s), kTopicBodyLimit);
   router.add_prefix(verb::get, "/topics/", topic_subscribe_handler(s));
+  add_page_routes(router, s);
 }
 
 }  // namespace streampulse::api

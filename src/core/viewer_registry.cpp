@@ -12,9 +12,11 @@ ViewerRegistry::ViewerRegistry(store::Store& store, const Clock& clock, Registry
 
 store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
   const EpochMs now = clock_.now_ms();
-  // The collections live as long as the retention after the last write, as the original's
-  // analytics dictionary did (CollectionTtl(3600, refresh)).
-  const store::CollectionTtl ttl{std::chrono::milliseconds(settings_.retention_ms), true};
+  // The collections outlive the last write by the retention plus a margin, so the pruner, not
+  // the collection TTL, removes players one by one (and the index with them). The TTL is the
+  // safety net that empties a backend nobody prunes any more.
+  const store::CollectionTtl ttl{std::chrono::milliseconds(settings_.retention_ms + 300'000),
+                                 true};
   // Both writes at once: one round trip on a remote backend.
   // (Named vectors, not braced lists: GCC 12 miscompiles initializer lists in co_await.)
   std::vector<store::ScoredMember> seen(1, store::ScoredMember{hb.player_id, static_cast<double>(now)});

@@ -11,6 +11,7 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
 
 namespace streampulse::http {
@@ -86,6 +87,23 @@ Response refuse(beast_http::status status, std::string_view code, std::string_vi
   return error_response(req, status, code, message);
 }
 
+// After refusing a request whose body was not read, close gently: stop sending, then read and
+// drop what the client still sends for a moment. Closing with unread data makes the kernel send
+// a reset, which can destroy the refusal before the client reads it (nginx's lingering close).
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 16 * 1024> scratch;
+  std::size_t drained = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (drained < 1024 * 1024) {
+    auto [read_ec, n] =
+        co_await stream.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
+    if (read_ec) break;
+    drained += n;
+  }
+}
+
 }  // namespace
 
 asio::awaitable<void> run_session(tcp::socket socket, const ServerSettings& settings,
@@ -94,6 +112,8 @@ asio::awaitable<void> run_session(tcp::socket socket, const ServerSettings& sett
   boost::system::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   const std::string remote = ec ? std::string("?") : peer.address().to_string();
+  // Responses go out whole; Nagle would only hold back the last segment of a long one.
+  socket.set_option(tcp::no_delay(true), ec);
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   registry.add(&stream, {&stream, true});
@@ -169,7 +189,12 @@ asio::awaitable<void> run_session(tcp::socket socket, const ServerSettings& sett
     spdlog::info("{} {} {} {} {}B {}us{}", remote, std::string(req.method_string()),
                  path_only(req.target()), res.status(), written, micros,
                  write_ec ? " write-failed" : "");
-    if (write_ec || !keep) break;
+    if (write_ec) break;
+    if (early) {
+      co_await linger(stream);
+      break;
+    }
+    if (!keep) break;
   }
   registry.remove(&stream);
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);

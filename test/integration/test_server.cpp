@@ -22,6 +22,7 @@ HttpResult http_request(unsigned short port, bh::verb method, const std::string&
   beast::tcp_stream stream(ioc);
   stream.expires_after(std::chrono::seconds(40));
   stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  stream.socket().set_option(asio::ip::tcp::no_delay(true));
   bh::request<bh::string_body> req{method, target, 11};
   req.set(bh::field::host, "127.0.0.1:" + std::to_string(port));
   req.keep_alive(false);

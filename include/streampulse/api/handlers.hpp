@@ -8,6 +8,9 @@ namespace streampulse::api {
 // Registers every route of contract.md on the router.
 void add_routes(http::Router& router, app::Services& services);
 
+// GET/HEAD /, /dashboard, /static/... and /media/... (files).
+void add_page_routes(http::Router& router, app::Services& s);
+
 http::Handler healthz_handler(app::Services& s);
 http::Handler readyz_handler(app::Services& s);
 http::Handler metrics_handler(app::Services& s);

@@ -1,0 +1,46 @@
+#pragma once
+// Static files from one folder: the web pages and their assets, and the HLS media origin.
+// GET and HEAD only (the router answers 405 for the rest), with byte ranges, conditional
+// requests and no way out of the root (no "..", no symlink escape, no dotfiles, no listings).
+#include "streampulse/http/types.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace streampulse::http {
+
+struct FileServerOptions {
+  std::string root;                           // folder served
+  std::chrono::seconds max_age_default{300};  // Cache-Control max-age; 0 gives "no-cache"
+  // Access-Control-Allow-Origin: * and exposed Content-Length/Content-Range/Accept-Ranges, so
+  // players on other origins can fetch media (meant for /media/ only).
+  bool cors = false;
+  // Manifests (.m3u8) get max-age=2 (live playlists change every segment); segments (.ts, .m4s,
+  // .mp4, .aac...) get max-age=86400, not immutable, since a VOD may be re-encoded in place.
+  bool hls_cache_policy = false;
+};
+
+class FileServer {
+ public:
+  explicit FileServer(FileServerOptions options);
+
+  // Serves `relative_path` (the decoded path under the root, e.g. "sample/master.m3u8") for GET
+  // or HEAD. `target` is the original request target: encoded separators (%2F, %5C) in its path
+  // are refused with 400. Never throws for I/O problems: they become 404 or 500 answers.
+  Response serve(const Request& req, std::string_view relative_path,
+                 const boost::urls::url_view& target) const;
+
+  const FileServerOptions& options() const { return options_; }
+
+ private:
+  FileServerOptions options_;
+  std::filesystem::path root_;  // canonical form of options_.root
+};
+
+// The Content-Type for a file name, by extension (case-insensitive);
+// application/octet-stream when unknown.
+std::string_view content_type_for(std::string_view path);
+
+}  // namespace streampulse::http

@@ -1,0 +1,56 @@
+#include "topic.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace streampulse::embedded::detail {
+
+Topic::Topic(std::uint64_t sequence_page, std::size_t history)
+    : page_(sequence_page), history_limit_(std::max<std::size_t>(history, 1)) {}
+
+// Waiters still linked (their coroutines suspended) must not point back at a freed list.
+Topic::~Topic() { waiters_.clear(); }
+
+void Topic::publish(store::TopicValue value, std::string publisher_id) {
+  history_.push_back({next_seq_, page_, std::move(value), std::move(publisher_id)});
+  ++next_seq_;
+  while (history_.size() > history_limit_) history_.pop_front();
+  wake_all();
+}
+
+void Topic::wake_all() {
+  for (Waiter& waiter : waiters_) waiter.timer.cancel();
+}
+
+std::vector<store::SubscriptionEvent> Topic::gap_then_history(std::uint64_t last_seen) const {
+  std::vector<store::SubscriptionEvent> out;
+  out.reserve(history_.size() + 1);
+  const std::uint64_t resume_at =
+      history_.empty() ? next_seq_ : history_.front().topic_sequence_number;
+  out.emplace_back(store::Discontinuity{last_seen, resume_at, page_});
+  out.insert(out.end(), history_.begin(), history_.end());
+  return out;
+}
+
+std::vector<store::SubscriptionEvent> Topic::events_for(store::SubscribePosition from) const {
+  if (from.sequence_number == 0) {
+    if (history_.empty()) return {};
+    return {history_.back()};
+  }
+  const std::uint64_t last_seen = from.sequence_number - 1;
+  // A different page is a different incarnation of the topic (e.g. before a restart); so is a
+  // position past the end on this page. Either way the subscriber's numbers mean nothing here.
+  // Page 0 means "no page yet": the numbers are taken on the current page.
+  if ((from.sequence_page != 0 && from.sequence_page != page_) ||
+      from.sequence_number > next_seq_) {
+    return gap_then_history(last_seen);
+  }
+  if (from.sequence_number == next_seq_) return {};
+  // Here from.sequence_number < next_seq_, so the history is not empty (at least 1 is kept).
+  const std::uint64_t oldest = history_.front().topic_sequence_number;
+  if (from.sequence_number < oldest) return gap_then_history(last_seen);
+  auto first = history_.begin() + static_cast<std::ptrdiff_t>(from.sequence_number - oldest);
+  return std::vector<store::SubscriptionEvent>(first, history_.end());
+}
+
+}  // namespace streampulse::embedded::detail

@@ -1,0 +1,232 @@
+#include "streampulse/http/file_server.hpp"
+
+#include "file_server_detail.hpp"
+#include "streampulse/http/response.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/beast/http/empty_body.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+
+namespace streampulse::http {
+
+namespace fs = std::filesystem;
+namespace beast = boost::beast;
+using namespace file_server_detail;
+
+namespace {
+
+// An open regular file under the root, with the metadata taken from the open descriptor (not
+// from the path, which may be replaced meanwhile: live playlists are rewritten by rename).
+struct OpenFile {
+  beast::file_posix file;
+  std::uint64_t size = 0;
+  std::chrono::sys_seconds last_modified;
+  std::string etag;
+};
+
+// The decoded relative path must name a file by plain segments: no "." or ".." (nor any other
+// dotfile), no empty segment (absolute paths, "a//b", trailing '/'), no NUL, no backslash.
+bool plain_relative_path(std::string_view p) {
+  if (p.empty() || p.find('\0') != std::string_view::npos ||
+      p.find('\\') != std::string_view::npos) {
+    return false;
+  }
+  while (true) {
+    const auto slash = p.find('/');
+    const auto segment = p.substr(0, slash);
+    if (segment.empty() || segment.front() == '.') return false;
+    if (slash == std::string_view::npos) return true;
+    p.remove_prefix(slash + 1);
+  }
+}
+
+// %2F and %5C decode to separators the router never saw: refuse rather than guess.
+bool has_encoded_separator(std::string_view encoded_path) {
+  for (auto pos = encoded_path.find('%'); pos != std::string_view::npos;
+       pos = encoded_path.find('%', pos + 1)) {
+    const auto code = encoded_path.substr(pos + 1, 2);
+    if (code == "2F" || code == "2f" || code == "5C" || code == "5c") return true;
+  }
+  return false;
+}
+
+// `path` (canonical) strictly below `root` (canonical), with no hidden component below the root
+// (a symlink inside the root may point at a dotfile).
+bool inside_root(const fs::path& root, const fs::path& path) {
+  auto [r, p] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
+  if (r != root.end() || p == path.end()) return false;
+  return std::none_of(p, path.end(), [](const fs::path& part) {
+    return part.native().empty() || part.native().front() == '.';
+  });
+}
+
+std::optional<OpenFile> open_regular_file(const fs::path& path) {
+  // O_NONBLOCK: opening a FIFO planted under the root must not block the I/O thread; it has no
+  // effect on reads of regular files. O_NOFOLLOW: the path was canonical a moment ago.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return std::nullopt;
+  OpenFile out;
+  out.file.native_handle(fd);  // owns the descriptor from here on
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;  // directories too
+  out.size = static_cast<std::uint64_t>(st.st_size);
+  out.last_modified = std::chrono::sys_seconds{std::chrono::seconds{st.st_mtim.tv_sec}};
+  const auto mtime_ns = static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
+                        static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
+  char etag[48];
+  std::snprintf(etag, sizeof etag, "\"%" PRIx64 "-%" PRIx64 "\"", out.size, mtime_ns);
+  out.etag = etag;
+  return out;
+}
+
+bool is_segment(std::string_view type) {
+  return type.starts_with("video/") || type.starts_with("audio/") || type == "text/vtt";
+}
+
+}  // namespace
+
+FileServer::FileServer(FileServerOptions options) : options_(std::move(options)) {
+  if (options_.root.empty()) throw std::invalid_argument("FileServer: empty root");
+  std::error_code ec;
+  const auto absolute = fs::absolute(options_.root);
+  root_ = fs::weakly_canonical(absolute, ec);
+  if (ec) root_ = absolute.lexically_normal();
+  // "media/" would keep an empty last component that no file path below it can match.
+  if (!root_.has_filename()) root_ = root_.parent_path();
+  if (!fs::is_directory(root_, ec)) {
+    spdlog::warn("file server root {} is not a directory (yet): everything under it is 404",
+                 root_.string());
+  }
+}
+
+Response FileServer::serve(const Request& req, std::string_view relative_path,
+                           const boost::urls::url_view& target) const {
+  const auto method = req.method();
+  if (method != beast_http::verb::get && method != beast_http::verb::head) {
+    beast_http::response<beast_http::empty_body> res{beast_http::status::method_not_allowed,
+                                                     req.version()};
+    res.set(beast_http::field::allow, "GET, HEAD");
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    return res;
+  }
+  if (has_encoded_separator(target.encoded_path())) {
+    return error_response(req, beast_http::status::bad_request, "bad_path",
+                          "encoded '/' or '\\' in the path");
+  }
+  const auto not_found = [&] {
+    return error_response(req, beast_http::status::not_found, "not_found",
+                          "no such file: " + std::string(relative_path));
+  };
+  if (!plain_relative_path(relative_path)) return not_found();
+
+  std::optional<OpenFile> file;
+  try {
+    std::error_code ec;
+    const auto canonical = fs::canonical(root_ / fs::path(relative_path), ec);
+    if (ec || !inside_root(root_, canonical)) return not_found();
+    file = open_regular_file(canonical);
+    if (!file) return not_found();
+  } catch (const std::exception& e) {
+    spdlog::error("file server: {}: {}", std::string(relative_path), e.what());
+    return error_response(req, beast_http::status::internal_server_error, "internal",
+                          "the server failed to read the file");
+  }
+
+  const auto type = content_type_for(relative_path);
+  std::string cache_control;
+  if (options_.hls_cache_policy && type == "application/vnd.apple.mpegurl") {
+    cache_control = "public, max-age=2";
+  } else if (options_.hls_cache_policy && is_segment(type)) {
+    cache_control = "public, max-age=86400";
+  } else if (options_.max_age_default.count() <= 0) {
+    cache_control = "no-cache";
+  } else {
+    cache_control = "public, max-age=" + std::to_string(options_.max_age_default.count());
+  }
+  // The headers every answer about the file carries (304 included, RFC 9110 §15.4.5).
+  const auto describe = [&](auto& res, bool with_type) {
+    res.keep_alive(req.keep_alive());
+    res.set(beast_http::field::accept_ranges, "bytes");
+    res.set(beast_http::field::etag, file->etag);
+    res.set(beast_http::field::last_modified, format_http_date(file->last_modified));
+    res.set(beast_http::field::cache_control, cache_control);
+    res.set("X-Content-Type-Options", "nosniff");
+    if (with_type) res.set(beast_http::field::content_type, type);
+    if (options_.cors) {
+      res.set(beast_http::field::access_control_allow_origin, "*");
+      res.set(beast_http::field::access_control_expose_headers,
+              "Content-Length, Content-Range, Accept-Ranges, ETag");
+    }
+  };
+
+  // Conditionals in RFC 9110 §13.2.2 order; If-Modified-Since only counts without If-None-Match.
+  bool not_modified = false;
+  if (const auto inm = req.find(beast_http::field::if_none_match); inm != req.end()) {
+    not_modified = if_none_match_matches(inm->value(), file->etag);
+  } else if (const auto ims = req.find(beast_http::field::if_modified_since); ims != req.end()) {
+    const auto since = parse_http_date(ims->value());
+    not_modified = since && file->last_modified <= *since;
+  }
+  if (not_modified) {
+    beast_http::response<beast_http::empty_body> res{beast_http::status::not_modified,
+                                                     req.version()};
+    describe(res, false);
+    return res;
+  }
+
+  if (method == beast_http::verb::head) {  // ranges are defined for GET only (RFC 9110 §14.2)
+    beast_http::response<beast_http::empty_body> res{beast_http::status::ok, req.version()};
+    describe(res, true);
+    res.content_length(file->size);  // the GET length, not the empty body's
+    return res;
+  }
+
+  RangeRequest range;
+  const auto range_field = req.find(beast_http::field::range);
+  const auto if_range = req.find(beast_http::field::if_range);
+  if (range_field != req.end() &&
+      (if_range == req.end() ||
+       if_range_matches(if_range->value(), file->etag, file->last_modified))) {
+    range = parse_range(range_field->value(), file->size);
+  }
+  const auto size_text = std::to_string(file->size);
+  if (range.kind == RangeRequest::Kind::unsatisfiable) {
+    beast_http::response<beast_http::string_body> res{beast_http::status::range_not_satisfiable,
+                                                      req.version()};
+    describe(res, false);
+    res.set(beast_http::field::cache_control, "no-store");
+    res.set(beast_http::field::content_type, "application/json");
+    res.set(beast_http::field::content_range, "bytes */" + size_text);
+    res.body() = R"({"error":"range_not_satisfiable","message":"the range is past the end)"
+                 R"( of the file"})";
+    res.prepare_payload();
+    return res;
+  }
+
+  beast_http::response<FileSpanBody> res{beast_http::status::ok, req.version()};
+  describe(res, true);
+  res.body().length = file->size;
+  if (range.kind == RangeRequest::Kind::satisfiable) {
+    res.result(beast_http::status::partial_content);
+    res.set(beast_http::field::content_range, "bytes " + std::to_string(range.range.first) + "-" +
+                                                  std::to_string(range.range.last) + "/" +
+                                                  size_text);
+    res.body().offset = range.range.first;
+    res.body().length = range.range.last - range.range.first + 1;
+  }
+  res.body().file = std::move(file->file);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace streampulse::http

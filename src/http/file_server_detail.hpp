@@ -1,0 +1,101 @@
+#pragma once
+// Private pieces of the file server: the byte-range body, Range parsing, HTTP dates and
+// entity-tag matching.
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/file_posix.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/optional/optional.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace streampulse::http::file_server_detail {
+
+// A Beast body that sends `length` bytes of an open file from `offset`, read in chunks of up to
+// 64 KiB while the message is written (beast's file_body has no ranges and reads 4 KiB at a time).
+struct FileSpanBody {
+  struct value_type {
+    boost::beast::file_posix file;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+  };
+
+  static std::uint64_t size(const value_type& body) { return body.length; }
+
+  class writer {
+   public:
+    using const_buffers_type = boost::asio::const_buffer;
+    static constexpr std::uint64_t kChunk = 64 * 1024;
+
+    template <bool isRequest, class Fields>
+    writer(boost::beast::http::header<isRequest, Fields>&, value_type& body)
+        : body_(body), remain_(body.length) {}
+
+    void init(boost::beast::error_code& ec) {
+      body_.file.seek(body_.offset, ec);
+      if (ec) return;
+      // Sized to the span so small files do not cost a 64 KiB allocation.
+      chunk_ = static_cast<std::size_t>(std::min(remain_, kChunk));
+      buf_ = std::make_unique<char[]>(std::max<std::size_t>(chunk_, 1));
+    }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(boost::beast::error_code& ec) {
+      ec = {};
+      if (remain_ == 0) return boost::none;
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(remain_, chunk_));
+      const std::size_t got = body_.file.read(buf_.get(), want, ec);
+      if (ec) return boost::none;
+      if (got == 0) {
+        // The file shrank after the headers went out: the connection must be dropped.
+        ec = boost::beast::http::error::short_read;
+        return boost::none;
+      }
+      remain_ -= got;
+      return {{const_buffers_type(buf_.get(), got), remain_ > 0}};
+    }
+
+   private:
+    value_type& body_;
+    std::uint64_t remain_;
+    std::size_t chunk_ = 0;
+    std::unique_ptr<char[]> buf_;
+  };
+};
+
+struct ByteRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;  // inclusive
+};
+
+// The outcome of a Range header for a representation of `size` bytes (RFC 9110 §14).
+struct RangeRequest {
+  enum class Kind {
+    ignore,         // absent, invalid, unknown unit or several ranges: send the whole file
+    satisfiable,    // one range, clamped to the file
+    unsatisfiable,  // 416
+  };
+  Kind kind = Kind::ignore;
+  ByteRange range;
+};
+RangeRequest parse_range(std::string_view header, std::uint64_t size);
+
+// IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT").
+std::string format_http_date(std::chrono::sys_seconds t);
+// Accepts the three forms RFC 9110 §5.6.7 requires (IMF-fixdate, RFC 850, asctime).
+std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view s);
+
+// If-None-Match: "*" or a list of entity-tags, compared weakly (W/ prefixes ignored).
+bool if_none_match_matches(std::string_view header, std::string_view etag);
+// If-Range: a strong entity-tag equal to `etag`, or a date equal to `last_modified`.
+bool if_range_matches(std::string_view header, std::string_view etag,
+                      std::chrono::sys_seconds last_modified);
+
+}  // namespace streampulse::http::file_server_detail
