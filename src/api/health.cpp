@@ -19,10 +19,10 @@ http::Handler readyz_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     auto pong = co_await s.store.ping();
     if (pong.has_error()) {
-      co_return http::json_response(
-          ctx.request, bh::status::service_unavailable,
-          {{"status", "unavailable"}, {"backend", s.config.backend},
-           {"message", pong.error().message()}});
+      co_return http::json_response(ctx.request, bh::status::service_unavailable,
+                                    {{"status", "unavailable"},
+                                     {"backend", s.config.backend},
+                                     {"message", pong.error().message()}});
     }
     co_return http::json_response(ctx.request, bh::status::ok,
                                   {{"status", "ready"}, {"backend", s.config.backend}});
@@ -54,8 +54,8 @@ http::Handler metrics_handler(app::Services& s) {
            "webhook events outside the replay window", st.webhooks_stale);
     metric("streampulse_count_publishes_total", "counter", "viewer count publishes",
            st.count_publishes);
-    metric("streampulse_count_publish_errors_total", "counter", "viewer count publishes that failed",
-           st.count_publish_errors);
+    metric("streampulse_count_publish_errors_total", "counter",
+           "viewer count publishes that failed", st.count_publish_errors);
     metric("streampulse_players_pruned_total", "counter", "players removed after the retention",
            st.players_pruned);
     co_return http::text_response(ctx.request, bh::status::ok, std::move(out),

@@ -23,9 +23,9 @@ std::string own_origin(const http::Request& req) {
 
 http::Handler player_config_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
-    auto token = co_await s.tokens.vend_viewer_token(
-        s.config.heartbeat_topic, s.config.viewer_count_topic,
-        std::chrono::seconds(s.config.token_ttl_s));
+    auto token =
+        co_await s.tokens.vend_viewer_token(s.config.heartbeat_topic, s.config.viewer_count_topic,
+                                            std::chrono::seconds(s.config.token_ttl_s));
     if (token.has_error()) co_return store_error_response(ctx.request, token.error());
     const std::string base =
         token->topics_base_url.empty() ? own_origin(ctx.request) : token->topics_base_url;

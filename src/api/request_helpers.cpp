@@ -20,7 +20,8 @@ bool secrets_equal(std::string_view a, std::string_view b) {
 
 namespace {
 std::string_view strip_bearer(std::string_view v) {
-  if (v.size() > 7 && (v.substr(0, 7) == "Bearer " || v.substr(0, 7) == "bearer ")) v.remove_prefix(7);
+  if (v.size() > 7 && (v.substr(0, 7) == "Bearer " || v.substr(0, 7) == "bearer "))
+    v.remove_prefix(7);
   return v;
 }
 }  // namespace

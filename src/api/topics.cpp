@@ -6,8 +6,8 @@
 #include "streampulse/embedded/token_authority.hpp"
 #include "streampulse/http/response.hpp"
 
-#include <boost/json/value.hpp>
 #include <openssl/evp.h>
+#include <boost/json/value.hpp>
 
 #include <charconv>
 

@@ -1,9 +1,9 @@
 // POST /webhook (and /data, the original demo's path): a signed Momento Topics webhook event
 // carrying one heartbeat in its `text`. The signature is checked on the raw body before
 // anything is parsed.
+#include "streampulse/core/webhook.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
-#include "streampulse/core/webhook.hpp"
 #include "streampulse/http/response.hpp"
 
 namespace streampulse::api {
@@ -15,8 +15,9 @@ http::Handler webhook_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     const auto& req = ctx.request;
     if (s.config.webhook_secrets.empty()) {
-      co_return http::error_response(req, bh::status::service_unavailable, "webhook_disabled",
-                                     "no webhook secret is configured (STREAMPULSE_WEBHOOK_SECRET)");
+      co_return http::error_response(
+          req, bh::status::service_unavailable, "webhook_disabled",
+          "no webhook secret is configured (STREAMPULSE_WEBHOOK_SECRET)");
     }
     auto signature = req.find("momento-signature");
     if (signature == req.end()) {
@@ -45,16 +46,16 @@ http::Handler webhook_handler(app::Services& s) {
     if (!event->topic.empty() && event->topic != s.config.heartbeat_topic) {
       co_return http::error_response(req, bh::status::bad_request, "unexpected_topic",
                                      "the event is for topic '" + event->topic +
-                                         "', not the heartbeat topic '" +
-                                         s.config.heartbeat_topic + "'");
+                                         "', not the heartbeat topic '" + s.config.heartbeat_topic +
+                                         "'");
     }
 
     auto outcome = co_await s.pipeline.accept(event->text);
     using Kind = app::HeartbeatOutcome::Kind;
     if (outcome.kind == Kind::invalid) {
-      co_return http::error_response(req, bh::status::bad_request, "invalid_heartbeat",
-                                     "the event's text is not a valid heartbeat: " +
-                                         outcome.problem.message);
+      co_return http::error_response(
+          req, bh::status::bad_request, "invalid_heartbeat",
+          "the event's text is not a valid heartbeat: " + outcome.problem.message);
     }
     if (outcome.kind == Kind::failed) co_return store_error_response(req, outcome.error);
     co_return http::empty_response(req, bh::status::no_content);

@@ -8,6 +8,7 @@
 #include "streampulse/embedded/token_authority.hpp"
 #include "streampulse/http/server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,7 +17,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 
 #include <array>
 
@@ -54,14 +54,17 @@ namespace {
 
 boost::system::result<tcp::endpoint> parse_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
+  if (colon == std::string::npos)
+    return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
   std::string host = listen.substr(0, colon);
-  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
   if (ec) return ec;
   const int port = std::atoi(listen.c_str() + colon + 1);
-  if (port < 0 || port > 65535) return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
+  if (port < 0 || port > 65535)
+    return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
   return tcp::endpoint(address, static_cast<unsigned short>(port));
 }
 
@@ -77,7 +80,8 @@ boost::system::error_code App::start(std::string& message) {
     return boost::system::errc::make_error_code(boost::system::errc::not_supported);
   }
   if (!c.data_dir.empty())
-    spdlog::warn("STREAMPULSE_DATA_DIR is set, but this build keeps the embedded state in memory only");
+    spdlog::warn(
+        "STREAMPULSE_DATA_DIR is set, but this build keeps the embedded state in memory only");
   embedded::Limits limits;
   limits.max_waiting_polls = c.max_long_polls;
   m.store = std::make_unique<embedded::EmbeddedStore>(m.ioc.get_executor(), m.clock, limits);
@@ -89,8 +93,15 @@ boost::system::error_code App::start(std::string& message) {
   m.registry = std::make_unique<core::ViewerRegistry>(*m.store, m.clock, rs);
   m.pipeline = std::make_unique<HeartbeatPipeline>(*m.registry, m.stats);
   const std::string static_dir = c.static_dir.empty() ? find_static_dir() : c.static_dir;
-  m.services.reset(new Services{c, m.clock, *m.store, *m.token_authority, m.token_authority.get(),
-                                *m.registry, *m.pipeline, m.stats, static_dir,
+  m.services.reset(new Services{c,
+                                m.clock,
+                                *m.store,
+                                *m.token_authority,
+                                m.token_authority.get(),
+                                *m.registry,
+                                *m.pipeline,
+                                m.stats,
+                                static_dir,
                                 c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
                                 {}});
   api::add_routes(m.router, *m.services);
@@ -133,8 +144,8 @@ void App::Impl::begin_stop() {
 
 // Waits for the sessions to finish, up to the grace period, then closes what is left.
 asio::awaitable<void> App::Impl::drain() {
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(config.shutdown_grace_ms);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(config.shutdown_grace_ms);
   asio::steady_timer timer(ioc);
   while (server->sessions() > 0 && std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(20));
@@ -166,7 +177,8 @@ int App::run(bool handle_signals) {
       try {
         std::rethrow_exception(e);
       } catch (const boost::system::system_error& se) {
-        if (se.code() != asio::error::operation_aborted) spdlog::error("{} failed: {}", name, se.what());
+        if (se.code() != asio::error::operation_aborted)
+          spdlog::error("{} failed: {}", name, se.what());
       } catch (const std::exception& ex) {
         spdlog::error("{} failed: {}", name, ex.what());
       }

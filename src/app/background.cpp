@@ -2,11 +2,11 @@
 
 #include "streampulse/core/count_coalescer.hpp"
 
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 namespace streampulse::app {
 
@@ -36,8 +36,8 @@ asio::awaitable<void> run_count_publisher(Services& s) {
     const auto now = s.clock.now_ms();
     if (!coalescer.should_publish(*count, now)) continue;
     store::TopicValue value{false, std::to_string(*count)};  // named: see api/topics.cpp
-    auto published =
-        co_await s.store.topic_publish(s.config.viewer_count_topic, std::move(value), "streampulse");
+    auto published = co_await s.store.topic_publish(s.config.viewer_count_topic, std::move(value),
+                                                    "streampulse");
     if (published.has_error()) {
       ++s.stats.count_publish_errors;
       spdlog::warn("publishing the viewer count failed: {}", published.error().message());
@@ -52,8 +52,8 @@ asio::awaitable<void> run_count_publisher(Services& s) {
 asio::awaitable<void> run_topic_intake(Services& s) {
   store::SubscribePosition position;
   for (;;) {
-    auto events = co_await s.store.topic_poll(s.config.heartbeat_topic, position,
-                                              milliseconds(30'000));
+    auto events =
+        co_await s.store.topic_poll(s.config.heartbeat_topic, position, milliseconds(30'000));
     if (events.has_error()) {
       spdlog::warn("reading the heartbeat topic failed: {}", events.error().message());
       if (!co_await sleep_for(milliseconds(1000))) co_return;

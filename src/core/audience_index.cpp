@@ -1,5 +1,7 @@
 #include "streampulse/core/audience_index.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace streampulse::core {
@@ -8,12 +10,14 @@ namespace {
 constexpr std::string_view kUnknown = "unknown";
 constexpr std::string_view kOther = "other";
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+// Lower-cases into `buf` (agent names are at most kMaxAgentFieldLength characters).
+std::string_view lower(std::string_view s, std::array<char, kMaxAgentFieldLength>& buf) {
+  const std::size_t n = std::min(s.size(), buf.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = s[i];
+    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   }
-  return out;
+  return {buf.data(), n};
 }
 
 std::int64_t to_milli(double v) { return std::llround(v * 1000.0); }
@@ -21,13 +25,14 @@ std::int64_t to_milli(double v) { return std::llround(v * 1000.0); }
 }  // namespace
 
 std::uint16_t Distribution::add(std::string_view raw) {
-  std::string name = raw.empty() ? std::string(kUnknown) : lower(raw);
+  std::array<char, kMaxAgentFieldLength> buf;
+  const std::string_view name = raw.empty() ? kUnknown : lower(raw, buf);
   auto it = ids_.find(name);
   if (it == ids_.end()) {
     // Past the bound, new names fold into "other" so hostile input cannot grow memory.
     if (names_.size() + 1 >= max_names_ && name != kOther) return add(kOther);
-    it = ids_.emplace(name, static_cast<std::uint16_t>(names_.size())).first;
-    names_.push_back(std::move(name));
+    it = ids_.emplace(std::string(name), static_cast<std::uint16_t>(names_.size())).first;
+    names_.emplace_back(name);
     counts_.push_back(0);
   }
   ++counts_[it->second];

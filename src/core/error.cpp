@@ -10,16 +10,26 @@ class Category final : public boost::system::error_category {
   const char* name() const noexcept override { return "streampulse"; }
   std::string message(int ev) const override {
     switch (static_cast<errc>(ev)) {
-      case errc::ok: return "ok";
-      case errc::invalid_argument: return "invalid argument";
-      case errc::unauthenticated: return "unauthenticated";
-      case errc::permission_denied: return "permission denied";
-      case errc::not_found: return "not found";
-      case errc::payload_too_large: return "payload too large";
-      case errc::resource_exhausted: return "resource exhausted";
-      case errc::unavailable: return "unavailable";
-      case errc::deadline_exceeded: return "deadline exceeded";
-      case errc::internal: return "internal error";
+      case errc::ok:
+        return "ok";
+      case errc::invalid_argument:
+        return "invalid argument";
+      case errc::unauthenticated:
+        return "unauthenticated";
+      case errc::permission_denied:
+        return "permission denied";
+      case errc::not_found:
+        return "not found";
+      case errc::payload_too_large:
+        return "payload too large";
+      case errc::resource_exhausted:
+        return "resource exhausted";
+      case errc::unavailable:
+        return "unavailable";
+      case errc::deadline_exceeded:
+        return "deadline exceeded";
+      case errc::internal:
+        return "internal error";
     }
     return "unknown error";
   }

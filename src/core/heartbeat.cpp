@@ -100,13 +100,14 @@ Result parse_heartbeat(std::string_view json) {
 }
 
 std::string to_analytics_json(const Heartbeat& hb) {
-  boost::json::object obj;
+  unsigned char buffer[1024];
+  boost::json::monotonic_resource mr(buffer, sizeof buffer);
+  boost::json::object obj(&mr);
   obj["bitrate"] = hb.bitrate;
   obj["playTime"] = hb.play_time;
   if (hb.agent) {
-    obj["agent"] = {{"os", hb.agent->os},
-                    {"browser", hb.agent->browser},
-                    {"device", hb.agent->device}};
+    obj["agent"] = {
+        {"os", hb.agent->os}, {"browser", hb.agent->browser}, {"device", hb.agent->device}};
   }
   // Integral values print as integers ("bitrate":5000), as the original demo's JSON did.
   for (auto key : {"bitrate", "playTime"}) {

@@ -1,17 +1,19 @@
 #include "streampulse/core/webhook.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 #include <cmath>
 #include <stdexcept>
 
 namespace streampulse::core {
 
-[[noreturn]] void throw_exception_from_error(const WebhookProblem& p, const boost::source_location&) {
+[[noreturn]] void throw_exception_from_error(const WebhookProblem& p,
+                                             const boost::source_location&) {
   throw std::invalid_argument(p.message);
 }
 
@@ -76,8 +78,10 @@ bool read_integer(const boost::json::value& v, std::int64_t& out) {
 }  // namespace
 
 Result parse_webhook_event(std::string_view body, EpochMs now_ms, EpochMs window_ms) {
+  unsigned char buffer[4096];  // events are small: parse without touching the heap
+  boost::json::monotonic_resource mr(buffer, sizeof buffer);
   boost::system::error_code ec;
-  const boost::json::value doc = boost::json::parse(body, ec);
+  const boost::json::value doc = boost::json::parse(body, ec, &mr);
   if (ec) return malformed("the webhook body is not JSON: " + ec.message());
   if (!doc.is_object()) return malformed("the webhook body must be a JSON object");
   const auto& obj = doc.get_object();

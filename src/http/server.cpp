@@ -2,12 +2,12 @@
 
 #include "session.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 namespace streampulse::http {
 
@@ -77,10 +77,9 @@ asio::awaitable<void> Server::run() {
       co_await refuse(std::move(socket));
       continue;
     }
-    asio::co_spawn(
-        impl->executor,
-        run_session(std::move(socket), impl->settings, impl->router, *impl, impl),
-        asio::detached);
+    asio::co_spawn(impl->executor,
+                   run_session(std::move(socket), impl->settings, impl->router, *impl, impl),
+                   asio::detached);
   }
 }
 

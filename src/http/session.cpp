@@ -2,6 +2,7 @@
 
 #include "streampulse/http/response.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -9,7 +10,6 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
 
 #include <array>
 #include <chrono>
@@ -54,17 +54,15 @@ asio::awaitable<Response> dispatch(Request& req, const Router::Match& match,
   try {
     co_return co_await (*match.handler)(ctx);
   } catch (const std::exception& e) {
-    spdlog::error("handler for {} {} failed: {}", std::string(req.method_string()),
-                  ctx.path, e.what());
+    spdlog::error("handler for {} {} failed: {}", std::string(req.method_string()), ctx.path,
+                  e.what());
   }
   co_return error_response(req, beast_http::status::internal_server_error, "internal",
                            "the server failed to handle the request");
 }
 
 // The path of a target without its query: request logs must not carry tokens.
-std::string_view path_only(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
+std::string_view path_only(std::string_view target) { return target.substr(0, target.find('?')); }
 
 Response method_not_allowed(const Request& req, const std::string& allow) {
   beast_http::response<beast_http::string_body> r{beast_http::status::method_not_allowed,
@@ -106,9 +104,9 @@ asio::awaitable<void> linger(beast::tcp_stream& stream) {
 
 }  // namespace
 
-asio::awaitable<void> run_session(tcp::socket socket, const ServerSettings& settings,
-                                  const Router& router, SessionRegistry& registry,
-                                  std::shared_ptr<void> /*keepalive: held until the session ends*/) {
+asio::awaitable<void> run_session(
+    tcp::socket socket, const ServerSettings& settings, const Router& router,
+    SessionRegistry& registry, std::shared_ptr<void> /*keepalive: held until the session ends*/) {
   boost::system::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   const std::string remote = ec ? std::string("?") : peer.address().to_string();
@@ -155,8 +153,8 @@ asio::awaitable<void> run_session(tcp::socket socket, const ServerSettings& sett
       } else {
         parser.body_limit(limit);
         stream.expires_after(settings.body_timeout);
-        auto [body_ec, __] =
-            co_await beast_http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        auto [body_ec, __] = co_await beast_http::async_read(stream, buffer, parser,
+                                                             asio::as_tuple(asio::use_awaitable));
         if (body_ec == beast_http::error::body_limit) {
           early = refuse(beast_http::status::payload_too_large, "payload_too_large",
                          "the request body is larger than " + std::to_string(limit) + " bytes");
@@ -181,9 +179,8 @@ asio::awaitable<void> run_session(tcp::socket socket, const ServerSettings& sett
 
     const bool keep = res.keep_alive() && !early && !registry.closing();
     stream.expires_after(settings.write_timeout);
-    auto [write_ec, written] =
-        co_await beast::async_write(stream, std::move(res.generator()),
-                                     asio::as_tuple(asio::use_awaitable));
+    auto [write_ec, written] = co_await beast::async_write(stream, std::move(res.generator()),
+                                                           asio::as_tuple(asio::use_awaitable));
     const auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
     spdlog::info("{} {} {} {} {}B {}us{}", remote, std::string(req.method_string()),

@@ -4,8 +4,8 @@
 #include "streampulse/core/clock.hpp"
 #include "streampulse/core/webhook.hpp"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 using namespace streampulse;
 using namespace streampulse::testing;
@@ -32,14 +32,14 @@ std::map<std::string, std::string> signed_headers(const std::string& body) {
 Case webhook_case(std::string name, const std::string& heartbeat, unsigned status,
                   std::string error) {
   const auto body = webhook_event(heartbeat);
-  return {std::move(name), bh::verb::post, "/webhook", body, signed_headers(body), status,
-          std::move(error)};
+  return {std::move(name),      bh::verb::post, "/webhook",      body,
+          signed_headers(body), status,         std::move(error)};
 }
 
 Case signed_body_case(std::string name, const std::string& body, unsigned status,
                       std::string error) {
-  return {std::move(name), bh::verb::post, "/webhook", body, signed_headers(body), status,
-          std::move(error)};
+  return {std::move(name),      bh::verb::post, "/webhook",      body,
+          signed_headers(body), status,         std::move(error)};
 }
 
 std::vector<Case> cases() {
@@ -48,8 +48,12 @@ std::vector<Case> cases() {
   const auto good_event = webhook_event(good);
   std::vector<Case> c{
       {"missing_signature", bh::verb::post, "/webhook", good_event, {}, 401, "missing_signature"},
-      {"wrong_signature", bh::verb::post, "/webhook", good_event,
-       {{"momento-signature", core::sign_webhook_body("other-secret", good_event)}}, 401,
+      {"wrong_signature",
+       bh::verb::post,
+       "/webhook",
+       good_event,
+       {{"momento-signature", core::sign_webhook_body("other-secret", good_event)}},
+       401,
        "bad_signature"},
       {"signature_of_other_body", bh::verb::post, "/data", good_event + " ",
        signed_headers(good_event), 401, "bad_signature"},
@@ -79,24 +83,58 @@ std::vector<Case> cases() {
                    "invalid_heartbeat"),
       webhook_case("agent_wrong_type", R"({"playerId":"x","bitrate":1,"playTime":1,"agent":[]})",
                    400, "invalid_heartbeat"),
-      {"oversized_body", bh::verb::post, "/webhook", std::string(70 * 1024, 'x'), {}, 413,
+      {"oversized_body",
+       bh::verb::post,
+       "/webhook",
+       std::string(70 * 1024, 'x'),
+       {},
+       413,
        "payload_too_large"},
       {"unknown_route", bh::verb::get, "/nowhere", "", {}, 404, "not_found"},
       {"wrong_method", bh::verb::delete_, "/api/dashboard", "", {}, 405, "method_not_allowed"},
       {"get_webhook", bh::verb::get, "/webhook", "", {}, 405, "method_not_allowed"},
-      {"topic_without_token", bh::verb::post, "/topics/video/stream", good, {}, 401,
+      {"topic_without_token",
+       bh::verb::post,
+       "/topics/video/stream",
+       good,
+       {},
+       401,
        "missing_token"},
-      {"topic_with_garbage_token", bh::verb::post, "/topics/video/stream", good,
-       {{"authorization", "garbage"}}, 401, "invalid_token"},
-      {"topic_other_cache", bh::verb::get, "/topics/other/viewerCount", "",
-       {{"authorization", "Bearer test-admin"}}, 404, "cache_not_found"},
-      {"topic_bad_sequence", bh::verb::get, "/topics/video/viewerCount?sequence_number=-1", "",
-       {{"authorization", "Bearer test-admin"}}, 400, "invalid_argument"},
-      {"topic_invalid_heartbeat", bh::verb::post, "/topics/video/stream",
-       R"({"playerId":"x","bitrate":-1,"playTime":1})", {{"authorization", "Bearer test-admin"}},
-       400, "invalid_heartbeat"},
-      {"topic_message_over_4k", bh::verb::post, "/topics/video/chat", std::string(5000, 'x'),
-       {{"authorization", "Bearer test-admin"}}, 413, "payload_too_large"},
+      {"topic_with_garbage_token",
+       bh::verb::post,
+       "/topics/video/stream",
+       good,
+       {{"authorization", "garbage"}},
+       401,
+       "invalid_token"},
+      {"topic_other_cache",
+       bh::verb::get,
+       "/topics/other/viewerCount",
+       "",
+       {{"authorization", "Bearer test-admin"}},
+       404,
+       "cache_not_found"},
+      {"topic_bad_sequence",
+       bh::verb::get,
+       "/topics/video/viewerCount?sequence_number=-1",
+       "",
+       {{"authorization", "Bearer test-admin"}},
+       400,
+       "invalid_argument"},
+      {"topic_invalid_heartbeat",
+       bh::verb::post,
+       "/topics/video/stream",
+       R"({"playerId":"x","bitrate":-1,"playTime":1})",
+       {{"authorization", "Bearer test-admin"}},
+       400,
+       "invalid_heartbeat"},
+      {"topic_message_over_4k",
+       bh::verb::post,
+       "/topics/video/chat",
+       std::string(5000, 'x'),
+       {{"authorization", "Bearer test-admin"}},
+       413,
+       "payload_too_large"},
   };
   return c;
 }

@@ -3,8 +3,8 @@
 
 #include "streampulse/core/webhook.hpp"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include <future>
 
@@ -39,9 +39,24 @@ std::string viewer_token(unsigned short port) {
 TEST(Pipeline, ThreePlayersByWebhookGiveExactDashboard) {
   TestServer server;
   const auto port = server.port();
-  EXPECT_EQ(send_webhook(port, R"({"playerId":"p1","bitrate":500,"playTime":10,"agent":{"os":"macOS","browser":"Google Chrome","device":"Desktop"}})").status, 204u);
-  EXPECT_EQ(send_webhook(port, R"({"playerId":"p2","bitrate":2000,"playTime":20,"agent":{"os":"Windows","browser":"Google Chrome","device":"Desktop"}})").status, 204u);
-  EXPECT_EQ(send_webhook(port, R"({"playerId":"p3","bitrate":5000,"playTime":33,"agent":{"os":"Android","browser":"Firefox","device":"Mobile"}})").status, 204u);
+  EXPECT_EQ(
+      send_webhook(
+          port,
+          R"({"playerId":"p1","bitrate":500,"playTime":10,"agent":{"os":"macOS","browser":"Google Chrome","device":"Desktop"}})")
+          .status,
+      204u);
+  EXPECT_EQ(
+      send_webhook(
+          port,
+          R"({"playerId":"p2","bitrate":2000,"playTime":20,"agent":{"os":"Windows","browser":"Google Chrome","device":"Desktop"}})")
+          .status,
+      204u);
+  EXPECT_EQ(
+      send_webhook(
+          port,
+          R"({"playerId":"p3","bitrate":5000,"playTime":33,"agent":{"os":"Android","browser":"Firefox","device":"Mobile"}})")
+          .status,
+      204u);
 
   auto d = dashboard(port);
   EXPECT_EQ(d.at("players"), json::parse(R"({"active":3,"total":3})"));
@@ -127,9 +142,10 @@ TEST(Pipeline, HeartbeatsPublishedToTheTopicAreRecorded) {
   TestServer server;
   const auto port = server.port();
   const auto token = viewer_token(port);
-  auto r = http_post(port, "/topics/video/stream",
-                     R"({"playerId":"viaTopic","bitrate":1500,"playTime":7,"agent":{"os":"Linux","browser":"Firefox","device":"Desktop"}})",
-                     {{"authorization", token}, {"content-type", "text/plain"}});
+  auto r = http_post(
+      port, "/topics/video/stream",
+      R"({"playerId":"viaTopic","bitrate":1500,"playTime":7,"agent":{"os":"Linux","browser":"Firefox","device":"Desktop"}})",
+      {{"authorization", token}, {"content-type", "text/plain"}});
   ASSERT_EQ(r.status, 204u) << r.body;
   json::value d;
   for (int i = 0; i < 50; ++i) {

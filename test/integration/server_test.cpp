@@ -1,18 +1,18 @@
 // The server's own behaviour: access rules on the topics API, limits, deadlines, stop.
 #include "test_server.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
 
-#include <csignal>
-#include <future>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
+#include <future>
 
 using namespace streampulse;
 using namespace streampulse::testing;
@@ -23,8 +23,8 @@ using asio::ip::tcp;
 namespace {
 
 std::string viewer_token(unsigned short port) {
-  return std::string(json::parse(http_get(port, "/api/player-config").body)
-                         .at("topics").at("token").as_string());
+  return std::string(
+      json::parse(http_get(port, "/api/player-config").body).at("topics").at("token").as_string());
 }
 
 tcp::socket connect(asio::io_context& ioc, unsigned short port) {
@@ -63,8 +63,9 @@ TEST(Access, ViewerTokenIsScopedToItsTwoTopics) {
   EXPECT_EQ(http_get(port, "/topics/video/viewerCount?token=" + token).status, 200u);
   EXPECT_EQ(http_get(port, "/topics/video/viewerCount?token=" + token, auth).status, 400u);
   // The admin token may do anything on the topics.
-  EXPECT_EQ(http_post(port, "/topics/video/other", "x", {{"authorization", "Bearer test-admin"}}).status,
-            204u);
+  EXPECT_EQ(
+      http_post(port, "/topics/video/other", "x", {{"authorization", "Bearer test-admin"}}).status,
+      204u);
 }
 
 TEST(Access, ExpiredViewerTokenIsRefused) {

@@ -17,7 +17,8 @@ namespace beast = boost::beast;
 namespace bh = beast::http;
 
 HttpResult http_request(unsigned short port, bh::verb method, const std::string& target,
-                        const std::string& body, const std::map<std::string, std::string>& headers) {
+                        const std::string& body,
+                        const std::map<std::string, std::string>& headers) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.expires_after(std::chrono::seconds(40));
@@ -77,12 +78,9 @@ void TestServer::stop() {
 
 std::string webhook_event(const std::string& heartbeat_json, std::int64_t publish_ms) {
   const auto now = publish_ms ? publish_ms : core::SystemClock().now_ms();
-  boost::json::object event{{"cache", "video"},
-                            {"topic", "stream"},
-                            {"event_timestamp", now},
-                            {"publish_timestamp", now},
-                            {"topic_sequence_number", 1},
-                            {"token_id", ""},
+  boost::json::object event{{"cache", "video"},           {"topic", "stream"},
+                            {"event_timestamp", now},     {"publish_timestamp", now},
+                            {"topic_sequence_number", 1}, {"token_id", ""},
                             {"text", heartbeat_json}};
   return boost::json::serialize(event);
 }

@@ -2,8 +2,8 @@
 #include "streampulse/core/count_coalescer.hpp"
 #include "streampulse/core/dashboard.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/serialize.hpp>
 
 using namespace streampulse::core;
 
@@ -23,7 +23,8 @@ TEST(AudienceIndex, TotalsFollowUpsertsAndRemovals) {
   EXPECT_DOUBLE_EQ(t.play_time_sum, 63);
   EXPECT_DOUBLE_EQ(t.bitrate_min, 500);
   EXPECT_DOUBLE_EQ(t.bitrate_max, 5000);
-  EXPECT_EQ(t.browsers, (std::map<std::string, std::uint64_t>{{"google chrome", 2}, {"firefox", 1}}));
+  EXPECT_EQ(t.browsers,
+            (std::map<std::string, std::uint64_t>{{"google chrome", 2}, {"firefox", 1}}));
   EXPECT_EQ(t.devices, (std::map<std::string, std::uint64_t>{{"desktop", 2}, {"mobile", 1}}));
 
   // Overwrite: b switches rendition and browser; its old figures leave the totals.
@@ -32,8 +33,8 @@ TEST(AudienceIndex, TotalsFollowUpsertsAndRemovals) {
   EXPECT_EQ(t.players, 3u);
   EXPECT_DOUBLE_EQ(t.play_time_sum, 68);
   EXPECT_DOUBLE_EQ(t.bitrate_max, 2000);
-  EXPECT_EQ(t.browsers,
-            (std::map<std::string, std::uint64_t>{{"google chrome", 1}, {"firefox", 1}, {"safari", 1}}));
+  EXPECT_EQ(t.browsers, (std::map<std::string, std::uint64_t>{
+                            {"google chrome", 1}, {"firefox", 1}, {"safari", 1}}));
 
   index.remove("a");
   index.remove("missing");
@@ -55,7 +56,8 @@ TEST(AudienceIndex, PlayersWithoutAgentCountAsUnknown) {
 TEST(AudienceIndex, DistinctNamesAreBounded) {
   AudienceIndex index;
   for (int i = 0; i < 3000; ++i)
-    index.upsert(hb("p" + std::to_string(i), 1, 1, Agent{"os", "browser-" + std::to_string(i), "d"}));
+    index.upsert(
+        hb("p" + std::to_string(i), 1, 1, Agent{"os", "browser-" + std::to_string(i), "d"}));
   auto t = index.totals();
   EXPECT_LE(t.browsers.size(), AudienceIndex::kMaxDistinctNames);
   EXPECT_GT(t.browsers.at("other"), 1000u);
@@ -83,11 +85,12 @@ TEST(Dashboard, ContractExample) {
   index.upsert(hb("b", 2000, 20, Agent{"Windows", "Google Chrome", "Desktop"}));
   index.upsert(hb("c", 5000, 33, Agent{"Android", "Firefox", "Mobile"}));
   auto m = make_dashboard(index.totals(), 2, 1764000000000);
-  EXPECT_EQ(boost::json::serialize(to_json(m)),
-            R"({"players":{"active":2,"total":3},"playTime":{"total":63,"average":21},)"
-            R"("bitrates":{"min":500,"max":5000,"average":2500},)"
-            R"("agents":{"browsers":{"firefox":1,"google chrome":2},"devices":{"desktop":2,"mobile":1},)"
-            R"("os":{"android":1,"macos":1,"windows":1}},"generatedAt":1764000000000})");
+  EXPECT_EQ(
+      boost::json::serialize(to_json(m)),
+      R"({"players":{"active":2,"total":3},"playTime":{"total":63,"average":21},)"
+      R"("bitrates":{"min":500,"max":5000,"average":2500},)"
+      R"("agents":{"browsers":{"firefox":1,"google chrome":2},"devices":{"desktop":2,"mobile":1},)"
+      R"("os":{"android":1,"macos":1,"windows":1}},"generatedAt":1764000000000})");
 }
 
 TEST(CountCoalescer, PublishesOnChangeAndKeepalive) {

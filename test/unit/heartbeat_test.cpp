@@ -5,9 +5,9 @@
 using namespace streampulse::core;
 
 TEST(Heartbeat, ParsesTheContractExample) {
-  auto hb = parse_heartbeat(
-      R"({"playerId":"myPlayerId","bitrate":5000,"playTime":21,)"
-      R"("agent":{"os":"macOS","browser":"Google Chrome","device":"Desktop"}})");
+  auto hb =
+      parse_heartbeat(R"({"playerId":"myPlayerId","bitrate":5000,"playTime":21,)"
+                      R"("agent":{"os":"macOS","browser":"Google Chrome","device":"Desktop"}})");
   ASSERT_TRUE(hb) << hb.error().message;
   EXPECT_EQ(hb->player_id, "myPlayerId");
   EXPECT_EQ(hb->bitrate, 5000);
@@ -17,7 +17,8 @@ TEST(Heartbeat, ParsesTheContractExample) {
 }
 
 TEST(Heartbeat, AgentIsOptionalAndUnknownFieldsAreIgnored) {
-  auto hb = parse_heartbeat(R"({"playerId":"a_b-9","bitrate":0.5,"playTime":0,"action":"heartbeat","accountId":"x"})");
+  auto hb = parse_heartbeat(
+      R"({"playerId":"a_b-9","bitrate":0.5,"playTime":0,"action":"heartbeat","accountId":"x"})");
   ASSERT_TRUE(hb) << hb.error().message;
   EXPECT_FALSE(hb->agent);
   EXPECT_DOUBLE_EQ(hb->bitrate, 0.5);
@@ -48,9 +49,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"not_json", "{nope", ""}, BadCase{"array", "[1,2]", ""},
         BadCase{"missing_id", R"({"bitrate":1,"playTime":1})", "playerId"},
         BadCase{"empty_id", R"({"playerId":"","bitrate":1,"playTime":1})", "playerId"},
-        BadCase{"long_id",
-                R"({"playerId":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","bitrate":1,"playTime":1})",
-                "playerId"},
+        BadCase{
+            "long_id",
+            R"({"playerId":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","bitrate":1,"playTime":1})",
+            "playerId"},
         BadCase{"bad_chars", R"({"playerId":"a b","bitrate":1,"playTime":1})", "playerId"},
         BadCase{"slash", R"({"playerId":"a/b","bitrate":1,"playTime":1})", "playerId"},
         BadCase{"numeric_id", R"({"playerId":7,"bitrate":1,"playTime":1})", "playerId"},
@@ -60,12 +62,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"missing_bitrate", R"({"playerId":"p","playTime":1})", "bitrate"},
         BadCase{"bool_playtime", R"({"playerId":"p","bitrate":1,"playTime":true})", "playTime"},
         BadCase{"huge_playtime", R"({"playerId":"p","bitrate":1,"playTime":10000001})", "playTime"},
-        BadCase{"agent_string", R"({"playerId":"p","bitrate":1,"playTime":1,"agent":"x"})", "agent"},
+        BadCase{"agent_string", R"({"playerId":"p","bitrate":1,"playTime":1,"agent":"x"})",
+                "agent"},
         BadCase{"agent_os_number", R"({"playerId":"p","bitrate":1,"playTime":1,"agent":{"os":1}})",
                 "agent.os"},
-        BadCase{"agent_browser_long",
-                R"({"playerId":"p","bitrate":1,"playTime":1,"agent":{"browser":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}})",
-                "agent.browser"}),
+        BadCase{
+            "agent_browser_long",
+            R"({"playerId":"p","bitrate":1,"playTime":1,"agent":{"browser":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}})",
+            "agent.browser"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Heartbeat, NaNIsNotJson) {
@@ -75,7 +79,9 @@ TEST(Heartbeat, NaNIsNotJson) {
 TEST(Heartbeat, AnalyticsJsonRoundTrips) {
   Heartbeat hb{"p1", 5000, 21.5, Agent{"macOS", "Safari", "Desktop"}};
   const auto json = to_analytics_json(hb);
-  EXPECT_EQ(json, R"({"bitrate":5000,"playTime":2.15E1,"agent":{"os":"macOS","browser":"Safari","device":"Desktop"}})");
+  EXPECT_EQ(
+      json,
+      R"({"bitrate":5000,"playTime":2.15E1,"agent":{"os":"macOS","browser":"Safari","device":"Desktop"}})");
   auto back = parse_analytics_json("p1", json);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->play_time, 21.5);

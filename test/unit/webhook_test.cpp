@@ -57,8 +57,8 @@ TEST(WebhookEvent, ReplayWindowIsSixtySecondsEitherWay) {
 TEST(WebhookEvent, MalformedEventsNameTheProblem) {
   const EpochMs now = 1'800'000'000'000;
   for (const char* body : {"not json", "[]", R"({"publish_timestamp":1800000000000})",
-                           R"({"publish_timestamp":"1800000000000","text":"x"})",
-                           R"({"text":"x"})", R"({"publish_timestamp":1800000000000,"text":5})",
+                           R"({"publish_timestamp":"1800000000000","text":"x"})", R"({"text":"x"})",
+                           R"({"publish_timestamp":1800000000000,"text":5})",
                            R"({"publish_timestamp":-5,"text":"x"})"}) {
     auto e = parse_webhook_event(body, now);
     ASSERT_FALSE(e) << body;

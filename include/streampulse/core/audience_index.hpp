@@ -23,8 +23,13 @@ class Distribution {
   std::map<std::string, std::uint64_t> counts() const;  // names with a count above zero
 
  private:
+  // Transparent hashing: a lookup by string_view allocates nothing (this runs per heartbeat).
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   std::size_t max_names_;
-  std::unordered_map<std::string, std::uint16_t> ids_;
+  std::unordered_map<std::string, std::uint16_t, Hash, std::equal_to<>> ids_;
   std::vector<std::string> names_;
   std::vector<std::uint64_t> counts_;
 };

@@ -8,15 +8,15 @@ namespace streampulse {
 
 enum class errc {
   ok = 0,
-  invalid_argument,     // a request or message was malformed
-  unauthenticated,      // missing, malformed or expired credential
-  permission_denied,    // valid credential, but not for this resource/action
-  not_found,            // unknown cache, topic or object
-  payload_too_large,    // over a size limit
-  resource_exhausted,   // a bound was reached (long-polls, topics, rate)
-  unavailable,          // backend unreachable or shutting down
-  deadline_exceeded,    // a wait ran out of time
-  internal,             // a bug or an unexpected backend answer
+  invalid_argument,    // a request or message was malformed
+  unauthenticated,     // missing, malformed or expired credential
+  permission_denied,   // valid credential, but not for this resource/action
+  not_found,           // unknown cache, topic or object
+  payload_too_large,   // over a size limit
+  resource_exhausted,  // a bound was reached (long-polls, topics, rate)
+  unavailable,         // backend unreachable or shutting down
+  deadline_exceeded,   // a wait ran out of time
+  internal,            // a bug or an unexpected backend answer
 };
 
 const boost::system::error_category& streampulse_category() noexcept;

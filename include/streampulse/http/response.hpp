@@ -7,7 +7,8 @@
 namespace streampulse::http {
 
 // A JSON body with the request's keep-alive and version.
-Response json_response(const Request& req, beast_http::status status, const boost::json::value& body);
+Response json_response(const Request& req, beast_http::status status,
+                       const boost::json::value& body);
 
 // {"error": code, "message": message}, the contract's error shape.
 Response error_response(const Request& req, beast_http::status status, std::string_view code,

@@ -77,7 +77,8 @@ struct SubscribePosition {
 };
 
 // What a subscriber should send next after receiving `events` (Momento's resume rule).
-SubscribePosition next_position(SubscribePosition from, const std::vector<SubscriptionEvent>& events);
+SubscribePosition next_position(SubscribePosition from,
+                                const std::vector<SubscriptionEvent>& events);
 
 class Store {
  public:

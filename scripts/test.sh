@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing (Debian packages, npm), builds, and runs every
+# test: unit and integration tests (ctest), then the browser tests in Chromium against the
+# real service. Exits non-zero on the first failing stage.
+#
+# Usage: ./scripts/test.sh            (BUILD_DIR=build by default)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib/deps.sh
+
+build_dir="${BUILD_DIR:-build}"
+
+echo "== dependencies"
+install_packages "${STREAMPULSE_BUILD_PACKAGES[@]}" "${STREAMPULSE_RUNTIME_TOOLS[@]}" \
+  "${STREAMPULSE_TEST_PACKAGES[@]}"
+ensure_node
+bash scripts/vendor-assets.sh
+bash scripts/make-sample-media.sh
+
+echo "== build ($build_dir)"
+build_streampulse "$build_dir" RelWithDebInfo
+
+echo "== unit and integration tests"
+ctest --test-dir "$build_dir" --output-on-failure
+
+echo "== browser tests"
+STREAMPULSE_BIN="$build_dir/streampulse" bash test/e2e/with-server.sh
+
+echo "== all tests passed"
