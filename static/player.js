@@ -1,0 +1,514 @@
+/*
+ * streampulse player page.
+ *
+ * 1. Reads GET /api/player-config: where to publish heartbeats and subscribe to the viewer
+ *    count (Momento's HTTP topics API, served by streampulse itself on the embedded backend),
+ *    a short-lived token, the heartbeat period, and the stream to play. `?stream=URL&name=NAME`
+ *    override the stream, as in the original demo.
+ * 2. Plays the stream with hls.js (or natively where the browser plays HLS itself), muted
+ *    autoplay.
+ * 3. While the video plays and the tab is visible, publishes a heartbeat
+ *    {playerId, bitrate, playTime, agent} every heartbeatIntervalMs, re-armed after each
+ *    publish settles.
+ * 4. Long-polls the viewer-count topic and shows the count over the video.
+ * 5. Fetches a new configuration before the token expires and after any 401.
+ *
+ * Plain script, no build step. Needs window.Hls (static/vendor/hls.min.js, optional) and
+ * window.detectAgent (static/agent.js).
+ */
+(function () {
+  'use strict';
+
+  var STORAGE_PLAYER_ID = 'streampulse.playerId';
+  var STORAGE_PLAY_TIME = 'streampulse.playTime';
+  var PLAYER_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+  var DEFAULT_HEARTBEAT_MS = 750;
+  var PUBLISH_TIMEOUT_MS = 5000;
+  var POLL_TIMEOUT_MS = 90000; // long-poll hold time is not bounded by the API: re-issue
+  var BACKOFF_MIN_MS = 1000;
+  var BACKOFF_MAX_MS = 10000;
+
+  var $ = function (id) { return document.getElementById(id); };
+  var video = $('video');
+
+  var state = {
+    config: null,            // last good /api/player-config answer
+    configPromise: null,     // the refresh in flight, shared by everyone who needs it
+    configTimer: null,
+    stream: null,            // {url, name}, fixed once playback starts
+    hls: null,
+    playerId: loadPlayerId(),
+    agent: window.detectAgent
+      ? window.detectAgent(navigator.userAgent, navigator.userAgentData, { maxTouchPoints: navigator.maxTouchPoints })
+      : null,
+    playTime: loadPlayTime(), // seconds actually played (float)
+    lastMediaTime: null,
+    lastWallTime: 0,
+    segments: 0,
+    downloadMsTotal: 0,
+    lastFragLevel: -1,
+    hbTimer: null,           // next heartbeat armed
+    hbInFlight: false,       // a publish is on its way
+    hbSent: 0,
+    hbFailed: 0,
+    lastPublishError: '',
+    viewerCount: null
+  };
+
+  // ---------------------------------------------------------------- identity and storage
+
+  function randomBase36(n) {
+    var out = '';
+    var bytes = new Uint8Array(n);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < n; i++) bytes[i] = Math.floor(Math.random() * 256);
+    }
+    for (var j = 0; j < n; j++) out += (bytes[j] % 36).toString(36);
+    return out;
+  }
+
+  // One id per browser profile (localStorage), as in the original demo.
+  function loadPlayerId() {
+    var id = null;
+    try { id = window.localStorage.getItem(STORAGE_PLAYER_ID); } catch (e) { /* storage blocked */ }
+    if (!id || !PLAYER_ID_RE.test(id)) {
+      id = randomBase36(10);
+      try { window.localStorage.setItem(STORAGE_PLAYER_ID, id); } catch (e) { /* keep it in memory */ }
+    }
+    return id;
+  }
+
+  // Play time survives reloads in the same tab (sessionStorage), as in the original demo.
+  function loadPlayTime() {
+    try {
+      var v = parseFloat(window.sessionStorage.getItem(STORAGE_PLAY_TIME));
+      return isFinite(v) && v >= 0 ? v : 0;
+    } catch (e) {
+      return 0;
+    }
+  }
+
+  function savePlayTime() {
+    try { window.sessionStorage.setItem(STORAGE_PLAY_TIME, String(state.playTime)); } catch (e) { /* ignore */ }
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  function sleep(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  }
+
+  function fetchWithTimeout(url, options, timeoutMs) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, timeoutMs);
+    var opts = Object.assign({}, options, { signal: controller.signal });
+    return fetch(url, opts).finally(function () { clearTimeout(timer); });
+  }
+
+  async function fetchConfigOnce() {
+    var res = await fetchWithTimeout('/api/player-config', { cache: 'no-store', headers: { Accept: 'application/json' } }, 10000);
+    if (!res.ok) throw new Error('GET /api/player-config answered ' + res.status);
+    var cfg = await res.json();
+    if (!cfg || !cfg.topics || typeof cfg.topics.token !== 'string') {
+      throw new Error('GET /api/player-config: no topics.token in the answer');
+    }
+    return cfg;
+  }
+
+  // Fetches a new configuration, retrying with back-off until it succeeds. Concurrent
+  // callers (a 401 on publish and one on the poll) share one request.
+  function refreshConfig() {
+    if (state.configPromise) return state.configPromise;
+    state.configPromise = (async function () {
+      var backoff = 0;
+      for (;;) {
+        try {
+          var cfg = await fetchConfigOnce();
+          applyConfig(cfg);
+          return cfg;
+        } catch (err) {
+          backoff = nextBackoff(backoff);
+          console.warn('streampulse: player config failed, retrying in ' + backoff + ' ms:', err.message || err);
+          setHeartbeatStatus('error', 'Cannot load the player configuration, retrying…');
+          await sleep(backoff);
+        }
+      }
+    })().finally(function () { state.configPromise = null; });
+    return state.configPromise;
+  }
+
+  function applyConfig(cfg) {
+    state.config = cfg;
+    clearTimeout(state.configTimer);
+    var expiresAt = Number(cfg.topics.expiresAt);
+    var left = isFinite(expiresAt) && expiresAt > 0 ? expiresAt - Date.now() : 0;
+    if (left > 0) {
+      // Renew a little before the end: 20% of the remaining life, at most 60 s early
+      // (a 15-minute token is renewed after 14 minutes, a 3-second one after 2.4 s).
+      var inMs = Math.max(1000, left - Math.min(60000, left * 0.2));
+      state.configTimer = setTimeout(refreshConfig, Math.min(inMs, 2147483000));
+    }
+    // left <= 0: no expiry, or this machine's clock is ahead of the server's; a 401 then
+    // triggers the renewal instead.
+  }
+
+  function heartbeatInterval() {
+    var ms = state.config && Number(state.config.heartbeatIntervalMs);
+    return isFinite(ms) && ms >= 100 ? ms : DEFAULT_HEARTBEAT_MS;
+  }
+
+  function topicUrl(topicKey) {
+    var t = state.config.topics;
+    var base = String(t.baseUrl || '').replace(/\/+$/, '');
+    return base + '/topics/' + encodeURIComponent(t.cache) + '/' + encodeURIComponent(t[topicKey]);
+  }
+
+  function nextBackoff(previous) {
+    return previous ? Math.min(previous * 2, BACKOFF_MAX_MS) : BACKOFF_MIN_MS;
+  }
+
+  // ---------------------------------------------------------------- playback
+
+  function chooseStream(cfg) {
+    var params = new URLSearchParams(window.location.search);
+    var fromConfig = (cfg && cfg.stream) || {};
+    var url = params.get('stream') || fromConfig.url || '/media/sample/master.m3u8';
+    var name = params.get('name') || (params.get('stream') ? url.split('?')[0].split('/').pop() : fromConfig.name) || 'Live stream';
+    return { url: url, name: name };
+  }
+
+  function showError(message) {
+    var el = $('player-error');
+    el.textContent = message;
+    el.hidden = false;
+  }
+
+  function startPlayback(stream) {
+    state.stream = stream;
+    $('stream-name').textContent = stream.name;
+    document.title = stream.name + ' · streampulse';
+    $('stream-url').textContent = stream.url;
+
+    video.muted = true;
+    video.autoplay = true;
+
+    if (window.Hls && window.Hls.isSupported()) {
+      var Hls = window.Hls;
+      var hls = new Hls({ capLevelToPlayerSize: false, backBufferLength: 30 });
+      state.hls = hls;
+      hls.on(Hls.Events.FRAG_LOADED, function (_event, data) {
+        var frag = data && data.frag;
+        if (!frag || (frag.type && frag.type !== 'main')) return;
+        state.segments += 1;
+        state.lastFragLevel = typeof frag.level === 'number' ? frag.level : state.lastFragLevel;
+        var loading = frag.stats && frag.stats.loading;
+        if (loading && loading.end >= loading.start && loading.start > 0) {
+          state.downloadMsTotal += loading.end - loading.start;
+        }
+      });
+      hls.on(Hls.Events.MANIFEST_PARSED, function () {
+        tryPlay();
+      });
+      var mediaRecoveries = 0;
+      hls.on(Hls.Events.ERROR, function (_event, data) {
+        if (!data || !data.fatal) return;
+        console.warn('streampulse: fatal hls.js error', data.type, data.details);
+        if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+          showError('Network problem while loading the stream (' + data.details + '), retrying…');
+          setTimeout(function () { hls.startLoad(); $('player-error').hidden = true; }, 2000);
+        } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries < 3) {
+          mediaRecoveries += 1;
+          hls.recoverMediaError();
+        } else {
+          showError('The stream cannot be played (' + data.details + ').');
+          hls.destroy();
+          state.hls = null;
+        }
+      });
+      hls.loadSource(stream.url);
+      hls.attachMedia(video);
+    } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+      video.src = stream.url; // Safari, iOS: native HLS
+      video.addEventListener('loadedmetadata', tryPlay, { once: true });
+    } else {
+      showError('This browser cannot play HLS streams' + (window.Hls ? '.' : ' (hls.js was not loaded: run scripts/vendor-assets.sh).'));
+    }
+  }
+
+  function tryPlay() {
+    var p = video.play();
+    if (p && p.catch) {
+      p.catch(function (err) {
+        // Autoplay refused (rare when muted): the controls let the viewer start it.
+        console.info('streampulse: autoplay was refused:', err && err.name);
+      });
+    }
+  }
+
+  function currentBitrateKbps() {
+    var hls = state.hls;
+    if (!hls || !hls.levels || hls.levels.length === 0) return 0;
+    var idx = hls.currentLevel >= 0 ? hls.currentLevel : state.lastFragLevel;
+    var level = idx >= 0 ? hls.levels[idx] : null;
+    var bps = level && Number(level.bitrate);
+    return bps > 0 ? Math.round(bps / 1000) : 0;
+  }
+
+  function bufferAheadSeconds() {
+    var t = video.currentTime;
+    var b = video.buffered;
+    for (var i = 0; i < b.length; i++) {
+      if (b.start(i) <= t + 0.1 && t < b.end(i)) return Math.max(0, b.end(i) - t);
+    }
+    return 0;
+  }
+
+  // Accumulates the media time really played: forward steps of currentTime that are not
+  // seeks. Pauses, stalls, seeks and loop restarts add nothing.
+  function accountPlayTime() {
+    var now = performance.now();
+    var t = video.currentTime;
+    if (state.lastMediaTime !== null && !video.paused && !video.seeking) {
+      var delta = t - state.lastMediaTime;
+      var wall = (now - state.lastWallTime) / 1000;
+      var rate = video.playbackRate > 0 ? video.playbackRate : 1;
+      if (delta > 0 && delta <= wall * rate + 0.5) {
+        state.playTime += delta;
+      }
+    }
+    state.lastMediaTime = t;
+    state.lastWallTime = now;
+  }
+
+  video.addEventListener('seeking', function () { state.lastMediaTime = null; });
+  video.addEventListener('timeupdate', accountPlayTime);
+
+  // ---------------------------------------------------------------- heartbeats
+
+  function shouldBeat() {
+    return !!state.config && !video.paused && !video.ended && document.visibilityState === 'visible';
+  }
+
+  function heartbeatBody() {
+    var body = {
+      playerId: state.playerId,
+      bitrate: currentBitrateKbps(),
+      playTime: Math.floor(state.playTime)
+    };
+    if (state.agent) body.agent = state.agent;
+    return JSON.stringify(body);
+  }
+
+  // One heartbeat. A refused token (401/403) gets a new configuration and one more try.
+  async function publishHeartbeat() {
+    for (var attempt = 0; attempt < 2; attempt++) {
+      var token = state.config.topics.token;
+      try {
+        var res = await fetchWithTimeout(topicUrl('heartbeatTopic'), {
+          method: 'POST',
+          headers: { 'Content-Type': 'text/plain', Authorization: token },
+          body: heartbeatBody(),
+          cache: 'no-store'
+        }, PUBLISH_TIMEOUT_MS);
+        if (res.status === 401 || res.status === 403) {
+          state.lastPublishError = 'token refused (' + res.status + '), renewing';
+          // Only renew if nobody did since this request left.
+          if (state.config.topics.token === token) await refreshConfig();
+          continue;
+        }
+        if (!res.ok) {
+          state.hbFailed += 1;
+          state.lastPublishError = 'publish answered ' + res.status;
+          return;
+        }
+        state.hbSent += 1;
+        state.lastPublishError = '';
+        return;
+      } catch (err) {
+        state.hbFailed += 1;
+        state.lastPublishError = err && err.name === 'AbortError' ? 'publish timed out' : 'publish failed';
+        return;
+      }
+    }
+    state.hbFailed += 1;
+  }
+
+  async function beat() {
+    state.hbTimer = null;
+    if (!shouldBeat()) return;
+    state.hbInFlight = true;
+    try {
+      await publishHeartbeat();
+    } finally {
+      state.hbInFlight = false;
+    }
+    // Re-armed after the publish settles, as the original: period = interval + round trip.
+    if (shouldBeat() && state.hbTimer === null) {
+      state.hbTimer = setTimeout(beat, heartbeatInterval());
+    }
+  }
+
+  function startHeartbeats() {
+    if (state.hbTimer !== null || state.hbInFlight || !shouldBeat()) return;
+    beat();
+  }
+
+  function stopHeartbeats() {
+    if (state.hbTimer !== null) {
+      clearTimeout(state.hbTimer);
+      state.hbTimer = null;
+    }
+    // A publish in flight finishes, then beat() sees shouldBeat() false and stops.
+  }
+
+  function onPlaybackStateChange() {
+    if (shouldBeat()) startHeartbeats();
+    else stopHeartbeats();
+  }
+
+  ['play', 'playing', 'pause', 'ended', 'emptied'].forEach(function (ev) {
+    video.addEventListener(ev, onPlaybackStateChange);
+  });
+  document.addEventListener('visibilitychange', onPlaybackStateChange);
+  window.addEventListener('pagehide', savePlayTime);
+
+  // ---------------------------------------------------------------- viewer count
+
+  function parseCount(text) {
+    if (typeof text !== 'string') return null;
+    var s = text.trim();
+    if (/^\d+$/.test(s)) return parseInt(s, 10);
+    try { // tolerate {"viewerCount": 3} / {"count": 3}
+      var obj = JSON.parse(s);
+      var n = obj && (obj.viewerCount !== undefined ? obj.viewerCount : obj.count);
+      if (typeof n === 'number' && n >= 0 && isFinite(n)) return Math.floor(n);
+    } catch (e) { /* not JSON */ }
+    return null;
+  }
+
+  function showCount(n) {
+    state.viewerCount = n;
+    var el = $('viewer-count');
+    el.dataset.count = String(n);
+    el.classList.add('live');
+    el.classList.remove('stale');
+    $('viewer-count-text').textContent = n + ' watching';
+    el.title = n === 1 ? 'You are the only viewer' : n + ' viewers are watching this stream';
+  }
+
+  function markCountStale() {
+    $('viewer-count').classList.add('stale');
+  }
+
+  async function pollViewerCount() {
+    var sequenceNumber = 0;
+    var sequencePage = 0;
+    var backoff = 0;
+    var consecutiveAuthFailures = 0;
+    for (;;) {
+      if (!state.config) await refreshConfig();
+      var token = state.config.topics.token;
+      var url = topicUrl('viewerCountTopic') +
+        '?sequence_number=' + sequenceNumber + '&sequence_page=' + sequencePage;
+      try {
+        var res = await fetchWithTimeout(url, { headers: { Authorization: token }, cache: 'no-store' }, POLL_TIMEOUT_MS);
+        if (res.status === 401 || res.status === 403) {
+          consecutiveAuthFailures += 1;
+          if (state.config.topics.token === token) await refreshConfig();
+          if (consecutiveAuthFailures > 1) {
+            backoff = nextBackoff(backoff);
+            markCountStale();
+            await sleep(backoff);
+          }
+          continue;
+        }
+        consecutiveAuthFailures = 0;
+        if (!res.ok) throw new Error('subscribe answered ' + res.status);
+        var body = await res.json();
+        var items = body && Array.isArray(body.items) ? body.items : [];
+        for (var i = 0; i < items.length; i++) {
+          var el = items[i] || {};
+          if (el.item) {
+            var it = el.item;
+            if (typeof it.topic_sequence_number === 'number') sequenceNumber = it.topic_sequence_number + 1;
+            if (typeof it.sequence_page === 'number') sequencePage = it.sequence_page;
+            var n = parseCount(it.value && it.value.text);
+            if (n !== null) showCount(n);
+          } else if (el.discontinuity) {
+            var d = el.discontinuity;
+            if (typeof d.new_topic_sequence === 'number') sequenceNumber = d.new_topic_sequence;
+            if (typeof d.new_sequence_page === 'number') sequencePage = d.new_sequence_page;
+          }
+        }
+        backoff = 0;
+      } catch (err) {
+        if (err && err.name === 'AbortError') continue; // our own long-poll timeout: just re-issue
+        backoff = nextBackoff(backoff);
+        console.warn('streampulse: viewer count poll failed, retrying in ' + backoff + ' ms:', err.message || err);
+        markCountStale();
+        await sleep(backoff);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- stats display
+
+  function setHeartbeatStatus(kind, text) {
+    var dot = $('heartbeat-dot');
+    dot.className = 'dot ' + kind;
+    $('heartbeat-status').textContent = text;
+  }
+
+  function renderStats() {
+    accountPlayTime();
+    $('stat-segments').textContent = state.hls ? String(state.segments) : (state.stream ? 'n/a' : '0');
+    $('stat-avg-download').textContent = state.segments > 0 ? String(Math.round(state.downloadMsTotal / state.segments)) : '—';
+    $('stat-buffer').textContent = bufferAheadSeconds().toFixed(1);
+    var kbps = currentBitrateKbps();
+    $('stat-bitrate').textContent = kbps > 0 ? kbps.toLocaleString('en-US') : '—';
+    $('stat-playtime').textContent = String(Math.floor(state.playTime));
+
+    if (!state.config) return; // refreshConfig() shows its own status
+    if (document.visibilityState !== 'visible') {
+      setHeartbeatStatus('idle', 'Tab hidden: heartbeats paused');
+    } else if (video.paused || video.ended) {
+      setHeartbeatStatus('idle', 'Paused: heartbeats stopped');
+    } else if (state.lastPublishError) {
+      setHeartbeatStatus('error', 'Heartbeat problem: ' + state.lastPublishError);
+    } else if (state.hbSent > 0) {
+      setHeartbeatStatus('ok', 'Heartbeat every ' + heartbeatInterval() + ' ms · ' + state.hbSent + ' sent');
+    } else {
+      setHeartbeatStatus('idle', 'Starting…');
+    }
+  }
+
+  // ---------------------------------------------------------------- start
+
+  $('stat-player-id').textContent = state.playerId;
+  if (state.agent) {
+    $('agent-text').textContent = state.agent.browser + ' · ' + state.agent.os + ' · ' + state.agent.device;
+  }
+
+  // For tests and curious people: the page's live state, read-only.
+  window.streampulse = {
+    get playerId() { return state.playerId; },
+    get agent() { return state.agent; },
+    get viewerCount() { return state.viewerCount; },
+    get playTime() { return Math.floor(state.playTime); },
+    get bitrate() { return currentBitrateKbps(); },
+    get heartbeatsSent() { return state.hbSent; },
+    get config() { return state.config; },
+    heartbeatBody: function () { return JSON.parse(heartbeatBody()); }
+  };
+
+  setInterval(renderStats, 250);
+  setInterval(savePlayTime, 5000);
+
+  refreshConfig().then(function (cfg) {
+    startPlayback(chooseStream(cfg));
+    onPlaybackStateChange();
+    pollViewerCount();
+  });
+})();
