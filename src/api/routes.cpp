@@ -12,6 +12,7 @@ void add_routes(http::Router& router, app::Services& s) {
   router.add(verb::get, "/metrics", metrics_handler(s));
   router.add(verb::get, "/api/player-config", player_config_handler(s));
   router.add(verb::get, "/api/dashboard", dashboard_handler(s));
+  router.add(verb::post, "/api/simulations", simulations_handler(s));
   router.add(verb::post, "/webhook", webhook_handler(s));
   router.add(verb::post, "/data", webhook_handler(s));
   router.add_prefix(verb::post, "/topics/", topic_publish_handler(s), kTopicBodyLimit);

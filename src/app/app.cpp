@@ -7,6 +7,7 @@
 #include "streampulse/embedded/embedded_store.hpp"
 #include "streampulse/embedded/token_authority.hpp"
 #include "streampulse/http/server.hpp"
+#include "streampulse/sim/simulator.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -41,7 +42,10 @@ struct App::Impl {
   std::unique_ptr<http::Server> server;
   asio::signal_set signals{ioc};
   std::array<asio::cancellation_signal, 3> task_cancel;
+  std::vector<std::weak_ptr<sim::Simulator>> simulations;  // POST /api/simulations
   bool stopping = false;
+
+  bool start_simulation(std::size_t players, std::chrono::seconds duration);
 
   void begin_stop();
   asio::awaitable<void> drain();
@@ -93,17 +97,10 @@ boost::system::error_code App::start(std::string& message) {
   m.registry = std::make_unique<core::ViewerRegistry>(*m.store, m.clock, rs);
   m.pipeline = std::make_unique<HeartbeatPipeline>(*m.registry, m.stats);
   const std::string static_dir = c.static_dir.empty() ? find_static_dir() : c.static_dir;
-  m.services.reset(new Services{c,
-                                m.clock,
-                                *m.store,
-                                *m.token_authority,
-                                m.token_authority.get(),
-                                *m.registry,
-                                *m.pipeline,
-                                m.stats,
-                                static_dir,
-                                c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
-                                {}});
+  m.services.reset(new Services{
+      c, m.clock, *m.store, *m.token_authority, m.token_authority.get(), *m.registry, *m.pipeline,
+      m.stats, static_dir, c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
+      [&m](std::size_t n, std::chrono::seconds d) { return m.start_simulation(n, d); }});
   api::add_routes(m.router, *m.services);
 
   auto endpoint = parse_listen(c.listen);
@@ -129,6 +126,26 @@ void App::stop() {
   asio::post(impl_->ioc, [m = impl_.get()] { m->begin_stop(); });
 }
 
+bool App::Impl::start_simulation(std::size_t players, std::chrono::seconds duration) {
+  constexpr std::size_t kMaxRunning = 4;
+  std::erase_if(simulations, [](const auto& w) { return w.expired(); });
+  if (stopping || simulations.size() >= kMaxRunning) return false;
+  sim::SimulatorOptions options;
+  options.players = players;
+  options.duration = duration;
+  options.interval = std::chrono::milliseconds(config.heartbeat_interval_ms);
+  options.max_in_flight = 64;
+  // The synthetic players' heartbeats take the real path, minus the network.
+  auto sender = sim::make_inprocess_sender([this](std::string json) -> asio::awaitable<void> {
+    auto outcome = co_await pipeline->accept(json);
+    if (outcome.kind != HeartbeatOutcome::Kind::accepted)
+      throw std::runtime_error("heartbeat refused: " + outcome.problem.message);
+  });
+  spdlog::info("simulation: {} players for {} s", players, duration.count());
+  simulations.push_back(sim::spawn_simulation(ioc.get_executor(), options, std::move(sender)));
+  return true;
+}
+
 void App::Impl::begin_stop() {
   if (stopping) return;
   stopping = true;
@@ -138,6 +155,9 @@ void App::Impl::begin_stop() {
   server->stop_accepting();
   store->shutdown();  // long-polls answer now
   for (auto& c : task_cancel) c.emit(asio::cancellation_type::terminal);
+  for (auto& w : simulations) {
+    if (auto sim = w.lock()) sim->stop();
+  }
   server->close_idle();
   asio::co_spawn(ioc, drain(), asio::detached);
 }

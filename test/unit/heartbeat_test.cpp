@@ -70,7 +70,7 @@ INSTANTIATE_TEST_SUITE_P(
             "agent_browser_long",
             R"({"playerId":"p","bitrate":1,"playTime":1,"agent":{"browser":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}})",
             "agent.browser"}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& p) { return std::string(p.param.name); });
 
 TEST(Heartbeat, NaNIsNotJson) {
   EXPECT_FALSE(parse_heartbeat(R"({"playerId":"p","bitrate":NaN,"playTime":1})"));

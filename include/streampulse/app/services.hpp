@@ -27,8 +27,9 @@ struct Services {
   Stats& stats;
   std::string static_dir;
   std::string media_dir;
-  // Starts an in-process simulation of N players for a duration (POST /api/simulations).
-  std::function<void(std::size_t players, std::chrono::seconds duration)> start_simulation;
+  // Starts an in-process simulation of N players for a duration (POST /api/simulations);
+  // false when the number of simulations running at once is at its bound.
+  std::function<bool(std::size_t players, std::chrono::seconds duration)> start_simulation;
 };
 
 }  // namespace streampulse::app
