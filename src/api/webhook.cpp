@@ -14,7 +14,7 @@ using boost::asio::awaitable;
 http::Handler webhook_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     const auto& req = ctx.request;
-    if (s.config.webhook_secrets.empty()) {
+    if (!s.webhook_verifier.enabled()) {
       co_return http::error_response(
           req, bh::status::service_unavailable, "webhook_disabled",
           "no webhook secret is configured (STREAMPULSE_WEBHOOK_SECRET)");
@@ -25,7 +25,7 @@ http::Handler webhook_handler(app::Services& s) {
       co_return http::error_response(req, bh::status::unauthorized, "missing_signature",
                                      "the momento-signature header is missing");
     }
-    if (!core::verify_webhook_signature(s.config.webhook_secrets, req.body(), signature->value())) {
+    if (!s.webhook_verifier.verify(req.body(), signature->value())) {
       ++s.stats.webhooks_unauthorized;
       co_return http::error_response(req, bh::status::unauthorized, "bad_signature",
                                      "the momento-signature does not match the body");

@@ -35,6 +35,7 @@ struct App::Impl {
   Stats stats;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<embedded::TokenAuthority> token_authority;
+  std::unique_ptr<core::WebhookVerifier> webhook_verifier;
   std::unique_ptr<core::ViewerRegistry> registry;
   std::unique_ptr<HeartbeatPipeline> pipeline;
   std::unique_ptr<Services> services;
@@ -96,10 +97,12 @@ boost::system::error_code App::start(std::string& message) {
   rs.retention_ms = c.player_retention_s * 1000;
   m.registry = std::make_unique<core::ViewerRegistry>(*m.store, m.clock, rs);
   m.pipeline = std::make_unique<HeartbeatPipeline>(*m.registry, m.stats);
+  m.webhook_verifier = std::make_unique<core::WebhookVerifier>(c.webhook_secrets);
   const std::string static_dir = c.static_dir.empty() ? find_static_dir() : c.static_dir;
   m.services.reset(new Services{
-      c, m.clock, *m.store, *m.token_authority, m.token_authority.get(), *m.registry, *m.pipeline,
-      m.stats, static_dir, c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
+      c, m.clock, *m.store, *m.token_authority, m.token_authority.get(), *m.webhook_verifier,
+      *m.registry, *m.pipeline, m.stats, static_dir,
+      c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
       [&m](std::size_t n, std::chrono::seconds d) { return m.start_simulation(n, d); }});
   api::add_routes(m.router, *m.services);
 

@@ -1,5 +1,9 @@
 #include "streampulse/core/dashboard.hpp"
 
+#include "streampulse/core/json_text.hpp"
+
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -26,43 +30,59 @@ DashboardMetrics make_dashboard(const AudienceTotals& totals, std::uint64_t acti
   return m;
 }
 
-boost::json::value json_number(double v) {
-  if (std::isfinite(v) && std::floor(v) == v && std::fabs(v) <= 9e15)
-    return static_cast<std::int64_t>(v);
-  // Round to 1/1000, the precision the index keeps, so averages do not print 17 digits.
-  return std::round(v * 1000.0) / 1000.0;
-}
-
 namespace {
 
-boost::json::value optional_number(const std::optional<double>& v) {
-  return v ? json_number(*v) : boost::json::value(nullptr);
+void append_optional(std::string& out, const std::optional<double>& v) {
+  if (v) {
+    append_json_number(out, *v);
+  } else {
+    out += "null";
+  }
 }
 
-boost::json::object distribution(const std::map<std::string, std::uint64_t>& counts) {
-  boost::json::object obj;
-  for (const auto& [name, n] : counts) obj[name] = n;
-  return obj;
+void append_distribution(std::string& out, const std::map<std::string, std::uint64_t>& counts) {
+  out += '{';
+  bool first = true;
+  for (const auto& [name, n] : counts) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, name);
+    fmt::format_to(std::back_inserter(out), ":{}", n);
+  }
+  out += '}';
+}
+
+// Averages are rounded to 1/1000, the precision the index keeps.
+std::optional<double> rounded(const std::optional<double>& v) {
+  if (!v) return v;
+  return std::round(*v * 1000.0) / 1000.0;
 }
 
 }  // namespace
 
-boost::json::value to_json(const DashboardMetrics& m) {
-  return {
-      {"players", {{"active", m.active}, {"total", m.total}}},
-      {"playTime",
-       {{"total", json_number(m.play_time_total)},
-        {"average", optional_number(m.play_time_average)}}},
-      {"bitrates",
-       {{"min", optional_number(m.bitrate_min)},
-        {"max", optional_number(m.bitrate_max)},
-        {"average", optional_number(m.bitrate_average)}}},
-      {"agents",
-       {{"browsers", distribution(m.browsers)},
-        {"devices", distribution(m.devices)},
-        {"os", distribution(m.os)}}},
-      {"generatedAt", m.generated_at},
-  };
+std::string to_json_text(const DashboardMetrics& m) {
+  std::string out;
+  out.reserve(512);
+  fmt::format_to(std::back_inserter(out),
+                 R"({{"players":{{"active":{},"total":{}}},"playTime":{{"total":)", m.active,
+                 m.total);
+  append_json_number(out, m.play_time_total);
+  out += R"(,"average":)";
+  append_optional(out, rounded(m.play_time_average));
+  out += R"(},"bitrates":{"min":)";
+  append_optional(out, m.bitrate_min);
+  out += R"(,"max":)";
+  append_optional(out, m.bitrate_max);
+  out += R"(,"average":)";
+  append_optional(out, rounded(m.bitrate_average));
+  out += R"(},"agents":{"browsers":)";
+  append_distribution(out, m.browsers);
+  out += R"(,"devices":)";
+  append_distribution(out, m.devices);
+  out += R"(,"os":)";
+  append_distribution(out, m.os);
+  fmt::format_to(std::back_inserter(out), R"(}},"generatedAt":{}}})", m.generated_at);
+  return out;
 }
 
 }  // namespace streampulse::core

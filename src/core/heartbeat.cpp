@@ -1,5 +1,7 @@
 #include "streampulse/core/heartbeat.hpp"
 
+#include "streampulse/core/json_text.hpp"
+
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -100,21 +102,25 @@ Result parse_heartbeat(std::string_view json) {
 }
 
 std::string to_analytics_json(const Heartbeat& hb) {
-  unsigned char buffer[1024];
-  boost::json::monotonic_resource mr(buffer, sizeof buffer);
-  boost::json::object obj(&mr);
-  obj["bitrate"] = hb.bitrate;
-  obj["playTime"] = hb.play_time;
+  std::string out;
+  out.reserve(96 + (hb.agent
+                        ? hb.agent->os.size() + hb.agent->browser.size() + hb.agent->device.size()
+                        : 0));
+  out += "{\"bitrate\":";
+  append_json_number(out, hb.bitrate);
+  out += ",\"playTime\":";
+  append_json_number(out, hb.play_time);
   if (hb.agent) {
-    obj["agent"] = {
-        {"os", hb.agent->os}, {"browser", hb.agent->browser}, {"device", hb.agent->device}};
+    out += ",\"agent\":{\"os\":";
+    append_json_string(out, hb.agent->os);
+    out += ",\"browser\":";
+    append_json_string(out, hb.agent->browser);
+    out += ",\"device\":";
+    append_json_string(out, hb.agent->device);
+    out += '}';
   }
-  // Integral values print as integers ("bitrate":5000), as the original demo's JSON did.
-  for (auto key : {"bitrate", "playTime"}) {
-    const double d = obj[key].get_double();
-    if (std::floor(d) == d && d <= 9e15) obj[key] = static_cast<std::int64_t>(d);
-  }
-  return boost::json::serialize(obj);
+  out += '}';
+  return out;
 }
 
 Result parse_analytics_json(std::string_view player_id, std::string_view json) {

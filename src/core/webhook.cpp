@@ -1,13 +1,15 @@
 #include "streampulse/core/webhook.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 
 namespace streampulse::core {
@@ -17,34 +19,85 @@ namespace streampulse::core {
   throw std::invalid_argument(p.message);
 }
 
-std::string sign_webhook_body(std::string_view secret, std::string_view body) {
+namespace {
+
+struct MacCtxFree {
+  void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+};
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
+
+EVP_MAC* hmac_algorithm() {
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  return mac;
+}
+
+}  // namespace
+
+struct WebhookSigner::State {
+  MacCtx keyed;  // initialised with the key; copied for each message
+};
+
+WebhookSigner::WebhookSigner(std::string_view secret) : state_(std::make_unique<State>()) {
+  state_->keyed.reset(EVP_MAC_CTX_new(hmac_algorithm()));
+  char digest[] = "SHA3-256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                               OSSL_PARAM_construct_end()};
+  if (!state_->keyed ||
+      EVP_MAC_init(state_->keyed.get(), reinterpret_cast<const unsigned char*>(secret.data()),
+                   secret.size(), params) != 1) {
+    throw std::runtime_error("OpenSSL cannot prepare HMAC-SHA3-256");
+  }
+}
+
+WebhookSigner::~WebhookSigner() = default;
+WebhookSigner::WebhookSigner(WebhookSigner&&) noexcept = default;
+WebhookSigner& WebhookSigner::operator=(WebhookSigner&&) noexcept = default;
+
+std::string WebhookSigner::sign(std::string_view body) const {
+  MacCtx ctx(EVP_MAC_CTX_dup(state_->keyed.get()));
   unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_len = 0;
-  HMAC(EVP_sha3_256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &mac_len);
+  std::size_t mac_len = 0;
+  if (!ctx ||
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(body.data()), body.size()) !=
+          1 ||
+      EVP_MAC_final(ctx.get(), mac, &mac_len, sizeof mac) != 1) {
+    throw std::runtime_error("OpenSSL HMAC-SHA3-256 failed");
+  }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(mac_len * 2, '0');
-  for (unsigned i = 0; i < mac_len; ++i) {
+  for (std::size_t i = 0; i < mac_len; ++i) {
     out[2 * i] = kHex[mac[i] >> 4];
     out[2 * i + 1] = kHex[mac[i] & 0xf];
   }
   return out;
 }
 
-bool verify_webhook_signature(const std::vector<std::string>& secrets, std::string_view body,
-                              std::string_view signature) {
+WebhookVerifier::WebhookVerifier(const std::vector<std::string>& secrets) {
+  for (const auto& s : secrets) signers_.emplace_back(s);
+}
+
+bool WebhookVerifier::verify(std::string_view body, std::string_view signature) const {
   if (signature.size() != 64) return false;
   std::string given(signature);
   for (char& c : given) {
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
   }
   bool ok = false;
-  for (const auto& secret : secrets) {
-    const std::string expected = sign_webhook_body(secret, body);
+  for (const auto& signer : signers_) {
+    const std::string expected = signer.sign(body);
     // Evaluate every secret so timing does not reveal which one matched.
     ok |= CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
   }
   return ok;
+}
+
+std::string sign_webhook_body(std::string_view secret, std::string_view body) {
+  return WebhookSigner(secret).sign(body);
+}
+
+bool verify_webhook_signature(const std::vector<std::string>& secrets, std::string_view body,
+                              std::string_view signature) {
+  return WebhookVerifier(secrets).verify(body, signature);
 }
 
 namespace {

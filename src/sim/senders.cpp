@@ -55,7 +55,7 @@ std::string encode_segment(std::string_view s) {
 class WebhookSender final : public Sender {
  public:
   WebhookSender(net::HttpClient& client, WebhookTarget target)
-      : client_(client), target_(std::move(target)) {}
+      : client_(client), target_(std::move(target)), signer_(target_.secret) {}
 
   asio::awaitable<SendOutcome> send(std::string heartbeat) override {
     const core::EpochMs now = core::SystemClock().now_ms();
@@ -72,7 +72,7 @@ class WebhookSender final : public Sender {
     req.url = target_.url;
     req.body = boost::json::serialize(event);
     req.headers.set(bhttp::field::content_type, "application/json");
-    req.headers.set("momento-signature", core::sign_webhook_body(target_.secret, req.body));
+    req.headers.set("momento-signature", signer_.sign(req.body));
     co_return outcome(co_await client_.request(std::move(req)));
   }
   void cancel() override { client_.shutdown(); }
@@ -80,6 +80,7 @@ class WebhookSender final : public Sender {
  private:
   net::HttpClient& client_;
   WebhookTarget target_;
+  core::WebhookSigner signer_;
   std::uint64_t sequence_ = 0;
 };
 

@@ -3,7 +3,6 @@
 #include "streampulse/core/dashboard.hpp"
 
 #include <gtest/gtest.h>
-#include <boost/json/serialize.hpp>
 
 using namespace streampulse::core;
 
@@ -73,7 +72,7 @@ TEST(AudienceIndex, SumsStayExactAfterManyUpdates) {
 
 TEST(Dashboard, EmptyStoreGivesZerosAndNulls) {
   auto m = make_dashboard(AudienceIndex().totals(), 0, 42);
-  EXPECT_EQ(boost::json::serialize(to_json(m)),
+  EXPECT_EQ(to_json_text(m),
             R"({"players":{"active":0,"total":0},"playTime":{"total":0,"average":null},)"
             R"("bitrates":{"min":null,"max":null,"average":null},)"
             R"("agents":{"browsers":{},"devices":{},"os":{}},"generatedAt":42})");
@@ -86,11 +85,23 @@ TEST(Dashboard, ContractExample) {
   index.upsert(hb("c", 5000, 33, Agent{"Android", "Firefox", "Mobile"}));
   auto m = make_dashboard(index.totals(), 2, 1764000000000);
   EXPECT_EQ(
-      boost::json::serialize(to_json(m)),
+      to_json_text(m),
       R"({"players":{"active":2,"total":3},"playTime":{"total":63,"average":21},)"
       R"("bitrates":{"min":500,"max":5000,"average":2500},)"
       R"("agents":{"browsers":{"firefox":1,"google chrome":2},"devices":{"desktop":2,"mobile":1},)"
       R"("os":{"android":1,"macos":1,"windows":1}},"generatedAt":1764000000000})");
+}
+
+TEST(Dashboard, FractionalValuesPrintPlainly) {
+  AudienceIndex index;
+  index.upsert(hb("a", 1000.5, 1));
+  index.upsert(hb("b", 2000, 2));
+  index.upsert(hb("c", 2000, 2));
+  const auto text = to_json_text(make_dashboard(index.totals(), 3, 1));
+  EXPECT_NE(text.find(R"("bitrates":{"min":1000.5,"max":2000,"average":1666.833})"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("average":1.667})"), std::string::npos) << text;
 }
 
 TEST(CountCoalescer, PublishesOnChangeAndKeepalive) {

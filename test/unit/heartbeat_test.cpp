@@ -81,7 +81,7 @@ TEST(Heartbeat, AnalyticsJsonRoundTrips) {
   const auto json = to_analytics_json(hb);
   EXPECT_EQ(
       json,
-      R"({"bitrate":5000,"playTime":2.15E1,"agent":{"os":"macOS","browser":"Safari","device":"Desktop"}})");
+      R"({"bitrate":5000,"playTime":21.5,"agent":{"os":"macOS","browser":"Safari","device":"Desktop"}})");
   auto back = parse_analytics_json("p1", json);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->play_time, 21.5);

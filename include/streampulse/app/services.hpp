@@ -5,6 +5,7 @@
 #include "streampulse/app/heartbeat_pipeline.hpp"
 #include "streampulse/app/stats.hpp"
 #include "streampulse/core/viewer_registry.hpp"
+#include "streampulse/core/webhook.hpp"
 #include "streampulse/store/store.hpp"
 
 #include <functional>
@@ -22,6 +23,7 @@ struct Services {
   store::TokenVendor& tokens;
   // Verifies tokens on the embedded topics API; null on the Momento backend.
   const embedded::TokenAuthority* token_authority;
+  const core::WebhookVerifier& webhook_verifier;
   core::ViewerRegistry& registry;
   HeartbeatPipeline& pipeline;
   Stats& stats;

@@ -3,8 +3,6 @@
 #include "streampulse/core/audience_index.hpp"
 #include "streampulse/core/clock.hpp"
 
-#include <boost/json/value.hpp>
-
 #include <optional>
 
 namespace streampulse::core {
@@ -21,9 +19,7 @@ struct DashboardMetrics {
 
 DashboardMetrics make_dashboard(const AudienceTotals& totals, std::uint64_t active, EpochMs now);
 
-boost::json::value to_json(const DashboardMetrics& m);
-
-// A number as JSON: integral values as integers (5000, not 5e3), others as doubles.
-boost::json::value json_number(double v);
+// The dashboard JSON of contract.md.
+std::string to_json_text(const DashboardMetrics& m);
 
 }  // namespace streampulse::core
