@@ -152,9 +152,19 @@ asio::awaitable<void> run_session(
                        "the request body is larger than " + std::to_string(limit) + " bytes");
       } else {
         parser.body_limit(limit);
-        stream.expires_after(settings.body_timeout);
-        auto [body_ec, __] = co_await beast_http::async_read(stream, buffer, parser,
-                                                             asio::as_tuple(asio::use_awaitable));
+        // Most bodies arrive with their headers: parse what is buffered before asking the
+        // socket (saves an asynchronous operation per request).
+        boost::system::error_code body_ec;
+        while (!parser.is_done() && buffer.size() > 0 && !body_ec) {
+          buffer.consume(parser.put(buffer.data(), body_ec));
+        }
+        if (body_ec == beast_http::error::need_more) body_ec = {};
+        if (!parser.is_done() && !body_ec) {
+          stream.expires_after(settings.body_timeout);
+          auto [read_ec, __] = co_await beast_http::async_read(
+              stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+          body_ec = read_ec;
+        }
         if (body_ec == beast_http::error::body_limit) {
           early = refuse(beast_http::status::payload_too_large, "payload_too_large",
                          "the request body is larger than " + std::to_string(limit) + " bytes");
