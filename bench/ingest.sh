@@ -3,9 +3,10 @@
 #
 #   bench/ingest.sh [duration_s=10] [connections=32]
 #
-# Starts build/streampulse on loopback, signs 10,000 distinct players' webhook events, then
+# Starts build/streampulse on loopback, signs 100,000 distinct players' webhook events, then
 # runs wrk (1 thread, keep-alive) on GET /healthz and on POST /webhook, alternately, twice each,
-# and prints requests/s, p50 and p99 for both and the ingest/baseline ratio.
+# and prints requests/s, p50 and p99 for both and the ingest/baseline ratio. Then, with the
+# players the webhook runs left tracked, the latency of GET /api/dashboard (1 connection).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 duration="${1:-10}"
@@ -33,11 +34,17 @@ run() {  # name, wrk args...
   echo "$rps" >>"$work/$name.rps"
 }
 
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
+rss_start="$(rss_kib)"
 for round in 1 2; do
   run healthz "http://127.0.0.1:$port/healthz"
-  python3 bench/make_webhook_requests.py bench-secret 10000 "$work/events.lua"
-  EVENTS_FILE="$work/events.lua" run webhook -s bench/webhook.lua "http://127.0.0.1:$port/webhook"
+  python3 bench/make_webhook_requests.py bench-secret "${BENCH_PLAYERS:-100000}" "$work/events.tsv"
+  EVENTS_FILE="$work/events.tsv" run webhook -s bench/webhook.lua "http://127.0.0.1:$port/webhook"
 done
 awk 'NR==FNR {h+=$1; n++; next} {w+=$1; m++} END {printf "ingest/baseline = %.2f\n", (w/m)/(h/n)}' \
   "$work/healthz.rps" "$work/webhook.rps"
-echo "players tracked: $(curl -s "http://127.0.0.1:$port/api/dashboard" | python3 -c 'import sys,json; print(json.load(sys.stdin)["players"]["total"])')"
+out="$(wrk -t1 -c1 -d5s --latency "http://127.0.0.1:$port/api/dashboard")"
+echo "dashboard p50 $(awk '$1=="50%" {print $2}' <<<"$out")  p99 $(awk '$1=="99%" {print $2}' <<<"$out")  $(awk '/Requests\/sec/ {print $2}' <<<"$out") req/s"
+players="$(curl -s "http://127.0.0.1:$port/api/dashboard" | python3 -c 'import sys,json; print(json.load(sys.stdin)["players"]["total"])')"
+echo "players tracked: $players; server RSS $rss_start KiB -> $(rss_kib) KiB," \
+  "$(( ($(rss_kib) - rss_start) * 1024 / players )) bytes per player (includes buffers of the run)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes a Lua file of signed Momento webhook events for bench/webhook.lua.
+"""Writes signed Momento webhook events for bench/webhook.lua, one a line: signature TAB body.
 
-usage: make_webhook_requests.py SECRET PLAYERS OUT.lua
+usage: make_webhook_requests.py SECRET PLAYERS OUT.tsv
 Each event carries a distinct player's heartbeat, published now (the service accepts events up
 to 60 s old, so generate right before the run).
 """
@@ -12,7 +12,6 @@ now = int(time.time() * 1000)
 oses = [("Windows", "Google Chrome", "Desktop"), ("macOS", "Safari", "Desktop"),
         ("Android", "Google Chrome", "Mobile"), ("iOS", "Safari", "Mobile")]
 with open(out, "w") as f:
-    f.write("events = {\n")
     for i in range(players):
         os_, browser, device = oses[i % len(oses)]
         hb = {"playerId": f"bench-{i}", "bitrate": [800, 1500, 2800, 5000][i % 4],
@@ -22,5 +21,4 @@ with open(out, "w") as f:
                  "text": json.dumps(hb, separators=(",", ":"))}
         body = json.dumps(event, separators=(",", ":"))
         sig = hmac.new(secret.encode(), body.encode(), hashlib.sha3_256).hexdigest()
-        f.write("  {%s, %s},\n" % (json.dumps(body), json.dumps(sig)))
-    f.write("}\n")
+        f.write("%s\t%s\n" % (sig, body))

@@ -1,6 +1,11 @@
--- wrk script: POSTs the pre-signed webhook events of events.lua in turn (one per request).
--- EVENTS_FILE names the file written by make_webhook_requests.py.
-dofile(os.getenv("EVENTS_FILE"))
+-- wrk script: POSTs the pre-signed webhook events in turn (one per request).
+-- EVENTS_FILE names the file written by make_webhook_requests.py (signature TAB body a line).
+events = {}
+for line in io.lines(os.getenv("EVENTS_FILE")) do
+  local sig, body = line:match("^(%x+)\t(.*)$")
+  events[#events + 1] = {body, sig}
+end
+assert(#events > 0, "no events in " .. tostring(os.getenv("EVENTS_FILE")))
 local i = 0
 request = function()
   i = i % #events + 1
