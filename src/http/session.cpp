@@ -129,15 +129,14 @@ asio::awaitable<void> run_session(
     if (read_ec == beast_http::error::header_limit) {
       early = refuse(beast_http::status::request_header_fields_too_large, "headers_too_large",
                      "request headers are larger than 8 KiB");
-    } else if (read_ec == beast_http::error::end_of_stream || read_ec) {
-      if (read_ec && read_ec != beast_http::error::end_of_stream &&
-          read_ec != asio::error::operation_aborted && read_ec != beast::error::timeout &&
-          read_ec != asio::error::connection_reset) {
-        early = refuse(beast_http::status::bad_request, "bad_request",
-                       "the request could not be parsed: " + read_ec.message());
-      } else {
-        break;
-      }
+    } else if (read_ec) {
+      // The client left, went quiet past the deadline, or the server is stopping: no answer.
+      const bool gone = read_ec == beast_http::error::end_of_stream ||
+                        read_ec == asio::error::operation_aborted ||
+                        read_ec == beast::error::timeout || read_ec == asio::error::connection_reset;
+      if (gone) break;
+      early = refuse(beast_http::status::bad_request, "bad_request",
+                     "the request could not be parsed: " + read_ec.message());
     }
 
     const auto started = Clock::now();
