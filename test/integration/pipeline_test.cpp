@@ -171,3 +171,31 @@ TEST(Pipeline, PlayersLeaveTheActiveCountAfterTheWindowAndTotalAfterRetention) {
   std::this_thread::sleep_for(std::chrono::milliseconds(2200));  // retention + a pruner pass
   EXPECT_EQ(dashboard(port).at("players"), json::parse(R"({"active":0,"total":0})"));
 }
+
+TEST(Pipeline, CountPublishesDoNotGrowWithPlayers) {
+  // The original published the count on every heartbeat. Here 400 heartbeats in a burst, from
+  // 400 players, cause at most one publish per tick (plus the keepalive).
+  TestServer server;  // count_tick_ms = 50 in tests
+  const auto port = server.port();
+  auto publishes = [&] {
+    const auto body = http_get(port, "/metrics").body;
+    const std::string name = "\nstreampulse_count_publishes_total ";  // the sample, not # HELP
+    return std::stoul(body.substr(body.find(name) + name.size()));
+  };
+  const auto before = publishes();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 400; ++i) {
+    ASSERT_EQ(send_webhook(port, R"({"playerId":"burst)" + std::to_string(i) +
+                                     R"(","bitrate":1,"playTime":1})")
+                  .status,
+              204u);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - start)
+                              .count();
+  const auto made = publishes() - before;
+  EXPECT_GE(made, 1u);
+  EXPECT_LE(made, static_cast<unsigned long>(elapsed_ms / 50 + 2)) << "in " << elapsed_ms << " ms";
+  EXPECT_EQ(dashboard(port).at("players").at("active").to_number<int>(), 400);
+}
