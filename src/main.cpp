@@ -1,5 +1,6 @@
 // streampulse: wires the command line to its parts. Nothing else lives here.
 #include "streampulse/app/app.hpp"
+#include "streampulse/app/media_command.hpp"
 #include "streampulse/sim/simulate_command.hpp"
 
 #include <array>
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "serve") return serve(argc - 1, argv + 1);
   if (command == "simulate") return streampulse::sim::run_simulate_command(argc - 1, argv + 1);
+  if (command == "media") return streampulse::app::run_media_command(argc - 1, argv + 1);
   if (command == "--help" || command == "-h" || command == "help") {
     std::cout << kUsage << "\n";
     return serve(2, std::array<const char*, 2>{argv[0], "--help"}.data());

@@ -1,7 +1,11 @@
-// The pages (/, /dashboard), their assets (/static/...) and the HLS media origin (/media/...).
+// The pages (/, /dashboard), their assets (/static/...) and the HLS media origin (/media/...):
+// uploaded objects first, then the media folder.
 #include "streampulse/api/handlers.hpp"
+#include "streampulse/api/request_helpers.hpp"
+#include "streampulse/embedded/media_store.hpp"
 #include "streampulse/http/file_server.hpp"
 
+#include <algorithm>
 #include <memory>
 
 namespace streampulse::api {
@@ -27,17 +31,39 @@ http::Handler serve_rest(std::shared_ptr<const http::FileServer> files) {
 void add_page_routes(http::Router& router, app::Services& s) {
   using boost::beast::http::verb;
   // Pages revalidate every minute (ETag makes that cheap); a deploy shows up quickly.
-  auto pages = std::make_shared<const http::FileServer>(
-      http::FileServerOptions{s.static_dir, std::chrono::seconds(60), false, false});
+  http::FileServerOptions page_options;
+  page_options.root = s.static_dir;
+  page_options.max_age_default = std::chrono::seconds(60);
+  auto pages = std::make_shared<const http::FileServer>(std::move(page_options));
   for (verb v : {verb::get, verb::head}) {
     router.add(v, "/", serve_file(pages, "player.html"));
     router.add(v, "/dashboard", serve_file(pages, "dashboard.html"));
     router.add(v, "/favicon.ico", serve_file(pages, "favicon.svg"));
     router.add_prefix(v, "/static/", serve_rest(pages));
   }
-  auto media = std::make_shared<const http::FileServer>(
-      http::FileServerOptions{s.media_dir, std::chrono::seconds(300), true, true});
+
+  http::FileServerOptions media_options;
+  media_options.root = s.media_dir;
+  media_options.max_age_default = std::chrono::seconds(300);
+  media_options.cors = true;
+  media_options.hls_cache_policy = true;
+  if (const embedded::MediaStore* store = s.media_store) {
+    media_options.memory = [store](std::string_view path) -> std::optional<http::MemoryEntity> {
+      const embedded::MediaObject* object = store->find(path);
+      if (!object) return std::nullopt;
+      return http::MemoryEntity{object->bytes, object->content_type, object->etag,
+                                object->last_modified};
+    };
+  }
+  auto media = std::make_shared<const http::FileServer>(std::move(media_options));
   for (verb v : {verb::get, verb::head}) router.add_prefix(v, "/media/", serve_rest(media));
+  if (s.media_store) {
+    // Larger bodies are refused with 413 before they are read. A body limit of 0 would mean
+    // "the server's default", hence at least 1.
+    const std::size_t limit = std::max<std::size_t>(s.media_store->limits().max_object_bytes, 1);
+    router.add_prefix(verb::put, "/media/", media_upload_handler(s), limit,
+                      admin_guard(s.config.admin_token));
+  }
 }
 
 }  // namespace streampulse::api

@@ -40,13 +40,30 @@ TokenLookup find_token(const http::RequestContext& ctx) {
   return out;
 }
 
-bool is_admin(const http::Request& req, std::string_view admin_token) {
+bool is_admin(const http::Request::header_type& req, std::string_view admin_token) {
   if (admin_token.empty()) return false;
   auto header = req.find(bh::field::authorization);
   if (header == req.end()) return false;
   std::string_view v = header->value();
   if (v.size() <= 7 || (v.substr(0, 7) != "Bearer " && v.substr(0, 7) != "bearer ")) return false;
   return secrets_equal(v.substr(7), admin_token);
+}
+
+http::Guard admin_guard(const std::string& admin_token) {
+  return [&admin_token](const http::Request::header_type& h) -> std::optional<http::Response> {
+    http::Request probe;  // error_response takes the version and keep-alive from a request
+    probe.version(h.version());
+    probe.keep_alive(false);
+    if (admin_token.empty()) {
+      return http::error_response(probe, bh::status::service_unavailable, "admin_disabled",
+                                  "no admin token is configured (STREAMPULSE_ADMIN_TOKEN)");
+    }
+    if (!is_admin(h, admin_token)) {
+      return http::error_response(probe, bh::status::unauthorized, "unauthorized",
+                                  "send the admin token as 'Authorization: Bearer <token>'");
+    }
+    return std::nullopt;
+  };
 }
 
 http::Response store_error_response(const http::Request& req, boost::system::error_code ec) {

@@ -5,6 +5,7 @@
 #include "streampulse/app/logging.hpp"
 #include "streampulse/app/paths.hpp"
 #include "streampulse/embedded/embedded_store.hpp"
+#include "streampulse/embedded/media_store.hpp"
 #include "streampulse/embedded/token_authority.hpp"
 #include "streampulse/http/server.hpp"
 #include "streampulse/sim/simulator.hpp"
@@ -35,6 +36,7 @@ struct App::Impl {
   Stats stats;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<embedded::TokenAuthority> token_authority;
+  std::unique_ptr<embedded::MediaStore> media_store;
   std::unique_ptr<core::WebhookVerifier> webhook_verifier;
   std::unique_ptr<core::ViewerRegistry> registry;
   std::unique_ptr<HeartbeatPipeline> pipeline;
@@ -91,6 +93,8 @@ boost::system::error_code App::start(std::string& message) {
   limits.max_waiting_polls = c.max_long_polls;
   m.store = std::make_unique<embedded::EmbeddedStore>(m.ioc.get_executor(), m.clock, limits);
   m.token_authority = std::make_unique<embedded::TokenAuthority>(m.clock, c.cache);
+  m.media_store = std::make_unique<embedded::MediaStore>(
+      m.clock, embedded::MediaStoreLimits::for_total_mib(c.media_store_mb));
 
   core::RegistrySettings rs;
   rs.active_window_ms = c.active_window_ms;
@@ -99,11 +103,12 @@ boost::system::error_code App::start(std::string& message) {
   m.pipeline = std::make_unique<HeartbeatPipeline>(*m.registry, m.stats);
   m.webhook_verifier = std::make_unique<core::WebhookVerifier>(c.webhook_secrets);
   const std::string static_dir = c.static_dir.empty() ? find_static_dir() : c.static_dir;
-  m.services.reset(new Services{
-      c, m.clock, *m.store, *m.token_authority, m.token_authority.get(), *m.webhook_verifier,
-      *m.registry, *m.pipeline, m.stats, static_dir,
-      c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
-      [&m](std::size_t n, std::chrono::seconds d) { return m.start_simulation(n, d); }});
+  m.services.reset(
+      new Services{c, m.clock, *m.store, *m.token_authority, m.token_authority.get(),
+                   *m.webhook_verifier, *m.registry, *m.pipeline, m.stats, static_dir,
+                   c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
+                   [&m](std::size_t n, std::chrono::seconds d) { return m.start_simulation(n, d); },
+                   m.media_store.get()});
   api::add_routes(m.router, *m.services);
 
   auto endpoint = parse_listen(c.listen);

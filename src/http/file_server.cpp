@@ -33,32 +33,6 @@ struct OpenFile {
   std::string etag;
 };
 
-// The decoded relative path must name a file by plain segments: no "." or ".." (nor any other
-// dotfile), no empty segment (absolute paths, "a//b", trailing '/'), no NUL, no backslash.
-bool plain_relative_path(std::string_view p) {
-  if (p.empty() || p.find('\0') != std::string_view::npos ||
-      p.find('\\') != std::string_view::npos) {
-    return false;
-  }
-  while (true) {
-    const auto slash = p.find('/');
-    const auto segment = p.substr(0, slash);
-    if (segment.empty() || segment.front() == '.') return false;
-    if (slash == std::string_view::npos) return true;
-    p.remove_prefix(slash + 1);
-  }
-}
-
-// %2F and %5C decode to separators the router never saw: refuse rather than guess.
-bool has_encoded_separator(std::string_view encoded_path) {
-  for (auto pos = encoded_path.find('%'); pos != std::string_view::npos;
-       pos = encoded_path.find('%', pos + 1)) {
-    const auto code = encoded_path.substr(pos + 1, 2);
-    if (code == "2F" || code == "2f" || code == "5C" || code == "5c") return true;
-  }
-  return false;
-}
-
 // `path` (canonical) strictly below `root` (canonical), with no hidden component below the root
 // (a symlink inside the root may point at a dotfile).
 bool inside_root(const fs::path& root, const fs::path& path) {
@@ -92,7 +66,129 @@ bool is_segment(std::string_view type) {
   return type.starts_with("video/") || type.starts_with("audio/") || type == "text/vtt";
 }
 
+// What the headers, conditionals and ranges need to know about the thing served, whether a
+// file or bytes in memory.
+struct Representation {
+  std::uint64_t size = 0;
+  std::string_view etag;
+  std::chrono::sys_seconds last_modified;
+  std::string_view content_type;
+};
+
+std::string cache_control_for(const FileServerOptions& options, std::string_view type) {
+  if (options.hls_cache_policy && type == "application/vnd.apple.mpegurl")
+    return "public, max-age=2";
+  if (options.hls_cache_policy && is_segment(type)) return "public, max-age=86400";
+  if (options.max_age_default.count() <= 0) return "no-cache";
+  return "public, max-age=" + std::to_string(options.max_age_default.count());
+}
+
+// The answer for a GET or HEAD of `rep`: 304, 200 (HEAD without a body), 206 or 416. `attach`
+// gives the Body's value its source; the offset and length are set here.
+template <class Body, class Attach>
+Response respond(const Request& req, const FileServerOptions& options, const Representation& rep,
+                 Attach&& attach) {
+  const std::string cache_control = cache_control_for(options, rep.content_type);
+  // The headers every answer about the representation carries (304 included, RFC 9110 §15.4.5).
+  const auto describe = [&](auto& res, bool with_type) {
+    res.keep_alive(req.keep_alive());
+    res.set(beast_http::field::accept_ranges, "bytes");
+    res.set(beast_http::field::etag, rep.etag);
+    res.set(beast_http::field::last_modified, format_http_date(rep.last_modified));
+    res.set(beast_http::field::cache_control, cache_control);
+    res.set("X-Content-Type-Options", "nosniff");
+    if (with_type) res.set(beast_http::field::content_type, rep.content_type);
+    if (options.cors) {
+      res.set(beast_http::field::access_control_allow_origin, "*");
+      res.set(beast_http::field::access_control_expose_headers,
+              "Content-Length, Content-Range, Accept-Ranges, ETag");
+    }
+  };
+
+  // Conditionals in RFC 9110 §13.2.2 order; If-Modified-Since only counts without If-None-Match.
+  bool not_modified = false;
+  if (const auto inm = req.find(beast_http::field::if_none_match); inm != req.end()) {
+    not_modified = if_none_match_matches(inm->value(), rep.etag);
+  } else if (const auto ims = req.find(beast_http::field::if_modified_since); ims != req.end()) {
+    const auto since = parse_http_date(ims->value());
+    not_modified = since && rep.last_modified <= *since;
+  }
+  if (not_modified) {
+    beast_http::response<beast_http::empty_body> res{beast_http::status::not_modified,
+                                                     req.version()};
+    describe(res, false);
+    return res;
+  }
+
+  if (req.method() == beast_http::verb::head) {  // ranges are defined for GET only (§14.2)
+    beast_http::response<beast_http::empty_body> res{beast_http::status::ok, req.version()};
+    describe(res, true);
+    res.content_length(rep.size);  // the GET length, not the empty body's
+    return res;
+  }
+
+  RangeRequest range;
+  const auto range_field = req.find(beast_http::field::range);
+  const auto if_range = req.find(beast_http::field::if_range);
+  if (range_field != req.end() &&
+      (if_range == req.end() || if_range_matches(if_range->value(), rep.etag, rep.last_modified))) {
+    range = parse_range(range_field->value(), rep.size);
+  }
+  const auto size_text = std::to_string(rep.size);
+  if (range.kind == RangeRequest::Kind::unsatisfiable) {
+    beast_http::response<beast_http::string_body> res{beast_http::status::range_not_satisfiable,
+                                                      req.version()};
+    describe(res, false);
+    res.set(beast_http::field::cache_control, "no-store");
+    res.set(beast_http::field::content_type, "application/json");
+    res.set(beast_http::field::content_range, "bytes */" + size_text);
+    res.body() = R"({"error":"range_not_satisfiable","message":"the range is past the end)"
+                 R"( of the file"})";
+    res.prepare_payload();
+    return res;
+  }
+
+  beast_http::response<Body> res{beast_http::status::ok, req.version()};
+  describe(res, true);
+  res.body().length = rep.size;
+  if (range.kind == RangeRequest::Kind::satisfiable) {
+    res.result(beast_http::status::partial_content);
+    res.set(beast_http::field::content_range, "bytes " + std::to_string(range.range.first) + "-" +
+                                                  std::to_string(range.range.last) + "/" +
+                                                  size_text);
+    res.body().offset = range.range.first;
+    res.body().length = range.range.last - range.range.first + 1;
+  }
+  attach(res.body());
+  res.prepare_payload();
+  return res;
+}
+
 }  // namespace
+
+bool plain_relative_path(std::string_view p) {
+  if (p.empty() || p.find('\0') != std::string_view::npos ||
+      p.find('\\') != std::string_view::npos) {
+    return false;
+  }
+  while (true) {
+    const auto slash = p.find('/');
+    const auto segment = p.substr(0, slash);
+    if (segment.empty() || segment.front() == '.') return false;
+    if (slash == std::string_view::npos) return true;
+    p.remove_prefix(slash + 1);
+  }
+}
+
+// %2F and %5C decode to separators the router never saw: refuse rather than guess.
+bool has_encoded_separator(std::string_view encoded_path) {
+  for (auto pos = encoded_path.find('%'); pos != std::string_view::npos;
+       pos = encoded_path.find('%', pos + 1)) {
+    const auto code = encoded_path.substr(pos + 1, 2);
+    if (code == "2F" || code == "2f" || code == "5C" || code == "5c") return true;
+  }
+  return false;
+}
 
 FileServer::FileServer(FileServerOptions options) : options_(std::move(options)) {
   if (options_.root.empty()) throw std::invalid_argument("FileServer: empty root");
@@ -129,6 +225,16 @@ Response FileServer::serve(const Request& req, std::string_view relative_path,
   };
   if (!plain_relative_path(relative_path)) return not_found();
 
+  if (options_.memory) {
+    if (auto entity = options_.memory(relative_path); entity && entity->bytes) {
+      const Representation rep{entity->bytes->size(), entity->etag, entity->last_modified,
+                               entity->content_type};
+      return respond<StringSpanBody>(req, options_, rep, [&](StringSpanBody::value_type& body) {
+        body.bytes = std::move(entity->bytes);
+      });
+    }
+  }
+
   std::optional<OpenFile> file;
   try {
     std::error_code ec;
@@ -141,92 +247,11 @@ Response FileServer::serve(const Request& req, std::string_view relative_path,
     return error_response(req, beast_http::status::internal_server_error, "internal",
                           "the server failed to read the file");
   }
-
-  const auto type = content_type_for(relative_path);
-  std::string cache_control;
-  if (options_.hls_cache_policy && type == "application/vnd.apple.mpegurl") {
-    cache_control = "public, max-age=2";
-  } else if (options_.hls_cache_policy && is_segment(type)) {
-    cache_control = "public, max-age=86400";
-  } else if (options_.max_age_default.count() <= 0) {
-    cache_control = "no-cache";
-  } else {
-    cache_control = "public, max-age=" + std::to_string(options_.max_age_default.count());
-  }
-  // The headers every answer about the file carries (304 included, RFC 9110 §15.4.5).
-  const auto describe = [&](auto& res, bool with_type) {
-    res.keep_alive(req.keep_alive());
-    res.set(beast_http::field::accept_ranges, "bytes");
-    res.set(beast_http::field::etag, file->etag);
-    res.set(beast_http::field::last_modified, format_http_date(file->last_modified));
-    res.set(beast_http::field::cache_control, cache_control);
-    res.set("X-Content-Type-Options", "nosniff");
-    if (with_type) res.set(beast_http::field::content_type, type);
-    if (options_.cors) {
-      res.set(beast_http::field::access_control_allow_origin, "*");
-      res.set(beast_http::field::access_control_expose_headers,
-              "Content-Length, Content-Range, Accept-Ranges, ETag");
-    }
-  };
-
-  // Conditionals in RFC 9110 §13.2.2 order; If-Modified-Since only counts without If-None-Match.
-  bool not_modified = false;
-  if (const auto inm = req.find(beast_http::field::if_none_match); inm != req.end()) {
-    not_modified = if_none_match_matches(inm->value(), file->etag);
-  } else if (const auto ims = req.find(beast_http::field::if_modified_since); ims != req.end()) {
-    const auto since = parse_http_date(ims->value());
-    not_modified = since && file->last_modified <= *since;
-  }
-  if (not_modified) {
-    beast_http::response<beast_http::empty_body> res{beast_http::status::not_modified,
-                                                     req.version()};
-    describe(res, false);
-    return res;
-  }
-
-  if (method == beast_http::verb::head) {  // ranges are defined for GET only (RFC 9110 §14.2)
-    beast_http::response<beast_http::empty_body> res{beast_http::status::ok, req.version()};
-    describe(res, true);
-    res.content_length(file->size);  // the GET length, not the empty body's
-    return res;
-  }
-
-  RangeRequest range;
-  const auto range_field = req.find(beast_http::field::range);
-  const auto if_range = req.find(beast_http::field::if_range);
-  if (range_field != req.end() &&
-      (if_range == req.end() ||
-       if_range_matches(if_range->value(), file->etag, file->last_modified))) {
-    range = parse_range(range_field->value(), file->size);
-  }
-  const auto size_text = std::to_string(file->size);
-  if (range.kind == RangeRequest::Kind::unsatisfiable) {
-    beast_http::response<beast_http::string_body> res{beast_http::status::range_not_satisfiable,
-                                                      req.version()};
-    describe(res, false);
-    res.set(beast_http::field::cache_control, "no-store");
-    res.set(beast_http::field::content_type, "application/json");
-    res.set(beast_http::field::content_range, "bytes */" + size_text);
-    res.body() = R"({"error":"range_not_satisfiable","message":"the range is past the end)"
-                 R"( of the file"})";
-    res.prepare_payload();
-    return res;
-  }
-
-  beast_http::response<FileSpanBody> res{beast_http::status::ok, req.version()};
-  describe(res, true);
-  res.body().length = file->size;
-  if (range.kind == RangeRequest::Kind::satisfiable) {
-    res.result(beast_http::status::partial_content);
-    res.set(beast_http::field::content_range, "bytes " + std::to_string(range.range.first) + "-" +
-                                                  std::to_string(range.range.last) + "/" +
-                                                  size_text);
-    res.body().offset = range.range.first;
-    res.body().length = range.range.last - range.range.first + 1;
-  }
-  res.body().file = std::move(file->file);
-  res.prepare_payload();
-  return res;
+  const Representation rep{file->size, file->etag, file->last_modified,
+                           content_type_for(relative_path)};
+  return respond<FileSpanBody>(req, options_, rep, [&](FileSpanBody::value_type& body) {
+    body.file = std::move(file->file);
+  });
 }
 
 }  // namespace streampulse::http

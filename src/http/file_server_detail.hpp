@@ -1,6 +1,6 @@
 #pragma once
-// Private pieces of the file server: the byte-range body, Range parsing, HTTP dates and
-// entity-tag matching.
+// Private pieces of the file server: the byte-range bodies (file and memory), Range parsing,
+// HTTP dates and entity-tag matching.
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/file_posix.hpp>
@@ -67,6 +67,46 @@ struct FileSpanBody {
     std::uint64_t remain_;
     std::size_t chunk_ = 0;
     std::unique_ptr<char[]> buf_;
+  };
+};
+
+// A Beast body that sends `length` bytes of shared, immutable memory from `offset`, in one
+// buffer and without a copy; the shared_ptr keeps the bytes alive if the source is replaced.
+struct StringSpanBody {
+  struct value_type {
+    std::shared_ptr<const std::string> bytes;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+  };
+
+  static std::uint64_t size(const value_type& body) { return body.length; }
+
+  class writer {
+   public:
+    using const_buffers_type = boost::asio::const_buffer;
+
+    template <bool isRequest, class Fields>
+    writer(boost::beast::http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(boost::beast::error_code& ec) {
+      ec = {};
+      const std::uint64_t have = body_.bytes ? body_.bytes->size() : 0;
+      if (body_.offset > have || body_.length > have - body_.offset)
+        ec = boost::beast::http::error::short_read;
+    }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(boost::beast::error_code& ec) {
+      ec = {};
+      if (sent_ || body_.length == 0) return boost::none;
+      sent_ = true;
+      return {{const_buffers_type(body_.bytes->data() + body_.offset,
+                                  static_cast<std::size_t>(body_.length)),
+               false}};
+    }
+
+   private:
+    value_type& body_;
+    bool sent_ = false;
   };
 };
 

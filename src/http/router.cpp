@@ -4,12 +4,13 @@ namespace streampulse::http {
 
 void Router::add(beast_http::verb method, std::string path, Handler handler,
                  std::size_t body_limit) {
-  routes_.push_back({method, std::move(path), false, std::move(handler), body_limit});
+  routes_.push_back({method, std::move(path), false, std::move(handler), body_limit, {}});
 }
 
 void Router::add_prefix(beast_http::verb method, std::string prefix, Handler handler,
-                        std::size_t body_limit) {
-  routes_.push_back({method, std::move(prefix), true, std::move(handler), body_limit});
+                        std::size_t body_limit, Guard guard) {
+  routes_.push_back(
+      {method, std::move(prefix), true, std::move(handler), body_limit, std::move(guard)});
 }
 
 std::optional<Router::Match> Router::match(beast_http::verb method, std::string_view path) const {
@@ -21,6 +22,7 @@ std::optional<Router::Match> Router::match(beast_http::verb method, std::string_
     if (r.method == method && !found->handler) {
       found->handler = &r.handler;
       found->body_limit = r.body_limit;
+      if (r.guard) found->guard = &r.guard;
       if (r.prefix) found->rest = path.substr(r.path.size());
     }
     if (!found->allow.empty()) found->allow += ", ";

@@ -120,6 +120,9 @@ asio::awaitable<void> run_session(
     registry.set_idle(&stream, true);
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(settings.header_limit));
+    // No body limit yet: Beast's default (1 MiB) would refuse a large Content-Length while the
+    // headers are read, before the route's own limit is known.
+    parser.body_limit(boost::none);
     // One deadline for the whole header: a client dripping bytes cannot extend it.
     stream.expires_after(settings.header_timeout);
     auto [read_ec, _] = co_await beast_http::async_read_header(stream, buffer, parser,
@@ -133,7 +136,8 @@ asio::awaitable<void> run_session(
       // The client left, went quiet past the deadline, or the server is stopping: no answer.
       const bool gone = read_ec == beast_http::error::end_of_stream ||
                         read_ec == asio::error::operation_aborted ||
-                        read_ec == beast::error::timeout || read_ec == asio::error::connection_reset;
+                        read_ec == beast::error::timeout ||
+                        read_ec == asio::error::connection_reset;
       if (gone) break;
       early = refuse(beast_http::status::bad_request, "bad_request",
                      "the request could not be parsed: " + read_ec.message());
@@ -146,7 +150,10 @@ asio::awaitable<void> run_session(
       match = router.match(header.method(), path_only(header.target()));
       const std::size_t limit =
           match && match->body_limit ? match->body_limit : settings.default_body_limit;
-      if (parser.content_length() && *parser.content_length() > limit) {
+      if (match && match->guard) early = (*match->guard)(header);
+      if (early) {
+        // refused by the route's guard
+      } else if (parser.content_length() && *parser.content_length() > limit) {
         early = refuse(beast_http::status::payload_too_large, "payload_too_large",
                        "the request body is larger than " + std::to_string(limit) + " bytes");
       } else {
@@ -160,8 +167,8 @@ asio::awaitable<void> run_session(
         if (body_ec == beast_http::error::need_more) body_ec = {};
         if (!parser.is_done() && !body_ec) {
           stream.expires_after(settings.body_timeout);
-          auto [read_ec, __] = co_await beast_http::async_read(
-              stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+          auto [read_ec, __] = co_await beast_http::async_read(stream, buffer, parser,
+                                                               asio::as_tuple(asio::use_awaitable));
           body_ec = read_ec;
         }
         if (body_ec == beast_http::error::body_limit) {

@@ -208,3 +208,16 @@ TEST(Shutdown, SigtermFinishesInFlightRequestsAndExitsZero) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
+
+TEST(Limits, UnauthorizedUploadIsRefusedBeforeItsBodyIsRead) {
+  TestServer server;
+  asio::io_context ioc;
+  auto s = connect(ioc, server.port());
+  // Announce 20 MB and send none of it: the guard answers on the headers alone.
+  asio::write(s, asio::buffer(std::string("PUT /media/big.ts HTTP/1.1\r\nHost: x\r\n"
+                                          "Content-Length: 20000000\r\n\r\n")));
+  const auto start = std::chrono::steady_clock::now();
+  const auto answer = read_all(s);
+  EXPECT_NE(answer.find("401 Unauthorized"), std::string::npos) << answer;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}

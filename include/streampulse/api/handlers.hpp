@@ -8,7 +8,8 @@ namespace streampulse::api {
 // Registers every route of contract.md on the router.
 void add_routes(http::Router& router, app::Services& services);
 
-// GET/HEAD /, /dashboard, /static/... and /media/... (files).
+// GET/HEAD /, /dashboard, /static/... and /media/... (uploaded objects, then files), and
+// PUT /media/... when the services have a media store.
 void add_page_routes(http::Router& router, app::Services& s);
 
 http::Handler healthz_handler(app::Services& s);
@@ -20,5 +21,7 @@ http::Handler webhook_handler(app::Services& s);
 http::Handler topic_publish_handler(app::Services& s);
 http::Handler topic_subscribe_handler(app::Services& s);
 http::Handler simulations_handler(app::Services& s);
+// PUT /media/{path}: stores an object in s.media_store (admin only).
+http::Handler media_upload_handler(app::Services& s);
 
 }  // namespace streampulse::api

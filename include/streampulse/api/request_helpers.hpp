@@ -1,6 +1,6 @@
 #pragma once
 // Small pieces the handlers share: credentials and the store-error -> HTTP mapping.
-#include "streampulse/http/types.hpp"
+#include "streampulse/http/router.hpp"
 
 #include <boost/system/error_code.hpp>
 
@@ -22,7 +22,11 @@ struct TokenLookup {
 TokenLookup find_token(const http::RequestContext& ctx);
 
 // True when the request carries `Authorization: Bearer <admin_token>` and admin_token is set.
-bool is_admin(const http::Request& req, std::string_view admin_token);
+bool is_admin(const http::Request::header_type& req, std::string_view admin_token);
+
+// A route guard for admin routes, checked before the body is read: 503 when no admin token is
+// configured, 401 without the right one. `admin_token` must outlive the router.
+http::Guard admin_guard(const std::string& admin_token);
 
 // The one place a store error becomes an HTTP status.
 http::Response store_error_response(const http::Request& req, boost::system::error_code ec);

@@ -11,8 +11,9 @@
 #include <functional>
 
 namespace streampulse::embedded {
+class MediaStore;
 class TokenAuthority;
-}
+}  // namespace streampulse::embedded
 
 namespace streampulse::app {
 
@@ -32,6 +33,8 @@ struct Services {
   // Starts an in-process simulation of N players for a duration (POST /api/simulations);
   // false when the number of simulations running at once is at its bound.
   std::function<bool(std::size_t players, std::chrono::seconds duration)> start_simulation;
+  // Uploaded media (PUT /media/...), served before media_dir; null: no uploads.
+  embedded::MediaStore* media_store = nullptr;
 };
 
 }  // namespace streampulse::app

@@ -6,10 +6,26 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace streampulse::http {
+
+// Bytes held in memory and served like a file (the media origin's object store): the same
+// headers, conditional requests and ranges.
+struct MemoryEntity {
+  std::shared_ptr<const std::string> bytes;  // shared: a response in flight keeps them alive
+  std::string content_type;
+  std::string etag;  // strong, quoted
+  std::chrono::sys_seconds last_modified;
+};
+
+// Finds the entity for a decoded relative path (already checked by plain_relative_path), or
+// nullopt to fall back to the folder.
+using MemoryLookup = std::function<std::optional<MemoryEntity>(std::string_view relative_path)>;
 
 struct FileServerOptions {
   std::string root;                           // folder served
@@ -20,6 +36,8 @@ struct FileServerOptions {
   // Manifests (.m3u8) get max-age=2 (live playlists change every segment); segments (.ts, .m4s,
   // .mp4, .aac...) get max-age=86400, not immutable, since a VOD may be re-encoded in place.
   bool hls_cache_policy = false;
+  // Consulted before the folder when set.
+  MemoryLookup memory;
 };
 
 class FileServer {
@@ -42,5 +60,12 @@ class FileServer {
 // The Content-Type for a file name, by extension (case-insensitive);
 // application/octet-stream when unknown.
 std::string_view content_type_for(std::string_view path);
+
+// The rules a decoded relative path must follow: plain segments, none empty (no leading,
+// trailing or doubled '/'), none starting with '.' (no "..", no dotfiles), no NUL, no backslash.
+bool plain_relative_path(std::string_view path);
+
+// True when an encoded request path carries %2F or %5C (separators the router never saw).
+bool has_encoded_separator(std::string_view encoded_path);
 
 }  // namespace streampulse::http

@@ -9,6 +9,10 @@
 
 namespace streampulse::http {
 
+// Checked on the request's headers before its body is read: an answer refuses the request
+// without reading the body (so a large upload costs nothing until its sender is known).
+using Guard = std::function<std::optional<Response>(const Request::header_type&)>;
+
 class Router {
  public:
   // body_limit: the largest request body the route accepts (0: the server's default).
@@ -16,13 +20,14 @@ class Router {
   // Matches every path that starts with `prefix` (which should end in '/'); the handler finds
   // the remainder in RequestContext::rest.
   void add_prefix(beast_http::verb method, std::string prefix, Handler handler,
-                  std::size_t body_limit = 0);
+                  std::size_t body_limit = 0, Guard guard = {});
 
   struct Match {
     const Handler* handler = nullptr;  // null when the path matched but not the method
     std::string_view rest;
     std::size_t body_limit = 0;
-    std::string allow;  // methods allowed on the path, for 405 answers
+    const Guard* guard = nullptr;  // null: no check before the body
+    std::string allow;             // methods allowed on the path, for 405 answers
   };
   // nullopt: no route for the path at all.
   std::optional<Match> match(beast_http::verb method, std::string_view path) const;
@@ -34,6 +39,7 @@ class Router {
     bool prefix;
     Handler handler;
     std::size_t body_limit;
+    Guard guard;
   };
   std::vector<Route> routes_;
 };

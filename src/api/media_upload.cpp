@@ -1,0 +1,93 @@
+// PUT /media/{path}: an HLS manifest or segment into the embedded media store (admin only).
+// 201 when new, 204 when it replaced an object; the answer carries the object's ETag.
+#include "streampulse/api/handlers.hpp"
+#include "streampulse/api/request_helpers.hpp"
+#include "streampulse/embedded/media_store.hpp"
+#include "streampulse/http/file_server.hpp"
+#include "streampulse/http/response.hpp"
+
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace streampulse::api {
+
+namespace bh = boost::beast::http;
+using boost::asio::awaitable;
+
+namespace {
+
+http::Response stored_response(const http::Request& req, bool created, std::string_view path,
+                               const embedded::MediaObject& object) {
+  if (!created) {
+    bh::response<bh::empty_body> res{bh::status::no_content, req.version()};
+    res.keep_alive(req.keep_alive());
+    res.set(bh::field::etag, object.etag);
+    res.prepare_payload();
+    return res;
+  }
+  bh::response<bh::string_body> res{bh::status::created, req.version()};
+  res.keep_alive(req.keep_alive());
+  res.set(bh::field::etag, object.etag);
+  res.set(bh::field::location, "/media/" + std::string(path));
+  res.set(bh::field::content_type, "application/json");
+  res.set(bh::field::cache_control, "no-store");
+  const boost::json::object body{{"path", path},
+                                 {"bytes", object.bytes->size()},
+                                 {"contentType", object.content_type},
+                                 {"etag", object.etag}};
+  res.body() = boost::json::serialize(body);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+http::Handler media_upload_handler(app::Services& s) {
+  return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
+    auto& req = ctx.request;
+    if (s.config.admin_token.empty()) {
+      co_return http::error_response(req, bh::status::service_unavailable, "admin_disabled",
+                                     "no admin token is configured (STREAMPULSE_ADMIN_TOKEN)");
+    }
+    if (!is_admin(req, s.config.admin_token)) {
+      co_return http::error_response(req, bh::status::unauthorized, "unauthorized",
+                                     "send the admin token as 'Authorization: Bearer <token>'");
+    }
+    if (!s.media_store) {
+      co_return http::error_response(req, bh::status::service_unavailable, "uploads_disabled",
+                                     "this backend keeps no media objects");
+    }
+    const std::string path(ctx.rest);
+    if (http::has_encoded_separator(ctx.target.encoded_path()) ||
+        !embedded::MediaStore::valid_path(path)) {
+      co_return http::error_response(
+          req, bh::status::bad_request, "bad_path",
+          "the path must be plain segments (no empty, '.'-prefixed or encoded-separator "
+          "segments, no backslash), at most 512 characters");
+    }
+    const auto& limits = s.media_store->limits();
+    const auto outcome = s.media_store->put(path, std::move(req.body()));
+    switch (outcome) {
+      case embedded::MediaPutOutcome::created:
+      case embedded::MediaPutOutcome::replaced:
+        co_return stored_response(req, outcome == embedded::MediaPutOutcome::created, path,
+                                  *s.media_store->find(path));
+      case embedded::MediaPutOutcome::too_large:
+        co_return http::error_response(req, bh::status::payload_too_large, "payload_too_large",
+                                       "a media object may hold at most " +
+                                           std::to_string(limits.max_object_bytes) + " bytes");
+      case embedded::MediaPutOutcome::store_full:
+        co_return http::error_response(
+            req, bh::status::insufficient_storage, "store_full",
+            "the media store holds " + std::to_string(s.media_store->total_bytes()) + " of " +
+                std::to_string(limits.max_total_bytes) +
+                " bytes (STREAMPULSE_MEDIA_STORE_MB); this object does not fit");
+      case embedded::MediaPutOutcome::bad_path:
+        break;
+    }
+    co_return http::error_response(req, bh::status::bad_request, "bad_path",
+                                   "the path breaks the media path rules");
+  };
+}
+
+}  // namespace streampulse::api
