@@ -150,13 +150,11 @@ asio::awaitable<void> run_session(
       match = router.match(header.method(), path_only(header.target()));
       const std::size_t limit =
           match && match->body_limit ? match->body_limit : settings.default_body_limit;
-      if (match && match->guard) early = (*match->guard)(header);
-      if (early) {
-        // refused by the route's guard
-      } else if (parser.content_length() && *parser.content_length() > limit) {
+      if (match && match->guard) early = (*match->guard)(header);  // refused on the headers?
+      if (!early && parser.content_length() && *parser.content_length() > limit) {
         early = refuse(beast_http::status::payload_too_large, "payload_too_large",
                        "the request body is larger than " + std::to_string(limit) + " bytes");
-      } else {
+      } else if (!early) {
         parser.body_limit(limit);
         // Most bodies arrive with their headers: parse what is buffered before asking the
         // socket (saves an asynchronous operation per request).
@@ -167,9 +165,9 @@ asio::awaitable<void> run_session(
         if (body_ec == beast_http::error::need_more) body_ec = {};
         if (!parser.is_done() && !body_ec) {
           stream.expires_after(settings.body_timeout);
-          auto [read_ec, __] = co_await beast_http::async_read(stream, buffer, parser,
+          auto [more_ec, __] = co_await beast_http::async_read(stream, buffer, parser,
                                                                asio::as_tuple(asio::use_awaitable));
-          body_ec = read_ec;
+          body_ec = more_ec;
         }
         if (body_ec == beast_http::error::body_limit) {
           early = refuse(beast_http::status::payload_too_large, "payload_too_large",
