@@ -1,11 +1,6 @@
 #include "streampulse/app/media_command.hpp"
 
-// GCC 12 reports a false -Wnull-dereference inside io_context's executor comparison (Asio 1.81)
-// wherever that executor becomes an any_io_executor; silenced where the header is first read.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/io_context.hpp>
-#pragma GCC diagnostic pop
 
 #include "streampulse/embedded/media_store.hpp"
 #include "streampulse/http/file_server.hpp"

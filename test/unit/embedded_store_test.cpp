@@ -4,13 +4,8 @@
 
 #include "../../src/embedded/keyspace.hpp"
 
-// GCC 12 -O2 reports a false "potential null pointer dereference" inside Asio's
-// io_context executor comparison when it is inlined into a test.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#pragma GCC diagnostic pop
 #include <gtest/gtest.h>
 #include <malloc.h>
 

@@ -2,10 +2,6 @@
 #include "streampulse/core/error.hpp"
 #include "streampulse/embedded/embedded_store.hpp"
 
-// GCC 12 -O2 reports a false "potential null pointer dereference" inside Asio's
-// io_context executor comparison when it is inlined into a test.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,7 +9,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#pragma GCC diagnostic pop
 #include <gtest/gtest.h>
 
 #include <chrono>
