@@ -37,7 +37,7 @@ run() {  # name, wrk args...
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 rss_start="$(rss_kib)"
 for round in 1 2; do
-  run healthz "http://127.0.0.1:$port/healthz"
+  run healthz -s bench/healthz.lua "http://127.0.0.1:$port/healthz"
   python3 bench/make_webhook_requests.py bench-secret "${BENCH_PLAYERS:-100000}" "$work/events.tsv"
   EVENTS_FILE="$work/events.tsv" run webhook -s bench/webhook.lua "http://127.0.0.1:$port/webhook"
 done
