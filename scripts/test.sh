@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (Debian packages, npm), builds, and runs every
 # test: unit and integration tests (ctest), then the browser tests in Chromium against the
-# real service. Exits non-zero on the first failing stage.
+# real service, and the container smoke test (image build, compose up, health, heartbeats,
+# restart; SKIP_CONTAINER_SMOKE=1 skips it). Exits non-zero on the first failing stage.
 #
 # Usage: ./scripts/test.sh            (BUILD_DIR=build by default)
 set -euo pipefail
@@ -25,5 +26,8 @@ ctest --test-dir "$build_dir" --output-on-failure
 
 echo "== browser tests"
 STREAMPULSE_BIN="$build_dir/streampulse" bash test/e2e/with-server.sh
+
+echo "== container smoke test (skipped, and says why, where Docker cannot be used)"
+bash scripts/container-smoke-test.sh
 
 echo "== all tests passed"
