@@ -9,7 +9,7 @@
 #   - signed webhook heartbeats (HMAC-SHA3-256, as Momento signs) counted by /api/dashboard,
 #     and a badly signed one refused
 #   - docker-compose restart comes back healthy; whether the state survived is reported
-#     (SKIPPED while STREAMPULSE_DATA_DIR persistence is not implemented)
+#     (the players are kept in STREAMPULSE_DATA_DIR on the named volume)
 #   - docker-compose stop: SIGTERM, graceful stop, exit code 0
 # `docker-compose down -v` always runs at the end.
 #
@@ -288,7 +288,7 @@ after_total="$(dashboard_field "$dash" players total)"
 if [[ "$after_total" == 3 ]]; then
   pass "state survived the restart (players.total 3)"
 else
-  skip_step "state across restart: persistence of STREAMPULSE_DATA_DIR is not implemented in this build (players.total $total before, ${after_total:-?} after; the service warns so)"
+  fail "state lost across the restart: players.total $total before, ${after_total:-?} after"
 fi
 
 # --- Graceful stop -----------------------------------------------------------------------------

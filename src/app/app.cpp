@@ -4,6 +4,7 @@
 #include "streampulse/app/background.hpp"
 #include "streampulse/app/logging.hpp"
 #include "streampulse/app/paths.hpp"
+#include "streampulse/app/snapshot.hpp"
 #include "streampulse/embedded/embedded_store.hpp"
 #include "streampulse/embedded/media_store.hpp"
 #include "streampulse/embedded/token_authority.hpp"
@@ -19,6 +20,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <array>
 
@@ -44,7 +46,9 @@ struct App::Impl {
   http::Router router;
   std::unique_ptr<http::Server> server;
   asio::signal_set signals{ioc};
-  std::array<asio::cancellation_signal, 3> task_cancel;
+  std::array<asio::cancellation_signal, 4> task_cancel;
+  asio::thread_pool file_pool{1};       // blocking file I/O (snapshots), off the service's thread
+  std::filesystem::path snapshot_file;  // empty without STREAMPULSE_DATA_DIR
   std::vector<std::weak_ptr<sim::Simulator>> simulations;  // POST /api/simulations
   bool stopping = false;
 
@@ -86,9 +90,15 @@ boost::system::error_code App::start(std::string& message) {
     message = "the momento backend is not available in this build yet; use --backend embedded";
     return boost::system::errc::make_error_code(boost::system::errc::not_supported);
   }
-  if (!c.data_dir.empty())
-    spdlog::warn(
-        "STREAMPULSE_DATA_DIR is set, but this build keeps the embedded state in memory only");
+  if (!c.data_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(c.data_dir, ec);
+    if (ec) {
+      message = "cannot create --data-dir " + c.data_dir + ": " + ec.message();
+      return boost::system::errc::make_error_code(boost::system::errc::io_error);
+    }
+    m.snapshot_file = std::filesystem::path(c.data_dir) / "players.json";
+  }
   embedded::Limits limits;
   limits.max_waiting_polls = c.max_long_polls;
   m.store = std::make_unique<embedded::EmbeddedStore>(m.ioc.get_executor(), m.clock, limits);
@@ -183,10 +193,29 @@ asio::awaitable<void> App::Impl::drain() {
     spdlog::warn("grace period over: closing {} connections", server->sessions());
     server->close_all();
   }
+  if (!snapshot_file.empty()) {
+    auto saved = co_await save_snapshot(*services, snapshot_file, file_pool.get_executor());
+    if (saved) spdlog::info("saved {} players to {}", *saved, snapshot_file.string());
+  }
 }
 
 int App::run(bool handle_signals) {
   auto& m = *impl_;
+  if (!m.snapshot_file.empty()) {
+    // Restore before serving (and before anything else waits on the loop, so run() returns
+    // when the restore is done): nobody sees a half-loaded dashboard.
+    asio::co_spawn(
+        m.ioc, restore_snapshot(*m.services, m.snapshot_file, m.file_pool.get_executor()),
+        [&m](std::exception_ptr e, store::result<std::size_t> restored) {
+          if (e || !restored) {
+            spdlog::error("restoring {} failed", m.snapshot_file.string());
+          } else {
+            spdlog::info("restored {} players from {}", *restored, m.snapshot_file.string());
+          }
+        });
+    m.ioc.run();
+    m.ioc.restart();
+  }
   spdlog::info("streampulse {} listening on {} (backend {}, cache {})", STREAMPULSE_VERSION,
                m.server->local_endpoint().address().to_string() + ":" + std::to_string(port()),
                m.config.backend, m.config.cache);
@@ -213,6 +242,12 @@ int App::run(bool handle_signals) {
     };
   };
   Services& s = *m.services;
+  if (!m.snapshot_file.empty()) {
+    asio::co_spawn(
+        m.ioc,
+        run_snapshotter(s, m.snapshot_file, m.file_pool.get_executor(), std::chrono::seconds(2)),
+        asio::bind_cancellation_slot(m.task_cancel[3].slot(), on_done("snapshots")));
+  }
   asio::co_spawn(m.ioc, m.server->run(), on_done("server"));
   asio::co_spawn(m.ioc, run_count_publisher(s),
                  asio::bind_cancellation_slot(m.task_cancel[0].slot(), on_done("count publisher")));
@@ -222,6 +257,7 @@ int App::run(bool handle_signals) {
                  asio::bind_cancellation_slot(m.task_cancel[2].slot(), on_done("pruner")));
   // Returns when every coroutine has finished: after a stop, nothing is left half-done.
   m.ioc.run();
+  m.file_pool.join();
   spdlog::info("stopped");
   spdlog::default_logger()->flush();
   return 0;
