@@ -248,8 +248,8 @@ pass "/healthz, /readyz ($ready), /api/dashboard (no players yet)"
 container_logs="$(docker logs "$cid" 2>&1)"
 first_line="${container_logs%%$'\n'*}"
 [[ "$first_line" == '{"time":'*'"msg":'*'}' ]] || fail "STREAMPULSE_LOG_FORMAT=json, but a log line is: $first_line"
-[[ "$container_logs" == *STREAMPULSE_DATA_DIR* ]] ||
-  fail "no log line about STREAMPULSE_DATA_DIR"
+[[ "$container_logs" == *'players from /var/lib/streampulse/players.json'* ]] ||
+  fail "no log line about restoring the players from STREAMPULSE_DATA_DIR"
 uid="$(docker exec "$cid" id -u)"
 [[ "$uid" != 0 ]] || fail "the service runs as root"
 docker exec "$cid" sh -c 'test -d "$STREAMPULSE_DATA_DIR" && test -w "$STREAMPULSE_DATA_DIR"' ||
