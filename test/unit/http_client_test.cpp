@@ -1,12 +1,6 @@
 // HttpClient against a tiny Beast server on 127.0.0.1:0, and the webhook sender on top of it.
 
-// GCC 12 reports a false -Wnull-dereference inside io_context's executor comparison (Asio 1.81)
-// wherever that executor becomes an any_io_executor; it must be silenced where the header is
-// first read, since the warning is located there.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/io_context.hpp>
-#pragma GCC diagnostic pop
 #include "streampulse/core/error.hpp"
 #include "streampulse/core/webhook.hpp"
 #include "streampulse/net/http_client.hpp"

@@ -1,13 +1,7 @@
 // HttpClient over https against a tiny Beast TLS server on 127.0.0.1:0, with the test-only
 // certificates of test/data/tls (see its README.md).
 
-// GCC 12 reports a false -Wnull-dereference inside io_context's executor comparison (Asio 1.81)
-// wherever that executor becomes an any_io_executor; it must be silenced where the header is
-// first read, since the warning is located there.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/io_context.hpp>
-#pragma GCC diagnostic pop
 #include "streampulse/core/error.hpp"
 #include "streampulse/net/http_client.hpp"
 
