@@ -1,7 +1,6 @@
 // PUT /media/{path}: an HLS manifest or segment into the embedded media store (admin only).
 // 201 when new, 204 when it replaced an object; the answer carries the object's ETag.
 #include "streampulse/api/handlers.hpp"
-#include "streampulse/api/request_helpers.hpp"
 #include "streampulse/embedded/media_store.hpp"
 #include "streampulse/http/file_server.hpp"
 #include "streampulse/http/response.hpp"
@@ -45,14 +44,7 @@ http::Response stored_response(const http::Request& req, bool created, std::stri
 http::Handler media_upload_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     auto& req = ctx.request;
-    if (s.config.admin_token.empty()) {
-      co_return http::error_response(req, bh::status::service_unavailable, "admin_disabled",
-                                     "no admin token is configured (STREAMPULSE_ADMIN_TOKEN)");
-    }
-    if (!is_admin(req, s.config.admin_token)) {
-      co_return http::error_response(req, bh::status::unauthorized, "unauthorized",
-                                     "send the admin token as 'Authorization: Bearer <token>'");
-    }
+    // The admin token was checked on the headers by the route's guard (api::admin_guard).
     if (!s.media_store) {
       co_return http::error_response(req, bh::status::service_unavailable, "uploads_disabled",
                                      "this backend keeps no media objects");

@@ -1,5 +1,6 @@
 // The routing table of contract.md.
 #include "streampulse/api/handlers.hpp"
+#include "streampulse/api/request_helpers.hpp"
 
 namespace streampulse::api {
 
@@ -12,7 +13,8 @@ void add_routes(http::Router& router, app::Services& s) {
   router.add(verb::get, "/metrics", metrics_handler(s));
   router.add(verb::get, "/api/player-config", player_config_handler(s));
   router.add(verb::get, "/api/dashboard", dashboard_handler(s));
-  router.add(verb::post, "/api/simulations", simulations_handler(s));
+  router.add(verb::post, "/api/simulations", simulations_handler(s), 0,
+             admin_guard(s.config.admin_token));
   router.add(verb::post, "/webhook", webhook_handler(s));
   router.add(verb::post, "/data", webhook_handler(s));
   router.add_prefix(verb::post, "/topics/", topic_publish_handler(s), kTopicBodyLimit);

@@ -1,7 +1,6 @@
 // POST /api/simulations {"playerCount": N, "durationS": D}: synthetic players inside the
 // service, sending real heartbeats through the same pipeline as real players (admin only).
 #include "streampulse/api/handlers.hpp"
-#include "streampulse/api/request_helpers.hpp"
 #include "streampulse/http/response.hpp"
 
 #include <boost/json/parse.hpp>
@@ -33,14 +32,7 @@ std::optional<std::int64_t> read_int(const boost::json::object& obj, std::string
 http::Handler simulations_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     const auto& req = ctx.request;
-    if (s.config.admin_token.empty()) {
-      co_return http::error_response(req, bh::status::service_unavailable, "admin_disabled",
-                                     "no admin token is configured (STREAMPULSE_ADMIN_TOKEN)");
-    }
-    if (!is_admin(req, s.config.admin_token)) {
-      co_return http::error_response(req, bh::status::unauthorized, "unauthorized",
-                                     "send the admin token as 'Authorization: Bearer <token>'");
-    }
+    // The admin token was checked on the headers by the route's guard (api::admin_guard).
     boost::system::error_code ec;
     const auto doc = boost::json::parse(req.body(), ec);
     if (ec || !doc.is_object()) {

@@ -2,9 +2,10 @@
 
 namespace streampulse::http {
 
-void Router::add(beast_http::verb method, std::string path, Handler handler,
-                 std::size_t body_limit) {
-  routes_.push_back({method, std::move(path), false, std::move(handler), body_limit, {}});
+void Router::add(beast_http::verb method, std::string path, Handler handler, std::size_t body_limit,
+                 Guard guard) {
+  routes_.push_back(
+      {method, std::move(path), false, std::move(handler), body_limit, std::move(guard)});
 }
 
 void Router::add_prefix(beast_http::verb method, std::string prefix, Handler handler,

@@ -1,13 +1,14 @@
 // Sorted sets, dictionaries and collection TTLs of the embedded backend.
 #include "streampulse/embedded/embedded_store.hpp"
+#include "run_awaitable.hpp"
 #include "streampulse/core/error.hpp"
 
 #include "../../src/embedded/keyspace.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 #include <malloc.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include <algorithm>
 #include <exception>
@@ -33,17 +34,10 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 class EmbeddedStoreTest : public ::testing::Test {
  protected:
-  // Runs one store operation to completion.
+  // Runs one store operation to completion (other work stays pending).
   template <class T>
   T run(asio::awaitable<T> op) {
-    std::optional<T> out;
-    asio::co_spawn(io_, std::move(op), [&](std::exception_ptr e, T value) {
-      if (e) std::rethrow_exception(e);
-      out.emplace(std::move(value));
-    });
-    io_.restart();
-    io_.run();
-    return std::move(out.value());
+    return streampulse::testing::run_awaitable(io_, std::move(op));
   }
 
   void put(std::string_view set, std::vector<ScoredMember> elements,

@@ -1,12 +1,13 @@
 // Tokens of the embedded backend: format, signature, expiry, grants, and hostile input.
 #include "streampulse/embedded/token_authority.hpp"
+#include "run_awaitable.hpp"
 #include "streampulse/core/error.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include <exception>
 #include <optional>
@@ -59,15 +60,9 @@ std::string sign(std::string_view key, std::string_view claims_json) {
 class TokenAuthorityTest : public ::testing::Test {
  protected:
   ViewerToken vend(std::chrono::seconds valid_for = 900s) {
-    std::optional<ViewerToken> out;
-    asio::co_spawn(io_, authority_.vend_viewer_token("stream", "viewerCount", valid_for),
-                   [&out](std::exception_ptr e, auto r) {
-                     if (e) std::rethrow_exception(e);
-                     out.emplace(r.value());
-                   });
-    io_.restart();
-    io_.run();
-    return out.value();
+    return streampulse::testing::run_awaitable(
+               io_, authority_.vend_viewer_token("stream", "viewerCount", valid_for))
+        .value();
   }
   boost::system::error_code check(std::string_view token, std::string_view topic,
                                   TopicAction action, std::string_view cache = "video") {

@@ -1,7 +1,9 @@
 // Topics of the embedded backend: sequence numbers, pages, discontinuities and long-polls.
+#include "run_awaitable.hpp"
 #include "streampulse/core/error.hpp"
 #include "streampulse/embedded/embedded_store.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -9,7 +11,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <exception>
@@ -45,18 +46,10 @@ class TopicTest : public ::testing::Test {
  protected:
   explicit TopicTest(Limits limits = {}) : store_(io_.get_executor(), clock_, limits) {}
 
+  // Runs one store operation to completion (other work stays pending).
   template <class T>
   T run(asio::awaitable<T> op) {
-    std::optional<T> out;
-    asio::co_spawn(io_, std::move(op), [&](std::exception_ptr e, T value) {
-      if (e) std::rethrow_exception(e);
-      out.emplace(std::move(value));
-    });
-    io_.restart();
-    // Only until this operation is done; other work stays pending.
-    while (!out && io_.run_one() > 0) {
-    }
-    return std::move(out.value());
+    return streampulse::testing::run_awaitable(io_, std::move(op));
   }
   // Runs everything started so far to completion.
   void run_all() {

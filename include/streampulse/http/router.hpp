@@ -16,7 +16,8 @@ using Guard = std::function<std::optional<Response>(const Request::header_type&)
 class Router {
  public:
   // body_limit: the largest request body the route accepts (0: the server's default).
-  void add(beast_http::verb method, std::string path, Handler handler, std::size_t body_limit = 0);
+  void add(beast_http::verb method, std::string path, Handler handler, std::size_t body_limit = 0,
+           Guard guard = {});
   // Matches every path that starts with `prefix` (which should end in '/'); the handler finds
   // the remainder in RequestContext::rest.
   void add_prefix(beast_http::verb method, std::string prefix, Handler handler,
