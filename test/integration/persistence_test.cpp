@@ -4,13 +4,13 @@
 
 #include "streampulse/core/webhook.hpp"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
-#include <csignal>
-#include <filesystem>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
+#include <filesystem>
 
 using namespace streampulse;
 using namespace streampulse::testing;
@@ -26,18 +26,19 @@ std::filesystem::path temp_dir(const std::string& name) {
 }
 
 void beat(unsigned short port, const std::string& id, int bitrate) {
-  const auto body = webhook_event(R"({"playerId":")" + id + R"(","bitrate":)" +
-                                  std::to_string(bitrate) +
-                                  R"(,"playTime":9,"agent":{"os":"Linux","browser":"Firefox","device":"Desktop"}})");
-  ASSERT_EQ(http_post(port, "/webhook", body,
-                      {{"momento-signature", core::sign_webhook_body("test-secret", body)}})
-                .status,
-            204u);
+  ASSERT_EQ(
+      send_webhook(
+          port,
+          R"({"playerId":")" + id + R"(","bitrate":)" + std::to_string(bitrate) +
+              R"(,"playTime":9,"agent":{"os":"Linux","browser":"Firefox","device":"Desktop"}})")
+          .status,
+      204u);
 }
 
 json::value players_and_bitrates(unsigned short port) {
   auto d = json::parse(http_get(port, "/api/dashboard").body);
-  return {{"total", d.at("players").at("total")}, {"bitrates", d.at("bitrates")},
+  return {{"total", d.at("players").at("total")},
+          {"bitrates", d.at("bitrates")},
           {"browsers", d.at("agents").at("browsers")}};
 }
 

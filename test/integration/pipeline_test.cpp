@@ -14,24 +14,10 @@ namespace json = boost::json;
 
 namespace {
 
-HttpResult send_webhook(unsigned short port, const std::string& heartbeat,
-                        const std::string& secret = "test-secret") {
-  const auto body = webhook_event(heartbeat);
-  return http_post(port, "/webhook", body,
-                   {{"momento-signature", core::sign_webhook_body(secret, body)},
-                    {"content-type", "application/json"}});
-}
-
 json::value dashboard(unsigned short port) {
   auto r = http_get(port, "/api/dashboard");
   EXPECT_EQ(r.status, 200u);
   return json::parse(r.body);
-}
-
-std::string viewer_token(unsigned short port) {
-  auto r = http_get(port, "/api/player-config");
-  EXPECT_EQ(r.status, 200u);
-  return std::string(json::parse(r.body).at("topics").at("token").as_string());
 }
 
 }  // namespace

@@ -22,11 +22,6 @@ using asio::ip::tcp;
 
 namespace {
 
-std::string viewer_token(unsigned short port) {
-  return std::string(
-      json::parse(http_get(port, "/api/player-config").body).at("topics").at("token").as_string());
-}
-
 tcp::socket connect(asio::io_context& ioc, unsigned short port) {
   tcp::socket s(ioc);
   s.connect({asio::ip::make_address("127.0.0.1"), port});

@@ -1,6 +1,7 @@
 #include "test_server.hpp"
 
 #include "streampulse/core/clock.hpp"
+#include "streampulse/core/webhook.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -83,6 +84,20 @@ std::string webhook_event(const std::string& heartbeat_json, std::int64_t publis
                             {"topic_sequence_number", 1}, {"token_id", ""},
                             {"text", heartbeat_json}};
   return boost::json::serialize(event);
+}
+
+HttpResult send_webhook(unsigned short port, const std::string& heartbeat_json,
+                        const std::string& secret) {
+  const auto body = webhook_event(heartbeat_json);
+  return http_post(port, "/webhook", body,
+                   {{"momento-signature", core::sign_webhook_body(secret, body)},
+                    {"content-type", "application/json"}});
+}
+
+std::string viewer_token(unsigned short port) {
+  const auto r = http_get(port, "/api/player-config");
+  if (r.status != 200) throw std::runtime_error("GET /api/player-config: " + r.body);
+  return std::string(boost::json::parse(r.body).at("topics").at("token").as_string());
 }
 
 }  // namespace streampulse::testing

@@ -27,8 +27,7 @@ inline HttpResult http_get(unsigned short port, const std::string& target,
                            const std::map<std::string, std::string>& headers = {}) {
   return http_request(port, boost::beast::http::verb::get, target, {}, headers);
 }
-inline HttpResult http_post(unsigned short port, const std::string& target,
-                            const std::string& body,
+inline HttpResult http_post(unsigned short port, const std::string& target, const std::string& body,
                             const std::map<std::string, std::string>& headers = {}) {
   return http_request(port, boost::beast::http::verb::post, target, body, headers);
 }
@@ -51,7 +50,14 @@ class TestServer {
   std::thread thread_;
 };
 
-// A webhook event for `heartbeat_json`, published now, signed with `secret`.
+// A webhook event for `heartbeat_json`, published at publish_ms (0: now), unsigned.
 std::string webhook_event(const std::string& heartbeat_json, std::int64_t publish_ms = 0);
+
+// POSTs `heartbeat_json` to /webhook as a fresh event signed with `secret`.
+HttpResult send_webhook(unsigned short port, const std::string& heartbeat_json,
+                        const std::string& secret = "test-secret");
+
+// The viewer token GET /api/player-config hands out.
+std::string viewer_token(unsigned short port);
 
 }  // namespace streampulse::testing
