@@ -48,10 +48,16 @@ http::Handler metrics_handler(app::Services& s) {
            st.heartbeats_invalid);
     metric("streampulse_heartbeats_failed_total", "counter",
            "valid heartbeats the backend did not record", st.heartbeats_failed);
+    metric("streampulse_heartbeats_duplicate_total", "counter",
+           "heartbeats received twice (webhook and subscription) and recorded once",
+           st.heartbeats_duplicate);
     metric("streampulse_webhooks_unauthorized_total", "counter",
            "webhook events with a missing or wrong signature", st.webhooks_unauthorized);
     metric("streampulse_webhooks_stale_total", "counter",
            "webhook events outside the replay window", st.webhooks_stale);
+    metric("streampulse_count_publisher", "gauge",
+           "1 when this instance has the viewer-count duty among the instances of its cache",
+           s.duty.count_publisher ? 1 : 0);
     metric("streampulse_count_publishes_total", "counter", "viewer count publishes",
            st.count_publishes);
     metric("streampulse_count_publish_errors_total", "counter",

@@ -15,8 +15,10 @@ void add_routes(http::Router& router, app::Services& s) {
   router.add(verb::get, "/api/dashboard", dashboard_handler(s));
   router.add(verb::post, "/api/simulations", simulations_handler(s), 0,
              admin_guard(s.config.admin_token));
-  router.add(verb::post, "/webhook", webhook_handler(s));
-  router.add(verb::post, "/data", webhook_handler(s));
+  if (s.config.heartbeat_intake != "subscription") {
+    router.add(verb::post, "/webhook", webhook_handler(s));
+    router.add(verb::post, "/data", webhook_handler(s));  // the original demo's path
+  }
   router.add_prefix(verb::post, "/topics/", topic_publish_handler(s), kTopicBodyLimit);
   router.add_prefix(verb::get, "/topics/", topic_subscribe_handler(s));
   add_page_routes(router, s);

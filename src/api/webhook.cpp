@@ -50,7 +50,7 @@ http::Handler webhook_handler(app::Services& s) {
                                          "'");
     }
 
-    auto outcome = co_await s.pipeline.accept(event->text);
+    auto outcome = co_await s.pipeline.accept_message(event->topic_sequence_number, event->text);
     using Kind = app::HeartbeatOutcome::Kind;
     if (outcome.kind == Kind::invalid) {
       co_return http::error_response(

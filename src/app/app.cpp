@@ -5,10 +5,12 @@
 #include "streampulse/app/logging.hpp"
 #include "streampulse/app/paths.hpp"
 #include "streampulse/app/snapshot.hpp"
+#include "streampulse/core/publisher_election.hpp"
 #include "streampulse/embedded/embedded_store.hpp"
 #include "streampulse/embedded/media_store.hpp"
 #include "streampulse/embedded/token_authority.hpp"
 #include "streampulse/http/server.hpp"
+#include "streampulse/momento/momento_store.hpp"
 #include "streampulse/sim/simulator.hpp"
 
 #include <spdlog/spdlog.h>
@@ -37,6 +39,7 @@ struct App::Impl {
   core::SystemClock clock;
   Stats stats;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::TokenVendor> token_vendor;  // Momento's token service
   std::unique_ptr<embedded::TokenAuthority> token_authority;
   std::unique_ptr<embedded::MediaStore> media_store;
   std::unique_ptr<core::WebhookVerifier> webhook_verifier;
@@ -46,7 +49,7 @@ struct App::Impl {
   http::Router router;
   std::unique_ptr<http::Server> server;
   asio::signal_set signals{ioc};
-  std::array<asio::cancellation_signal, 4> task_cancel;
+  std::array<asio::cancellation_signal, 5> task_cancel;
   asio::thread_pool file_pool{1};       // blocking file I/O (snapshots), off the service's thread
   std::filesystem::path snapshot_file;  // empty without STREAMPULSE_DATA_DIR
   std::vector<std::weak_ptr<sim::Simulator>> simulations;  // POST /api/simulations
@@ -62,6 +65,24 @@ App::App(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 App::~App() = default;
 
 namespace {
+
+// The Momento adapter for the configured key, or null with `message` saying what is wrong.
+std::unique_ptr<momento::MomentoStore> make_momento_store(asio::any_io_executor ex, const Config& c,
+                                                          std::string& message) {
+  auto credentials =
+      momento::parse_credentials(c.momento_api_key, c.momento_endpoint, c.momento_base_url);
+  if (!credentials) {
+    message = "MOMENTO_API_KEY: " + credentials.error().message;
+    return nullptr;
+  }
+  momento::MomentoSettings ms;
+  ms.credentials = std::move(*credentials);
+  ms.cache = c.cache;
+  ms.mode = c.momento_grpc_web == "text" ? momento::grpc_web::Mode::text
+                                         : momento::grpc_web::Mode::binary;
+  ms.policy.budget = std::chrono::milliseconds(c.momento_timeout_ms);
+  return std::make_unique<momento::MomentoStore>(ex, std::move(ms));
+}
 
 boost::system::result<tcp::endpoint> parse_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
@@ -86,11 +107,10 @@ boost::system::error_code App::start(std::string& message) {
   const Config& c = m.config;
   setup_logging(c.log_level, c.log_format);
 
-  if (c.backend != "embedded") {
-    message = "the momento backend is not available in this build yet; use --backend embedded";
-    return boost::system::errc::make_error_code(boost::system::errc::not_supported);
-  }
-  if (!c.data_dir.empty()) {
+  const bool on_momento = c.backend == "momento";
+  if (on_momento && !c.data_dir.empty())
+    spdlog::warn("--data-dir is ignored on the momento backend: the state lives in Momento");
+  if (!on_momento && !c.data_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(c.data_dir, ec);
     if (ec) {
@@ -101,24 +121,41 @@ boost::system::error_code App::start(std::string& message) {
   }
   embedded::Limits limits;
   limits.max_waiting_polls = c.max_long_polls;
-  m.store = std::make_unique<embedded::EmbeddedStore>(m.ioc.get_executor(), m.clock, limits);
-  m.token_authority = std::make_unique<embedded::TokenAuthority>(m.clock, c.cache);
+  if (on_momento) {
+    auto momento = make_momento_store(m.ioc.get_executor(), c, message);
+    if (!momento)
+      return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
+    m.token_vendor = std::make_unique<momento::MomentoTokenVendor>(*momento);
+    m.store = std::move(momento);
+  } else {
+    m.store = std::make_unique<embedded::EmbeddedStore>(m.ioc.get_executor(), m.clock, limits);
+    m.token_authority = std::make_unique<embedded::TokenAuthority>(m.clock, c.cache);
+  }
   m.media_store = std::make_unique<embedded::MediaStore>(
       m.clock, embedded::MediaStoreLimits::for_total_mib(c.media_store_mb));
 
   core::RegistrySettings rs;
   rs.active_window_ms = c.active_window_ms;
   rs.retention_ms = c.player_retention_s * 1000;
+  rs.concurrent_writes = on_momento;
   m.registry = std::make_unique<core::ViewerRegistry>(*m.store, m.clock, rs);
-  m.pipeline = std::make_unique<HeartbeatPipeline>(*m.registry, m.stats);
+  m.pipeline =
+      std::make_unique<HeartbeatPipeline>(*m.registry, m.stats, c.heartbeat_intake == "both");
   m.webhook_verifier = std::make_unique<core::WebhookVerifier>(c.webhook_secrets);
   const std::string static_dir = c.static_dir.empty() ? find_static_dir() : c.static_dir;
-  m.services.reset(
-      new Services{c, m.clock, *m.store, *m.token_authority, m.token_authority.get(),
-                   *m.webhook_verifier, *m.registry, *m.pipeline, m.stats, static_dir,
-                   c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
-                   [&m](std::size_t n, std::chrono::seconds d) { return m.start_simulation(n, d); },
-                   m.media_store.get()});
+  m.services.reset(new Services{
+      c, m.clock, *m.store,
+      m.token_vendor ? *m.token_vendor : static_cast<store::TokenVendor&>(*m.token_authority),
+      m.token_authority.get(), *m.webhook_verifier, *m.registry, *m.pipeline, m.stats, static_dir,
+      c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
+      [&m](std::size_t n, std::chrono::seconds d) { return m.start_simulation(n, d); },
+      m.media_store.get(), {}});
+  if (on_momento) {
+    // Instances on one cache share the count duty; until the first election, nobody publishes.
+    m.services->duty.elect = true;
+    m.services->duty.count_publisher = false;
+    m.services->duty.instance_id = core::make_instance_id();
+  }
   api::add_routes(m.router, *m.services);
 
   auto endpoint = parse_listen(c.listen);
@@ -193,6 +230,7 @@ asio::awaitable<void> App::Impl::drain() {
     spdlog::warn("grace period over: closing {} connections", server->sessions());
     server->close_all();
   }
+  if (services->duty.elect) co_await withdraw_from_election(*services);
   if (!snapshot_file.empty()) {
     auto saved = co_await save_snapshot(*services, snapshot_file, file_pool.get_executor());
     if (saved) spdlog::info("saved {} players to {}", *saved, snapshot_file.string());
@@ -213,6 +251,20 @@ int App::run(bool handle_signals) {
             spdlog::info("restored {} players from {}", *restored, m.snapshot_file.string());
           }
         });
+    m.ioc.run();
+    m.ioc.restart();
+  }
+  if (m.config.backend == "momento") {
+    // Players written before this instance started (a restart, or other instances) are on the
+    // dashboard from the first request. Failure is not fatal: heartbeats refill the index.
+    asio::co_spawn(m.ioc, m.registry->load(),
+                   [](std::exception_ptr e, store::result<std::size_t> loaded) {
+                     if (e || !loaded) {
+                       spdlog::warn("loading the players from Momento failed; starting empty");
+                     } else {
+                       spdlog::info("loaded {} players from Momento", *loaded);
+                     }
+                   });
     m.ioc.run();
     m.ioc.restart();
   }
@@ -251,8 +303,14 @@ int App::run(bool handle_signals) {
   asio::co_spawn(m.ioc, m.server->run(), on_done("server"));
   asio::co_spawn(m.ioc, run_count_publisher(s),
                  asio::bind_cancellation_slot(m.task_cancel[0].slot(), on_done("count publisher")));
-  asio::co_spawn(m.ioc, run_topic_intake(s),
-                 asio::bind_cancellation_slot(m.task_cancel[1].slot(), on_done("topic intake")));
+  if (m.config.heartbeat_intake != "webhook") {
+    asio::co_spawn(m.ioc, run_topic_intake(s),
+                   asio::bind_cancellation_slot(m.task_cancel[1].slot(), on_done("topic intake")));
+  }
+  if (s.duty.elect) {
+    asio::co_spawn(m.ioc, run_election(s),
+                   asio::bind_cancellation_slot(m.task_cancel[4].slot(), on_done("election")));
+  }
   asio::co_spawn(m.ioc, run_pruner(s),
                  asio::bind_cancellation_slot(m.task_cancel[2].slot(), on_done("pruner")));
   // Returns when every coroutine has finished: after a stop, nothing is left half-done.

@@ -1,6 +1,7 @@
 #include "streampulse/app/background.hpp"
 
 #include "streampulse/core/count_coalescer.hpp"
+#include "streampulse/core/publisher_election.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -28,6 +29,10 @@ asio::awaitable<void> run_count_publisher(Services& s) {
   core::CountCoalescer coalescer;
   const milliseconds tick(s.config.count_tick_ms);
   while (co_await sleep_for(tick)) {
+    if (!s.duty.count_publisher) {
+      coalescer = {};  // on taking the duty over, publish at once
+      continue;
+    }
     auto count = co_await s.registry.active_count();
     if (count.has_error()) {
       ++s.stats.count_publish_errors;
@@ -67,12 +72,45 @@ asio::awaitable<void> run_topic_intake(Services& s) {
     for (const auto& e : *events) {
       const auto* item = std::get_if<store::TopicItem>(&e);
       if (!item || item->value.binary) continue;
-      auto outcome = co_await s.pipeline.accept(item->value.data);
+      auto outcome =
+          co_await s.pipeline.accept_message(item->topic_sequence_number, item->value.data);
       if (outcome.kind == HeartbeatOutcome::Kind::invalid)
         spdlog::debug("heartbeat on the topic refused: {}", outcome.problem.message);
     }
     position = store::next_position(position, *events);
   }
+}
+
+asio::awaitable<void> run_election(Services& s) {
+  const core::ElectionSettings settings;
+  const store::CollectionTtl ttl{milliseconds(60'000), true};
+  do {
+    const auto now = s.clock.now_ms();
+    std::vector<store::ScoredMember> self(
+        1, store::ScoredMember{s.duty.instance_id, static_cast<double>(now)});
+    auto announced = co_await s.store.sorted_set_put(settings.members_set, std::move(self), ttl);
+    const store::ScoreRange live{static_cast<double>(now - settings.lease_ms), std::nullopt};
+    auto members = co_await s.store.sorted_set_fetch_by_score(settings.members_set, live, 64);
+    bool publisher = false;
+    if (announced && members) {
+      publisher = core::is_count_publisher(s.duty.instance_id, *members, now, settings.lease_ms);
+    }
+    // Unsure (the backend did not answer): step down; a count not published beats two
+    // instances fighting over the topic, and nothing can be published then anyway.
+    if (publisher != s.duty.count_publisher)
+      spdlog::info("instance {} {} the viewer-count duty", s.duty.instance_id,
+                   publisher ? "takes" : "leaves");
+    s.duty.count_publisher = publisher;
+  } while (co_await sleep_for(milliseconds(1000)));
+  s.duty.count_publisher = false;
+}
+
+asio::awaitable<void> withdraw_from_election(Services& s) {
+  std::vector<std::string> self(1, s.duty.instance_id);
+  auto removed =
+      co_await s.store.sorted_set_remove(core::ElectionSettings{}.members_set, std::move(self));
+  if (removed.has_error())
+    spdlog::warn("leaving the instances set failed: {}", removed.error().message());
 }
 
 asio::awaitable<void> run_pruner(Services& s) {

@@ -65,6 +65,9 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("momento-api-key", po::value(&c.momento_api_key), "Momento API key (env MOMENTO_API_KEY)")
     ("momento-endpoint", po::value(&c.momento_endpoint), "Momento endpoint for v2 keys (env MOMENTO_ENDPOINT)")
     ("momento-base-url", po::value(&c.momento_base_url), "send every Momento request to this base URL (tests, proxies)")
+    ("momento-grpc-web", po::value(&c.momento_grpc_web)->default_value(c.momento_grpc_web), "gRPC-Web encoding for Momento collections: binary or text")
+    ("momento-timeout-ms", po::value(&c.momento_timeout_ms)->default_value(c.momento_timeout_ms), "budget of one Momento call, retries included")
+    ("heartbeat-intake", po::value(&c.heartbeat_intake)->default_value(c.heartbeat_intake), "webhook, subscription (the service reads the heartbeat topic) or both (each heartbeat processed once)")
     ("max-connections", po::value(&c.max_connections)->default_value(c.max_connections), "open connections beyond this are refused with 503")
     ("header-timeout-ms", po::value(&c.header_timeout_ms)->default_value(c.header_timeout_ms), "deadline for a request's headers, idle keep-alive time included")
     ("shutdown-grace-ms", po::value(&c.shutdown_grace_ms)->default_value(c.shutdown_grace_ms), "on SIGTERM/SIGINT, how long requests in flight may take to finish")
@@ -116,10 +119,18 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
   };
   if (c.backend != "embedded" && c.backend != "momento")
     return fail("--backend must be 'embedded' or 'momento', not '" + c.backend + "'");
+  if (c.heartbeat_intake != "webhook" && c.heartbeat_intake != "subscription" &&
+      c.heartbeat_intake != "both")
+    return fail("--heartbeat-intake must be 'webhook', 'subscription' or 'both'");
+  if (c.momento_grpc_web != "binary" && c.momento_grpc_web != "text")
+    return fail("--momento-grpc-web must be 'binary' or 'text'");
+  if (c.backend == "momento" && c.momento_api_key.empty())
+    return fail("--backend momento needs MOMENTO_API_KEY (or --momento-api-key)");
   if (c.log_format != "text" && c.log_format != "json")
     return fail("--log-format must be 'text' or 'json'");
   if (c.active_window_ms <= 0 || c.heartbeat_interval_ms <= 0 || c.player_retention_s <= 0 ||
-      c.count_tick_ms <= 0 || c.token_ttl_s <= 0 || c.long_poll_timeout_ms <= 0)
+      c.count_tick_ms <= 0 || c.token_ttl_s <= 0 || c.long_poll_timeout_ms <= 0 ||
+      c.momento_timeout_ms <= 0)
     return fail("durations must be positive");
   if (c.media_store_mb < 1 || c.media_store_mb > 1024 * 1024)
     return fail("--media-store-mb must be 1..1048576");

@@ -20,4 +20,13 @@ store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept(std::string_view te
   co_return HeartbeatOutcome{};
 }
 
+store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept_message(std::uint64_t sequence_number,
+                                                                     std::string_view text) {
+  if (deduplicate_ && !recent_.first_sighting(sequence_number, text)) {
+    ++stats_.heartbeats_duplicate;
+    co_return HeartbeatOutcome{HeartbeatOutcome::Kind::duplicate, {}, {}};
+  }
+  co_return co_await accept(text);
+}
+
 }  // namespace streampulse::app

@@ -16,14 +16,22 @@ store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
   // the collection TTL, removes players one by one (and the index with them). The TTL is the
   // safety net that empties a backend nobody prunes any more.
   const store::CollectionTtl ttl{std::chrono::milliseconds(settings_.retention_ms + 300'000), true};
-  // Both writes at once: one round trip on a remote backend.
   // (Named vectors, not braced lists: GCC 12 miscompiles initializer lists in co_await.)
   std::vector<store::ScoredMember> seen(
       1, store::ScoredMember{hb.player_id, static_cast<double>(now)});
   std::vector<store::FieldValue> entry(1, store::FieldValue{hb.player_id, to_analytics_json(hb)});
-  // One after the other: on the embedded backend both complete at once, and running them as a
-  // parallel group costs two coroutine spawns per heartbeat (a third of the ingest rate).
-  // A remote adapter overlaps them itself.
+  if (settings_.concurrent_writes) {
+    const auto both =
+        co_await (store_.sorted_set_put(settings_.active_set, std::move(seen), ttl) &&
+                  store_.dictionary_set(settings_.analytics_dictionary, std::move(entry), ttl));
+    if (std::get<0>(both).has_error()) co_return std::get<0>(both).error();
+    // The player is active and counted even when its dictionary entry could not be written
+    // (throttled, or the dictionary outgrew Momento's item size): the dashboard reads the
+    // index, so it keeps working; the failure is reported to the caller.
+    index_.upsert(hb);
+    if (std::get<1>(both).has_error()) co_return std::get<1>(both).error();
+    co_return result<void>{};
+  }
   auto put = co_await store_.sorted_set_put(settings_.active_set, std::move(seen), ttl);
   if (put.has_error()) co_return put.error();
   auto set = co_await store_.dictionary_set(settings_.analytics_dictionary, std::move(entry), ttl);

@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <stdexcept>
 
 namespace streampulse::testing {
@@ -79,9 +80,15 @@ void TestServer::stop() {
 
 std::string webhook_event(const std::string& heartbeat_json, std::int64_t publish_ms) {
   const auto now = publish_ms ? publish_ms : core::SystemClock().now_ms();
-  boost::json::object event{{"cache", "video"},           {"topic", "stream"},
-                            {"event_timestamp", now},     {"publish_timestamp", now},
-                            {"topic_sequence_number", 1}, {"token_id", ""},
+  // Each event its own sequence number, as Momento numbers a topic's messages (the service
+  // drops a message it has already seen).
+  static std::atomic<std::uint64_t> sequence{0};
+  boost::json::object event{{"cache", "video"},
+                            {"topic", "stream"},
+                            {"event_timestamp", now},
+                            {"publish_timestamp", now},
+                            {"topic_sequence_number", ++sequence},
+                            {"token_id", ""},
                             {"text", heartbeat_json}};
   return boost::json::serialize(event);
 }

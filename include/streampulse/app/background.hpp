@@ -12,6 +12,12 @@ boost::asio::awaitable<void> run_count_publisher(Services& s);
 // Reads heartbeats from the heartbeat topic (where players publish) into the pipeline.
 boost::asio::awaitable<void> run_topic_intake(Services& s);
 
+// Announces this instance in the members set every second and decides whether it is the one
+// that publishes the viewer count.
+boost::asio::awaitable<void> run_election(Services& s);
+// At a graceful stop: leaves the set so another instance takes over now, not after the lease.
+boost::asio::awaitable<void> withdraw_from_election(Services& s);
+
 // Removes players past the retention, once a second.
 boost::asio::awaitable<void> run_pruner(Services& s);
 

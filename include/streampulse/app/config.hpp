@@ -30,6 +30,11 @@ struct Config {
   std::string momento_api_key;
   std::string momento_endpoint;
   std::string momento_base_url;
+  std::string momento_grpc_web = "binary";  // gRPC-Web encoding: binary or text
+  std::int64_t momento_timeout_ms = 5000;   // budget of one Momento call, retries included
+  // How heartbeats come in: "webhook" (POST /webhook), "subscription" (the service long-polls
+  // the heartbeat topic) or "both" (a message seen both ways is processed once).
+  std::string heartbeat_intake = "both";
   // Server limits and timing.
   std::size_t max_connections = 4096;
   std::int64_t header_timeout_ms = 10'000;

@@ -2,26 +2,36 @@
 // One path for every heartbeat, whichever way it arrived (webhook or topic): validate, then
 // run the registry's actions. Invalid input changes no state.
 #include "streampulse/app/stats.hpp"
+#include "streampulse/core/recent_messages.hpp"
 #include "streampulse/core/viewer_registry.hpp"
 
 namespace streampulse::app {
 
 struct HeartbeatOutcome {
-  enum class Kind { accepted, invalid, failed } kind = Kind::accepted;
+  enum class Kind { accepted, duplicate, invalid, failed } kind = Kind::accepted;
   core::InvalidHeartbeat problem;   // for invalid
   boost::system::error_code error;  // for failed
 };
 
 class HeartbeatPipeline {
  public:
-  HeartbeatPipeline(core::ViewerRegistry& registry, Stats& stats)
-      : registry_(registry), stats_(stats) {}
+  // deduplicate: remember recent topic messages, for when each arrives twice (webhook and
+  // subscription both on).
+  HeartbeatPipeline(core::ViewerRegistry& registry, Stats& stats, bool deduplicate = false)
+      : registry_(registry), stats_(stats), deduplicate_(deduplicate) {}
 
   store::awaitable<HeartbeatOutcome> accept(std::string_view text);
+
+  // A heartbeat that came as a topic message (by webhook or by subscription): with
+  // deduplication on, a message already seen is acknowledged as `duplicate` and not recorded.
+  store::awaitable<HeartbeatOutcome> accept_message(std::uint64_t sequence_number,
+                                                    std::string_view text);
 
  private:
   core::ViewerRegistry& registry_;
   Stats& stats_;
+  bool deduplicate_;
+  core::RecentMessages recent_;
 };
 
 }  // namespace streampulse::app

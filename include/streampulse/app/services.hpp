@@ -35,6 +35,13 @@ struct Services {
   std::function<bool(std::size_t players, std::chrono::seconds duration)> start_simulation;
   // Uploaded media (PUT /media/...), served before media_dir; null: no uploads.
   embedded::MediaStore* media_store = nullptr;
+
+  // The viewer-count duty among instances sharing one Momento cache (core/publisher_election).
+  struct Duty {
+    bool elect = false;  // false: this instance is alone (embedded backend) and always publishes
+    std::string instance_id;
+    bool count_publisher = true;
+  } duty;
 };
 
 }  // namespace streampulse::app

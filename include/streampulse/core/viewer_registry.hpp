@@ -18,6 +18,10 @@ struct RegistrySettings {
   EpochMs active_window_ms = 1500;
   EpochMs retention_ms = 3'600'000;
   std::uint32_t prune_batch = 1000;
+  // Write the sorted set and the dictionary at the same time (a remote backend: one round trip
+  // per heartbeat instead of two). Off for the embedded store, where both finish at once and
+  // the parallel group would only cost two coroutine spawns per heartbeat.
+  bool concurrent_writes = false;
 };
 
 class ViewerRegistry {
