@@ -1,6 +1,8 @@
 // PUT /media/{path}: an HLS manifest or segment into the embedded media store (admin only).
 // 201 when new, 204 when it replaced an object; the answer carries the object's ETag.
+#include "media_shield.hpp"
 #include "streampulse/api/handlers.hpp"
+#include "streampulse/api/request_helpers.hpp"
 #include "streampulse/embedded/media_store.hpp"
 #include "streampulse/http/file_server.hpp"
 #include "streampulse/http/response.hpp"
@@ -58,7 +60,25 @@ http::Handler media_upload_handler(app::Services& s) {
           "segments, no backslash), at most 512 characters");
     }
     const auto& limits = s.media_store->limits();
-    const auto outcome = s.media_store->put(path, std::move(req.body()));
+    if (s.media_origin) {
+      // Momento first: it is where every instance finds the object; the local copy is a cache.
+      if (req.body().size() > limits.max_object_bytes) {
+        co_return http::error_response(req, bh::status::payload_too_large, "payload_too_large",
+                                       "a media object may hold at most " +
+                                           std::to_string(limits.max_object_bytes) + " bytes");
+      }
+      std::string copy = req.body();
+      auto stored = co_await s.media_origin->object_put(media_key(path), std::move(copy),
+                                                        std::chrono::seconds(s.config.media_ttl_s));
+      if (stored.has_error()) co_return store_error_response(req, stored.error());
+    }
+    const bool existed = s.media_store->find(path) != nullptr;
+    auto outcome = s.media_store->put(path, std::move(req.body()));
+    if (s.media_origin && outcome != embedded::MediaPutOutcome::bad_path &&
+        outcome != embedded::MediaPutOutcome::too_large) {
+      // In Momento now; "created" as far as this instance knows.
+      outcome = existed ? embedded::MediaPutOutcome::replaced : embedded::MediaPutOutcome::created;
+    }
     switch (outcome) {
       case embedded::MediaPutOutcome::created:
       case embedded::MediaPutOutcome::replaced:

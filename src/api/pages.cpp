@@ -1,11 +1,13 @@
 // The pages (/, /dashboard), their assets (/static/...) and the HLS media origin (/media/...):
 // uploaded objects first, then the media folder.
+#include "media_shield.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
 #include "streampulse/embedded/media_store.hpp"
 #include "streampulse/http/file_server.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 
 namespace streampulse::api {
@@ -22,6 +24,24 @@ http::Handler serve_file(std::shared_ptr<const http::FileServer> files, std::str
 
 http::Handler serve_rest(std::shared_ptr<const http::FileServer> files) {
   return [files](http::RequestContext& ctx) -> awaitable<http::Response> {
+    co_return files->serve(ctx.request, ctx.rest, ctx.target);
+  };
+}
+
+// /media/ on Momento: the shield first (unless the media folder has the file), then the files.
+http::Handler serve_media_shielded(app::Services& s,
+                                   std::shared_ptr<const http::FileServer> files) {
+  auto shield = std::make_shared<MediaShield>(s);
+  return [&s, files, shield](http::RequestContext& ctx) -> awaitable<http::Response> {
+    const std::string path(ctx.rest);
+    std::error_code ec;
+    const bool on_disk = std::filesystem::is_regular_file(
+        std::filesystem::path(s.media_dir) / std::filesystem::path(path), ec);
+    if (!on_disk && embedded::MediaStore::valid_path(path) &&
+        !http::has_encoded_separator(ctx.target.encoded_path())) {
+      auto ensured = co_await shield->ensure(path);
+      if (ensured.has_error()) co_return store_error_response(ctx.request, ensured.error());
+    }
     co_return files->serve(ctx.request, ctx.rest, ctx.target);
   };
 }
@@ -56,7 +76,13 @@ void add_page_routes(http::Router& router, app::Services& s) {
     };
   }
   auto media = std::make_shared<const http::FileServer>(std::move(media_options));
-  for (verb v : {verb::get, verb::head}) router.add_prefix(v, "/media/", serve_rest(media));
+  for (verb v : {verb::get, verb::head}) {
+    if (s.media_origin && s.media_store) {
+      router.add_prefix(v, "/media/", serve_media_shielded(s, media));
+    } else {
+      router.add_prefix(v, "/media/", serve_rest(media));
+    }
+  }
   if (s.media_store) {
     // Larger bodies are refused with 413 before they are read. A body limit of 0 would mean
     // "the server's default", hence at least 1.

@@ -40,6 +40,7 @@ struct App::Impl {
   Stats stats;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::TokenVendor> token_vendor;  // Momento's token service
+  std::unique_ptr<store::ObjectStore> media_origin;  // Momento's cache scalars
   std::unique_ptr<embedded::TokenAuthority> token_authority;
   std::unique_ptr<embedded::MediaStore> media_store;
   std::unique_ptr<core::WebhookVerifier> webhook_verifier;
@@ -126,13 +127,15 @@ boost::system::error_code App::start(std::string& message) {
     if (!momento)
       return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
     m.token_vendor = std::make_unique<momento::MomentoTokenVendor>(*momento);
+    m.media_origin = std::make_unique<momento::MomentoObjects>(*momento);
     m.store = std::move(momento);
   } else {
     m.store = std::make_unique<embedded::EmbeddedStore>(m.ioc.get_executor(), m.clock, limits);
     m.token_authority = std::make_unique<embedded::TokenAuthority>(m.clock, c.cache);
   }
-  m.media_store = std::make_unique<embedded::MediaStore>(
-      m.clock, embedded::MediaStoreLimits::for_total_mib(c.media_store_mb));
+  auto media_limits = embedded::MediaStoreLimits::for_total_mib(c.media_store_mb);
+  media_limits.evict_oldest = on_momento;  // there, a cache in front of Momento
+  m.media_store = std::make_unique<embedded::MediaStore>(m.clock, media_limits);
 
   core::RegistrySettings rs;
   rs.active_window_ms = c.active_window_ms;
@@ -144,12 +147,21 @@ boost::system::error_code App::start(std::string& message) {
   m.webhook_verifier = std::make_unique<core::WebhookVerifier>(c.webhook_secrets);
   const std::string static_dir = c.static_dir.empty() ? find_static_dir() : c.static_dir;
   m.services.reset(new Services{
-      c, m.clock, *m.store,
+      c,
+      m.clock,
+      *m.store,
       m.token_vendor ? *m.token_vendor : static_cast<store::TokenVendor&>(*m.token_authority),
-      m.token_authority.get(), *m.webhook_verifier, *m.registry, *m.pipeline, m.stats, static_dir,
+      m.token_authority.get(),
+      *m.webhook_verifier,
+      *m.registry,
+      *m.pipeline,
+      m.stats,
+      static_dir,
       c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
       [&m](std::size_t n, std::chrono::seconds d) { return m.start_simulation(n, d); },
-      m.media_store.get(), {}});
+      m.media_store.get(),
+      m.media_origin.get(),
+      {}});
   if (on_momento) {
     // Instances on one cache share the count duty; until the first election, nobody publishes.
     m.services->duty.elect = true;

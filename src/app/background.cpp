@@ -106,9 +106,10 @@ asio::awaitable<void> run_election(Services& s) {
 }
 
 asio::awaitable<void> withdraw_from_election(Services& s) {
+  // Named, not a temporary's member: GCC 12 destroys braced temporaries in a co_await twice.
+  const core::ElectionSettings settings;
   std::vector<std::string> self(1, s.duty.instance_id);
-  auto removed =
-      co_await s.store.sorted_set_remove(core::ElectionSettings{}.members_set, std::move(self));
+  auto removed = co_await s.store.sorted_set_remove(settings.members_set, std::move(self));
   if (removed.has_error())
     spdlog::warn("leaving the instances set failed: {}", removed.error().message());
 }

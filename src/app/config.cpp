@@ -56,6 +56,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("admin-token", po::value(&c.admin_token), "bearer token for uploads and simulations [unset: those answer 503]")
     ("media-dir", po::value(&c.media_dir), "folder of HLS content served under /media/ [unset: the bundled media/ folder]")
     ("media-store-mb", po::value(&c.media_store_mb)->default_value(c.media_store_mb), "MiB of uploaded media (PUT /media/...) kept in memory; objects up to 32 MiB")
+    ("media-ttl-s", po::value(&c.media_ttl_s)->default_value(c.media_ttl_s), "momento backend: lifetime of uploaded media objects in the cache (on-demand caches allow 24 h)")
     ("stream-url", po::value(&c.stream_url)->default_value(c.stream_url), "what the player page plays by default")
     ("stream-name", po::value(&c.stream_name)->default_value(c.stream_name), "name shown for the default stream")
     ("data-dir", po::value(&c.data_dir), "where the embedded backend keeps state across restarts [unset: memory only]")
@@ -130,7 +131,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     return fail("--log-format must be 'text' or 'json'");
   if (c.active_window_ms <= 0 || c.heartbeat_interval_ms <= 0 || c.player_retention_s <= 0 ||
       c.count_tick_ms <= 0 || c.token_ttl_s <= 0 || c.long_poll_timeout_ms <= 0 ||
-      c.momento_timeout_ms <= 0)
+      c.momento_timeout_ms <= 0 || c.media_ttl_s <= 0)
     return fail("durations must be positive");
   if (c.media_store_mb < 1 || c.media_store_mb > 1024 * 1024)
     return fail("--media-store-mb must be 1..1048576");

@@ -38,10 +38,25 @@ bool MediaStore::valid_path(std::string_view path) {
 MediaPutOutcome MediaStore::put(std::string_view path, std::string bytes) {
   if (!valid_path(path)) return MediaPutOutcome::bad_path;
   if (bytes.size() > limits_.max_object_bytes) return MediaPutOutcome::too_large;
-  const auto it = objects_.find(path);
-  const std::size_t freed = it == objects_.end() ? 0 : it->second.bytes->size();
-  if (total_bytes_ - freed + bytes.size() > limits_.max_total_bytes)
-    return MediaPutOutcome::store_full;
+  auto it = objects_.find(path);
+  std::size_t freed = it == objects_.end() ? 0 : it->second.bytes->size();
+  if (total_bytes_ - freed + bytes.size() > limits_.max_total_bytes) {
+    if (!limits_.evict_oldest) return MediaPutOutcome::store_full;
+    // Evict the oldest objects (never the one being replaced) until the new bytes fit.
+    for (auto old = by_age_.begin();
+         old != by_age_.end() && total_bytes_ - freed + bytes.size() > limits_.max_total_bytes;) {
+      if (old->second == path) {
+        ++old;
+        continue;
+      }
+      const auto victim = objects_.find(old->second);
+      total_bytes_ -= victim->second.bytes->size();
+      objects_.erase(victim);
+      old = by_age_.erase(old);
+    }
+    it = objects_.find(path);
+    freed = it == objects_.end() ? 0 : it->second.bytes->size();
+  }
 
   MediaObject object;
   object.etag = media_etag(bytes);
@@ -52,12 +67,17 @@ MediaPutOutcome MediaStore::put(std::string_view path, std::string bytes) {
   if (it != objects_.end() && it->second.etag == object.etag)
     object.last_modified = it->second.last_modified;
   object.bytes = std::make_shared<const std::string>(std::move(bytes));
+  object.stored_at_ms = clock_.now_ms();
+  object.age_key = next_age_key_++;
 
   total_bytes_ = total_bytes_ - freed + object.bytes->size();
   if (it != objects_.end()) {
+    by_age_.erase(it->second.age_key);
+    by_age_.emplace(object.age_key, it->first);
     it->second = std::move(object);
     return MediaPutOutcome::replaced;
   }
+  by_age_.emplace(object.age_key, std::string(path));
   objects_.emplace(std::string(path), std::move(object));
   return MediaPutOutcome::created;
 }
@@ -71,6 +91,7 @@ bool MediaStore::erase(std::string_view path) {
   const auto it = objects_.find(path);
   if (it == objects_.end()) return false;
   total_bytes_ -= it->second.bytes->size();
+  by_age_.erase(it->second.age_key);
   objects_.erase(it);
   return true;
 }

@@ -67,6 +67,7 @@ asio::awaitable<result<net::Response>> MomentoStore::Impl::http_api(
     ++http_counters.retries;
   }
   ++http_counters.failures;
+  if (stopped && status.code == GrpcCode::cancelled) co_return make_error_code(errc::unavailable);
   failure_log.warn(std::string(bh::to_string(method)) + " " + target.substr(0, target.find('?')),
                    status);
   co_return make_error_code(to_errc(status.code));

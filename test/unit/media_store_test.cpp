@@ -60,6 +60,26 @@ TEST(MediaStore, BoundsOnObjectAndTotal) {
   EXPECT_EQ(store.put("e.ts", std::string(10, 'e')), MediaPutOutcome::created);
 }
 
+TEST(MediaStore, AsACacheEvictsTheOldestInsteadOfRefusing) {
+  ManualClock clock;
+  auto limits = small_limits();  // 25 bytes in all
+  limits.evict_oldest = true;
+  MediaStore cache(clock, limits);
+  EXPECT_EQ(cache.put("a.ts", std::string(10, 'a')), MediaPutOutcome::created);
+  EXPECT_EQ(cache.put("b.ts", std::string(10, 'b')), MediaPutOutcome::created);
+  EXPECT_EQ(cache.put("a.ts", std::string(10, 'A')), MediaPutOutcome::replaced);  // now newest
+  EXPECT_EQ(cache.put("c.ts", std::string(10, 'c')), MediaPutOutcome::created);
+  EXPECT_EQ(cache.find("b.ts"), nullptr);  // the oldest went
+  EXPECT_NE(cache.find("a.ts"), nullptr);
+  EXPECT_NE(cache.find("c.ts"), nullptr);
+  EXPECT_EQ(cache.total_bytes(), 20u);
+  EXPECT_EQ(cache.put("c.ts", std::string(10, 'C')), MediaPutOutcome::replaced);
+  EXPECT_EQ(cache.put("d.ts", std::string(10, 'd')), MediaPutOutcome::created);
+  EXPECT_EQ(cache.find("a.ts"), nullptr);
+  EXPECT_EQ(cache.object_count(), 2u);
+  EXPECT_EQ(cache.put("e.ts", std::string(11, 'e')), MediaPutOutcome::too_large);  // still
+}
+
 TEST(MediaStore, OverwriteReplacesAndAdjustsTotal) {
   ManualClock clock;
   MediaStore store(clock, small_limits());

@@ -20,7 +20,8 @@ struct Config {
   std::vector<std::string> webhook_secrets;  // one, or two during a rotation
   std::string admin_token;
   std::string media_dir;
-  std::size_t media_store_mb = 256;  // bytes of uploaded media kept in memory, in MiB
+  std::size_t media_store_mb = 256;   // bytes of uploaded media kept in memory, in MiB
+  std::int64_t media_ttl_s = 86'400;  // Momento: how long uploaded media objects live
   std::string stream_url = "/media/sample/master.m3u8";
   std::string stream_name = "Sample stream";
   std::string data_dir;

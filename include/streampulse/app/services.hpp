@@ -33,8 +33,11 @@ struct Services {
   // Starts an in-process simulation of N players for a duration (POST /api/simulations);
   // false when the number of simulations running at once is at its bound.
   std::function<bool(std::size_t players, std::chrono::seconds duration)> start_simulation;
-  // Uploaded media (PUT /media/...), served before media_dir; null: no uploads.
+  // Uploaded media (PUT /media/...), served before media_dir; null: no uploads. On Momento, a
+  // bounded cache of media_origin's objects (the origin shield).
   embedded::MediaStore* media_store = nullptr;
+  // Where media objects live beyond this process (Momento); null: only in media_store.
+  store::ObjectStore* media_origin = nullptr;
 
   // The viewer-count duty among instances sharing one Momento cache (core/publisher_election).
   struct Duty {

@@ -21,6 +21,9 @@ struct MediaStoreLimits {
 
   std::size_t max_object_bytes = kDefaultMaxObjectBytes;
   std::size_t max_total_bytes = 256 * kMiB;  // sum of the objects' sizes
+  // A cache rather than a store (the origin shield in front of Momento): a put that does not
+  // fit evicts the objects stored longest ago instead of being refused.
+  bool evict_oldest = false;
 
   // `total_mib` MiB in all (--media-store-mb); objects up to 32 MiB, never above the total.
   static MediaStoreLimits for_total_mib(std::size_t total_mib);
@@ -31,6 +34,8 @@ struct MediaObject {
   std::string content_type;                  // from the path's extension
   std::string etag;                          // strong: a digest of the bytes, quoted
   std::chrono::sys_seconds last_modified;    // unchanged by a re-upload of the same bytes
+  core::EpochMs stored_at_ms = 0;            // when this copy was put (a cache's freshness)
+  std::uint64_t age_key = 0;                 // insertion order, for eviction
 };
 
 enum class MediaPutOutcome {
@@ -64,6 +69,8 @@ class MediaStore {
   const core::Clock& clock_;
   MediaStoreLimits limits_;
   std::map<std::string, MediaObject, std::less<>> objects_;
+  std::map<std::uint64_t, std::string> by_age_;  // age_key -> path, oldest first
+  std::uint64_t next_age_key_ = 0;
   std::size_t total_bytes_ = 0;
 };
 

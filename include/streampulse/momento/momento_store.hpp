@@ -102,4 +102,21 @@ class MomentoTokenVendor final : public store::TokenVendor {
   MomentoStore& store_;
 };
 
+// The port's ObjectStore on Momento: cache scalars over the HTTP API.
+class MomentoObjects final : public store::ObjectStore {
+ public:
+  explicit MomentoObjects(MomentoStore& store) : store_(store) {}
+  store::awaitable<store::result<std::optional<std::string>>> object_get(
+      std::string_view key) override {
+    return store_.scalar_get(key);
+  }
+  store::awaitable<store::result<void>> object_put(std::string_view key, std::string bytes,
+                                                   std::chrono::seconds ttl) override {
+    return store_.scalar_set(key, std::move(bytes), ttl);
+  }
+
+ private:
+  MomentoStore& store_;
+};
+
 }  // namespace streampulse::momento

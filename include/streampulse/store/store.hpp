@@ -127,6 +127,17 @@ class Store {
   virtual void shutdown() = 0;
 };
 
+// Named byte objects with a TTL (Momento cache scalars): where /media/ objects live beyond one
+// process on the Momento backend.
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+  // nullopt: no such object.
+  virtual awaitable<result<std::optional<std::string>>> object_get(std::string_view key) = 0;
+  virtual awaitable<result<void>> object_put(std::string_view key, std::string bytes,
+                                             std::chrono::seconds ttl) = 0;
+};
+
 // What a viewer's browser is given to talk to the topics directly.
 struct ViewerToken {
   std::string token;
