@@ -1,5 +1,5 @@
 // Heartbeats in, count out, dashboard: the whole service over real HTTP on loopback.
-#include "test_server.hpp"
+#include "backends.hpp"
 
 #include "streampulse/core/webhook.hpp"
 
@@ -20,11 +20,16 @@ json::value dashboard(unsigned short port) {
   return json::parse(r.body);
 }
 
+class Pipeline : public ::testing::TestWithParam<Backend> {};
+
 }  // namespace
 
-TEST(Pipeline, ThreePlayersByWebhookGiveExactDashboard) {
-  TestServer server;
-  const auto port = server.port();
+INSTANTIATE_TEST_SUITE_P(Backends, Pipeline, ::testing::Values(Backend::embedded, Backend::momento),
+                         backend_name);
+
+TEST_P(Pipeline, ThreePlayersByWebhookGiveExactDashboard) {
+  ServiceOn service(GetParam());
+  const auto port = service.port();
   EXPECT_EQ(
       send_webhook(
           port,
@@ -52,9 +57,10 @@ TEST(Pipeline, ThreePlayersByWebhookGiveExactDashboard) {
       "devices":{"desktop":2,"mobile":1},"os":{"macos":1,"windows":1,"android":1}})"));
 }
 
-TEST(Pipeline, ViewerLongPollReceivesTheCount) {
-  TestServer server;
-  const auto port = server.port();
+TEST_P(Pipeline, ViewerLongPollReceivesTheCount) {
+  ServiceOn service(GetParam());
+  const auto port = service.port();
+  const auto topics = service.topics_port();
   const auto token = viewer_token(port);
   for (int i = 1; i <= 3; ++i) {
     ASSERT_EQ(send_webhook(port, R"({"playerId":"p)" + std::to_string(i) +
@@ -67,7 +73,7 @@ TEST(Pipeline, ViewerLongPollReceivesTheCount) {
   std::string last;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (last != "3" && std::chrono::steady_clock::now() < deadline) {
-    auto r = http_get(port,
+    auto r = http_get(topics,
                       "/topics/video/viewerCount?sequence_number=" + std::to_string(seq) +
                           "&sequence_page=" + std::to_string(page),
                       {{"authorization", token}});
@@ -84,18 +90,19 @@ TEST(Pipeline, ViewerLongPollReceivesTheCount) {
   EXPECT_EQ(last, "3");
 }
 
-TEST(Pipeline, CountChangeReachesAWaitingSubscriberQuickly) {
-  TestServer server;
-  const auto port = server.port();
+TEST_P(Pipeline, CountChangeReachesAWaitingSubscriberQuickly) {
+  ServiceOn service(GetParam());
+  const auto port = service.port();
+  const auto topics = service.topics_port();
   const auto token = viewer_token(port);
   // Learn the current position (the count 0 is published at start).
-  auto first = http_get(port, "/topics/video/viewerCount", {{"authorization", token}});
+  auto first = http_get(topics, "/topics/video/viewerCount", {{"authorization", token}});
   ASSERT_EQ(first.status, 200u);
   auto item = json::parse(first.body).at("items").at(0).at("item");
   const auto seq = item.at("topic_sequence_number").to_number<std::uint64_t>() + 1;
   const auto page = item.at("sequence_page").to_number<std::uint64_t>();
   auto waiting = std::async(std::launch::async, [&] {
-    return http_get(port,
+    return http_get(topics,
                     "/topics/video/viewerCount?sequence_number=" + std::to_string(seq) +
                         "&sequence_page=" + std::to_string(page),
                     {{"authorization", token}});
@@ -114,7 +121,7 @@ TEST(Pipeline, CountChangeReachesAWaitingSubscriberQuickly) {
       next_seq = e.at("item").at("topic_sequence_number").to_number<std::uint64_t>() + 1;
     }
     if (text == "1") break;
-    r = http_get(port,
+    r = http_get(topics,
                  "/topics/video/viewerCount?sequence_number=" + std::to_string(next_seq) +
                      "&sequence_page=" + std::to_string(page),
                  {{"authorization", token}});
@@ -124,17 +131,18 @@ TEST(Pipeline, CountChangeReachesAWaitingSubscriberQuickly) {
   EXPECT_LT(elapsed, std::chrono::milliseconds(250));
 }
 
-TEST(Pipeline, HeartbeatsPublishedToTheTopicAreRecorded) {
-  TestServer server;
-  const auto port = server.port();
+TEST_P(Pipeline, HeartbeatsPublishedToTheTopicAreRecorded) {
+  ServiceOn service(GetParam());
+  const auto port = service.port();
+  const auto topics = service.topics_port();
   const auto token = viewer_token(port);
   auto r = http_post(
-      port, "/topics/video/stream",
+      topics, "/topics/video/stream",
       R"({"playerId":"viaTopic","bitrate":1500,"playTime":7,"agent":{"os":"Linux","browser":"Firefox","device":"Desktop"}})",
       {{"authorization", token}, {"content-type", "text/plain"}});
   ASSERT_EQ(r.status, 204u) << r.body;
   json::value d;
-  for (int i = 0; i < 50; ++i) {
+  for (int i = 0; i < 200; ++i) {
     d = dashboard(port);
     if (d.at("players").at("total").to_number<int>() == 1) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -144,12 +152,12 @@ TEST(Pipeline, HeartbeatsPublishedToTheTopicAreRecorded) {
   EXPECT_EQ(d.at("agents").at("os"), json::parse(R"({"linux":1})"));
 }
 
-TEST(Pipeline, PlayersLeaveTheActiveCountAfterTheWindowAndTotalAfterRetention) {
-  auto config = test_config();
-  config.active_window_ms = 300;
-  config.player_retention_s = 1;
-  TestServer server(config);
-  const auto port = server.port();
+TEST_P(Pipeline, PlayersLeaveTheActiveCountAfterTheWindowAndTotalAfterRetention) {
+  ServiceOn service(GetParam(), [](app::Config& config) {
+    config.active_window_ms = 300;
+    config.player_retention_s = 1;
+  });
+  const auto port = service.port();
   ASSERT_EQ(send_webhook(port, R"({"playerId":"brief","bitrate":1,"playTime":1})").status, 204u);
   EXPECT_EQ(dashboard(port).at("players"), json::parse(R"({"active":1,"total":1})"));
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
@@ -158,11 +166,11 @@ TEST(Pipeline, PlayersLeaveTheActiveCountAfterTheWindowAndTotalAfterRetention) {
   EXPECT_EQ(dashboard(port).at("players"), json::parse(R"({"active":0,"total":0})"));
 }
 
-TEST(Pipeline, CountPublishesDoNotGrowWithPlayers) {
+TEST_P(Pipeline, CountPublishesDoNotGrowWithPlayers) {
   // The original published the count on every heartbeat. Here 400 heartbeats in a burst, from
   // 400 players, cause at most one publish per tick (plus the keepalive).
-  TestServer server;  // count_tick_ms = 50 in tests
-  const auto port = server.port();
+  ServiceOn service(GetParam());  // count_tick_ms = 50 in tests
+  const auto port = service.port();
   auto publishes = [&] {
     const auto body = http_get(port, "/metrics").body;
     const std::string name = "\nstreampulse_count_publishes_total ";  // the sample, not # HELP
