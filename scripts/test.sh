@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (Debian packages, npm), builds, and runs every
-# test: unit and integration tests (ctest), then the browser tests in Chromium against the
-# real service, and the container smoke test (image build, compose up, health, heartbeats,
-# restart; SKIP_CONTAINER_SMOKE=1 skips it). Exits non-zero on the first failing stage.
+# test: unit and integration tests (ctest), the same under ASan/UBSan (scripts/sanitizers.sh), a
+# short libFuzzer run of each fuzz target (scripts/fuzz.sh smoke; FUZZ_SMOKE_SECONDS, 20 by
+# default), then the browser tests in Chromium against the real service (on the embedded
+# backend, then on the Momento backend pointed at the fake Momento), and the container smoke
+# test (image build, compose up, health, heartbeats, restart; SKIP_CONTAINER_SMOKE=1 skips it).
+# Exits non-zero on the first failing stage.
 #
 # Usage: ./scripts/test.sh            (BUILD_DIR=build by default)
 set -euo pipefail
@@ -13,7 +16,7 @@ build_dir="${BUILD_DIR:-build}"
 
 echo "== dependencies"
 install_packages "${STREAMPULSE_BUILD_PACKAGES[@]}" "${STREAMPULSE_RUNTIME_TOOLS[@]}" \
-  "${STREAMPULSE_TEST_PACKAGES[@]}"
+  "${STREAMPULSE_TEST_PACKAGES[@]}" "${STREAMPULSE_FUZZ_PACKAGES[@]}"
 ensure_node
 bash scripts/vendor-assets.sh
 bash scripts/make-sample-media.sh
@@ -24,8 +27,17 @@ build_streampulse "$build_dir" RelWithDebInfo
 echo "== unit and integration tests"
 ctest --test-dir "$build_dir" --output-on-failure
 
+echo "== unit and integration tests under ASan and UBSan (build-asan)"
+bash scripts/sanitizers.sh
+
+echo "== fuzz smoke (build-fuzz, clang)"
+bash scripts/fuzz.sh smoke "${FUZZ_SMOKE_SECONDS:-20}"
+
 echo "== browser tests"
 STREAMPULSE_BIN="$build_dir/streampulse" bash test/e2e/with-server.sh
+
+echo "== browser test on the Momento backend (against the fake Momento)"
+STREAMPULSE_BIN="$build_dir/streampulse" bash test/e2e/with-fake-momento.sh
 
 echo "== container smoke test (skipped, and says why, where Docker cannot be used)"
 bash scripts/container-smoke-test.sh

@@ -8,6 +8,8 @@ STREAMPULSE_BUILD_PACKAGES=(g++ cmake ninja-build ccache pkg-config
   libprotobuf-dev protobuf-compiler ca-certificates curl openssl)
 STREAMPULSE_RUNTIME_TOOLS=(ffmpeg)
 STREAMPULSE_TEST_PACKAGES=(chromium)
+# The fuzz stage: clang++, libFuzzer and the clang sanitizer runtimes, llvm-symbolizer for stacks.
+STREAMPULSE_FUZZ_PACKAGES=(clang libclang-rt-dev llvm)
 
 install_packages() {
   local missing=()

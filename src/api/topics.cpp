@@ -2,14 +2,13 @@
 // backend, so the player page talks to it exactly as it would talk to Momento.
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
+#include "streampulse/api/subscribe_query.hpp"
 #include "streampulse/core/error.hpp"
 #include "streampulse/embedded/token_authority.hpp"
 #include "streampulse/http/response.hpp"
 
 #include <openssl/evp.h>
 #include <boost/json/value.hpp>
-
-#include <charconv>
 
 namespace streampulse::api {
 
@@ -76,17 +75,6 @@ TopicAccess authorize(app::Services& s, http::RequestContext& ctx, embedded::Top
   return a;
 }
 
-std::optional<std::uint64_t> read_uint(const boost::urls::url_view& url, std::string_view key,
-                                       bool& bad) {
-  auto it = url.params().find(key);
-  if (it == url.params().end()) return std::nullopt;
-  const std::string v = (*it).value;
-  std::uint64_t n = 0;
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || end != v.data() + v.size() || v.empty()) bad = true;
-  return n;
-}
-
 std::string base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
   EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
@@ -145,15 +133,15 @@ http::Handler topic_subscribe_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     auto access = authorize(s, ctx, embedded::TopicAction::subscribe);
     if (access.refusal) co_return std::move(*access.refusal);
-    bool bad = false;
-    store::SubscribePosition from;
-    from.sequence_number = read_uint(ctx.target, "sequence_number", bad).value_or(0);
-    from.sequence_page = read_uint(ctx.target, "sequence_page", bad).value_or(0);
-    if (bad) {
+    const auto query = parse_subscribe_query(ctx.target);
+    if (!query) {
       co_return http::error_response(ctx.request, bh::status::bad_request, "invalid_argument",
                                      "sequence_number and sequence_page must be non-negative "
                                      "integers");
     }
+    store::SubscribePosition from;
+    from.sequence_number = query->sequence_number;
+    from.sequence_page = query->sequence_page;
     auto events = co_await s.store.topic_poll(
         access.topic, from, std::chrono::milliseconds(s.config.long_poll_timeout_ms));
     if (events.has_error()) co_return store_error_response(ctx.request, events.error());

@@ -191,5 +191,6 @@ TEST_P(Pipeline, CountPublishesDoNotGrowWithPlayers) {
   const auto made = publishes() - before;
   EXPECT_GE(made, 1u);
   EXPECT_LE(made, static_cast<unsigned long>(elapsed_ms / 50 + 2)) << "in " << elapsed_ms << " ms";
-  EXPECT_EQ(dashboard(port).at("players").at("active").to_number<int>(), 400);
+  // Total, not active: in a slow (sanitizer) build the burst can outlast the 1.5 s window.
+  EXPECT_EQ(dashboard(port).at("players").at("total").to_number<int>(), 400);
 }

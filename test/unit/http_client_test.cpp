@@ -1,9 +1,9 @@
 // HttpClient against a tiny Beast server on 127.0.0.1:0, and the webhook sender on top of it.
 
+#include "streampulse/net/http_client.hpp"
 #include <boost/asio/io_context.hpp>
 #include "streampulse/core/error.hpp"
 #include "streampulse/core/webhook.hpp"
-#include "streampulse/net/http_client.hpp"
 #include "streampulse/sim/simulator.hpp"
 
 #include <gtest/gtest.h>

@@ -1,8 +1,8 @@
 // Synthetic population (ids, agent mix, heartbeat JSON) and the simulator's scheduling with an
 // in-process sender.
 
-#include <boost/asio/io_context.hpp>
 #include "streampulse/sim/population.hpp"
+#include <boost/asio/io_context.hpp>
 #include "streampulse/sim/simulator.hpp"
 
 #include <gtest/gtest.h>

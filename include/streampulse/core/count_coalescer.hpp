@@ -12,7 +12,10 @@ namespace streampulse::core {
 
 class CountCoalescer {
  public:
-  explicit CountCoalescer(EpochMs keepalive_ms = 1000) : keepalive_ms_(keepalive_ms) {}
+  // Not explicit: `coalescer = {}` resets one, and clang (rightly) refuses copy-list-init
+  // through an explicit default constructor, which GCC 12 let through.
+  CountCoalescer() = default;
+  explicit CountCoalescer(EpochMs keepalive_ms) : keepalive_ms_(keepalive_ms) {}
 
   bool should_publish(std::uint64_t count, EpochMs now) const {
     return !last_count_ || *last_count_ != count || now - last_published_ >= keepalive_ms_;
@@ -23,7 +26,7 @@ class CountCoalescer {
   }
 
  private:
-  EpochMs keepalive_ms_;
+  EpochMs keepalive_ms_ = 1000;
   std::optional<std::uint64_t> last_count_;
   EpochMs last_published_ = 0;
 };

@@ -13,10 +13,10 @@
 namespace streampulse::embedded {
 
 struct Limits {
-  std::size_t topic_history = 256;         // messages kept per topic for resuming subscribers
-  std::size_t max_topics = 1024;           // distinct topics; publishing to more fails
-  std::size_t max_message_bytes = 4096;    // Momento's topic payload limit
-  std::size_t max_waiting_polls = 1024;    // concurrent long-polls across all topics
+  std::size_t topic_history = 256;       // messages kept per topic for resuming subscribers
+  std::size_t max_topics = 1024;         // distinct topics; publishing to more fails
+  std::size_t max_message_bytes = 4096;  // Momento's topic payload limit
+  std::size_t max_waiting_polls = 1024;  // concurrent long-polls across all topics
 };
 
 class EmbeddedStore final : public store::Store {
@@ -48,8 +48,8 @@ class EmbeddedStore final : public store::Store {
                                                           std::vector<std::string> fields) override;
 
   store::awaitable<store::result<void>> topic_publish(std::string_view topic,
-                                                     store::TopicValue value,
-                                                     std::string publisher_id) override;
+                                                      store::TopicValue value,
+                                                      std::string publisher_id) override;
   store::awaitable<store::result<std::vector<store::SubscriptionEvent>>> topic_poll(
       std::string_view topic, store::SubscribePosition from,
       std::chrono::milliseconds max_wait) override;
