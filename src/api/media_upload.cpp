@@ -10,6 +10,8 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+
 namespace streampulse::api {
 
 namespace bh = boost::beast::http;
@@ -62,10 +64,14 @@ http::Handler media_upload_handler(app::Services& s) {
     const auto& limits = s.media_store->limits();
     if (s.media_origin) {
       // Momento first: it is where every instance finds the object; the local copy is a cache.
-      if (req.body().size() > limits.max_object_bytes) {
+      // Momento's item limit is 5 MB: say so here rather than relay its refusal.
+      constexpr std::size_t kMomentoItemBytes = 5 * 1000 * 1000;
+      const std::size_t max_bytes = std::min(limits.max_object_bytes, kMomentoItemBytes);
+      if (req.body().size() > max_bytes) {
         co_return http::error_response(req, bh::status::payload_too_large, "payload_too_large",
                                        "a media object may hold at most " +
-                                           std::to_string(limits.max_object_bytes) + " bytes");
+                                           std::to_string(max_bytes) +
+                                           " bytes on the Momento backend (Momento's item limit)");
       }
       std::string copy = req.body();
       auto stored = co_await s.media_origin->object_put(media_key(path), std::move(copy),

@@ -1,5 +1,6 @@
 #include "streampulse/http/file_server.hpp"
 
+#include "file_cache.hpp"
 #include "file_server_detail.hpp"
 #include "streampulse/http/response.hpp"
 
@@ -59,6 +60,21 @@ std::optional<OpenFile> open_regular_file(const fs::path& path) {
   char etag[48];
   std::snprintf(etag, sizeof etag, "\"%" PRIx64 "-%" PRIx64 "\"", out.size, mtime_ns);
   out.etag = etag;
+  return out;
+}
+
+// The whole file, or nullopt when it did not read as `size` bytes (it changed meanwhile).
+std::optional<std::string> read_whole(beast::file_posix& file, std::uint64_t size) {
+  std::string out(size, '\0');
+  beast::error_code ec;
+  file.seek(0, ec);
+  std::size_t done = 0;
+  while (!ec && done < out.size()) {
+    const auto n = file.read(out.data() + done, out.size() - done, ec);
+    if (n == 0) break;
+    done += n;
+  }
+  if (ec || done != out.size()) return std::nullopt;
   return out;
 }
 
@@ -190,7 +206,11 @@ bool has_encoded_separator(std::string_view encoded_path) {
   return false;
 }
 
-FileServer::FileServer(FileServerOptions options) : options_(std::move(options)) {
+FileServer::FileServer(FileServerOptions options)
+    : options_(std::move(options)),
+      cache_(std::make_unique<FileCache>(
+          options_.cache_bytes, std::min(options_.cache_max_object_bytes, options_.cache_bytes),
+          options_.cache_revalidate)) {
   if (options_.root.empty()) throw std::invalid_argument("FileServer: empty root");
   std::error_code ec;
   const auto absolute = fs::absolute(options_.root);
@@ -202,6 +222,15 @@ FileServer::FileServer(FileServerOptions options) : options_(std::move(options))
     spdlog::warn("file server root {} is not a directory (yet): everything under it is 404",
                  root_.string());
   }
+}
+
+FileServer::~FileServer() = default;
+
+Response FileServer::serve_entity(const Request& req, const MemoryEntity& entity) const {
+  const Representation rep{entity.bytes->size(), entity.etag, entity.last_modified,
+                           entity.content_type};
+  return respond<StringSpanBody>(
+      req, options_, rep, [&](StringSpanBody::value_type& body) { body.bytes = entity.bytes; });
 }
 
 Response FileServer::serve(const Request& req, std::string_view relative_path,
@@ -226,14 +255,11 @@ Response FileServer::serve(const Request& req, std::string_view relative_path,
   if (!plain_relative_path(relative_path)) return not_found();
 
   if (options_.memory) {
-    if (auto entity = options_.memory(relative_path); entity && entity->bytes) {
-      const Representation rep{entity->bytes->size(), entity->etag, entity->last_modified,
-                               entity->content_type};
-      return respond<StringSpanBody>(req, options_, rep, [&](StringSpanBody::value_type& body) {
-        body.bytes = std::move(entity->bytes);
-      });
-    }
+    if (auto entity = options_.memory(relative_path); entity && entity->bytes)
+      return serve_entity(req, *entity);
   }
+  const auto now = FileCache::Clock::now();
+  if (const MemoryEntity* hit = cache_->fresh(relative_path, now)) return serve_entity(req, *hit);
 
   std::optional<OpenFile> file;
   try {
@@ -246,6 +272,16 @@ Response FileServer::serve(const Request& req, std::string_view relative_path,
     spdlog::error("file server: {}: {}", std::string(relative_path), e.what());
     return error_response(req, beast_http::status::internal_server_error, "internal",
                           "the server failed to read the file");
+  }
+  if (const MemoryEntity* same = cache_->revalidate(relative_path, file->etag, now))
+    return serve_entity(req, *same);
+  if (cache_->wants(file->size)) {
+    if (auto bytes = read_whole(file->file, file->size)) {
+      MemoryEntity entity{std::make_shared<const std::string>(std::move(*bytes)),
+                          std::string(content_type_for(relative_path)), file->etag,
+                          file->last_modified};
+      return serve_entity(req, cache_->store(relative_path, std::move(entity), now));
+    }
   }
   const Representation rep{file->size, file->etag, file->last_modified,
                            content_type_for(relative_path)};

@@ -38,11 +38,19 @@ struct FileServerOptions {
   bool hls_cache_policy = false;
   // Consulted before the folder when set.
   MemoryLookup memory;
+  // Files up to cache_max_object_bytes stay in memory once read, cache_bytes in all (0: no
+  // cache); an entry is checked against the file again after cache_revalidate.
+  std::size_t cache_bytes = 64 * 1024 * 1024;
+  std::size_t cache_max_object_bytes = 4 * 1024 * 1024;
+  std::chrono::milliseconds cache_revalidate{1000};
 };
+
+class FileCache;
 
 class FileServer {
  public:
   explicit FileServer(FileServerOptions options);
+  ~FileServer();
 
   // Serves `relative_path` (the decoded path under the root, e.g. "sample/master.m3u8") for GET
   // or HEAD. `target` is the original request target: encoded separators (%2F, %5C) in its path
@@ -53,8 +61,12 @@ class FileServer {
   const FileServerOptions& options() const { return options_; }
 
  private:
+  Response serve_entity(const Request& req, const MemoryEntity& entity) const;
+
   FileServerOptions options_;
   std::filesystem::path root_;  // canonical form of options_.root
+  // Mutable: serving fills it. One thread, like the rest of the server.
+  std::unique_ptr<FileCache> cache_;
 };
 
 // The Content-Type for a file name, by extension (case-insensitive);
