@@ -2,8 +2,9 @@
 # The test command: installs what is missing (Debian packages, npm), builds, and runs every
 # test: unit and integration tests (ctest), the same under ASan/UBSan (scripts/sanitizers.sh), a
 # short libFuzzer run of each fuzz target (scripts/fuzz.sh smoke; FUZZ_SMOKE_SECONDS, 20 by
-# default), then the browser tests in Chromium against the real service (on the embedded
-# backend, then on the Momento backend pointed at the fake Momento), and the container smoke
+# default), a 60 s soak at 5,000 heartbeats/s (scripts/soak.sh), then the browser tests in
+# Chromium against the real service (on the embedded backend, then on the Momento backend
+# pointed at the fake Momento), and the container smoke
 # test (image build, compose up, health, heartbeats, restart; SKIP_CONTAINER_SMOKE=1 skips it).
 # Exits non-zero on the first failing stage.
 #
@@ -32,6 +33,9 @@ bash scripts/sanitizers.sh
 
 echo "== fuzz smoke (build-fuzz, clang)"
 bash scripts/fuzz.sh smoke "${FUZZ_SMOKE_SECONDS:-20}"
+
+echo "== soak: 60 s at 5,000 heartbeats/s, memory and descriptors flat (scripts/soak.sh)"
+SOAK_BIN="$build_dir/streampulse" bash scripts/soak.sh 60
 
 echo "== browser tests"
 STREAMPULSE_BIN="$build_dir/streampulse" bash test/e2e/with-server.sh

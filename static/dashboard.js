@@ -1,8 +1,10 @@
 /*
  * streampulse dashboard page.
  *
- * Reads GET /api/dashboard every second and updates the figures and the Chart.js charts
- * in place (no reload, no chart re-creation). Starts simulations with
+ * Receives the dashboard pushed by GET /api/dashboard/stream (Server-Sent Events; polls
+ * GET /api/dashboard every second when the stream is unavailable) and updates the figures and
+ * the Chart.js charts in place (no reload, no chart re-creation); the quality figures and the
+ * history chart are dashboard-quality.js's. Starts simulations with
  * POST /api/simulations {"playerCount": N} and the admin token as a Bearer token.
  *
  * Plain script, no build step. Needs window.Chart (static/vendor/chart.umd.min.js); without it
@@ -269,25 +271,65 @@
       .finally(function () { clearTimeout(timer); });
   }
 
+  // One update, pushed or polled.
+  function apply(d) {
+    lastGood = d;
+    render(d);
+    if (window.streampulseQuality) window.streampulseQuality.render(d); // dashboard-quality.js
+    var now = new Date();
+    var lr = $('last-refreshed');
+    lr.textContent = 'Last refreshed at ' + clock(now);
+    lr.dataset.ts = String(now.getTime());
+    $('live-dot').className = 'dot ok';
+    $('refresh-error').hidden = true;
+  }
+
+  function showUnreachable(err) {
+    $('live-dot').className = 'dot error';
+    var e = $('refresh-error');
+    e.textContent = 'Cannot reach the service (' + (err.name === 'AbortError' ? 'timed out' : err.message) + '), retrying…';
+    e.hidden = false;
+  }
+
+  var mode = 'starting';  // 'stream' (pushed by the service) or 'poll'
+
   async function refresh() {
+    if (mode !== 'poll') return;
     try {
-      var d = await fetchDashboard();
-      lastGood = d;
-      render(d);
-      var now = new Date();
-      var lr = $('last-refreshed');
-      lr.textContent = 'Last refreshed at ' + clock(now);
-      lr.dataset.ts = String(now.getTime());
-      $('live-dot').className = 'dot ok';
-      $('refresh-error').hidden = true;
+      apply(await fetchDashboard());
     } catch (err) {
-      $('live-dot').className = 'dot error';
-      var e = $('refresh-error');
-      e.textContent = 'Cannot reach the service (' + (err.name === 'AbortError' ? 'timed out' : err.message) + '), retrying…';
-      e.hidden = false;
+      showUnreachable(err);
     } finally {
       setTimeout(refresh, REFRESH_MS);
     }
+  }
+
+  function startPolling() {
+    if (mode === 'poll') return;
+    mode = 'poll';
+    refresh();
+  }
+
+  // Server-Sent Events (GET /api/dashboard/stream): the service pushes every change, at least
+  // once a second. No EventSource, a refusal (429) or a silent stream: poll instead.
+  var STREAM_SILENCE_MS = 5000;
+  function startStream() {
+    if (!window.EventSource) { startPolling(); return; }
+    var es = new EventSource('/api/dashboard/stream');
+    var lastEvent = Date.now();
+    mode = 'stream';
+    es.addEventListener('dashboard', function (ev) {
+      lastEvent = Date.now();
+      try { apply(JSON.parse(ev.data)); } catch (e) { /* a broken update: wait for the next */ }
+    });
+    var watchdog = setInterval(function () {
+      if (es.readyState === EventSource.CLOSED || Date.now() - lastEvent > STREAM_SILENCE_MS) {
+        clearInterval(watchdog);
+        es.close();
+        showUnreachable(new Error('the live stream stopped'));
+        startPolling();
+      }
+    }, 1000);
   }
 
   // ---------------------------------------------------------------- simulations
@@ -344,7 +386,8 @@
   initSimulationForm();
   window.streampulseDashboard = {
     get last() { return lastGood; },
+    get mode() { return mode; },
     charts: charts
   };
-  refresh();
+  startStream();
 })();

@@ -52,7 +52,11 @@
     hbSent: 0,
     hbFailed: 0,
     lastPublishError: '',
-    viewerCount: null
+    viewerCount: null,
+    quality: window.StreampulseQuality ? window.StreampulseQuality(video) : {
+      markRequested: function () {}, attachHls: function () {}, fields: function () { return {}; },
+      ack: function () {}, snapshot: function () { return null; }
+    }
   };
 
   // ---------------------------------------------------------------- identity and storage
@@ -193,11 +197,13 @@
 
     video.muted = true;
     video.autoplay = true;
+    state.quality.markRequested();
 
     if (window.Hls && window.Hls.isSupported()) {
       var Hls = window.Hls;
       var hls = new Hls({ capLevelToPlayerSize: false, backBufferLength: 30 });
       state.hls = hls;
+      state.quality.attachHls(hls, Hls);
       hls.on(Hls.Events.FRAG_LOADED, function (_event, data) {
         var frag = data && data.frag;
         if (!frag || (frag.type && frag.type !== 'main')) return;
@@ -298,6 +304,7 @@
       playTime: Math.floor(state.playTime)
     };
     if (state.agent) body.agent = state.agent;
+    Object.assign(body, state.quality.fields()); // player-quality.js
     return JSON.stringify(body);
   }
 
@@ -305,11 +312,12 @@
   async function publishHeartbeat() {
     for (var attempt = 0; attempt < 2; attempt++) {
       var token = state.config.topics.token;
+      var text = heartbeatBody();
       try {
         var res = await fetchWithTimeout(topicUrl('heartbeatTopic'), {
           method: 'POST',
           headers: { 'Content-Type': 'text/plain', Authorization: token },
-          body: heartbeatBody(),
+          body: text,
           cache: 'no-store'
         }, PUBLISH_TIMEOUT_MS);
         if (res.status === 401 || res.status === 403) {
@@ -324,6 +332,7 @@
           return;
         }
         state.hbSent += 1;
+        state.quality.ack(JSON.parse(text));
         state.lastPublishError = '';
         return;
       } catch (err) {
@@ -500,6 +509,7 @@
     get bitrate() { return currentBitrateKbps(); },
     get heartbeatsSent() { return state.hbSent; },
     get config() { return state.config; },
+    get quality() { return state.quality.snapshot(); },
     heartbeatBody: function () { return JSON.parse(heartbeatBody()); }
   };
 

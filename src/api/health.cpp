@@ -1,5 +1,6 @@
 // GET /healthz, /readyz and /metrics.
 #include "streampulse/api/handlers.hpp"
+#include "streampulse/app/live_dashboard.hpp"
 #include "streampulse/http/response.hpp"
 
 #include <fmt/format.h>
@@ -29,42 +30,183 @@ http::Handler readyz_handler(app::Services& s) {
   };
 }
 
+namespace {
+
+// Prometheus text format, one family at a time.
+class MetricsText {
+ public:
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    out_ += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n", name, help, type);
+  }
+  template <class T>
+  void sample(std::string_view name, std::string_view labels, T value) {
+    if (labels.empty()) {
+      out_ += fmt::format("{} {}\n", name, value);
+    } else {
+      out_ += fmt::format("{}{{{}}} {}\n", name, labels, value);
+    }
+  }
+  template <class T>
+  void metric(std::string_view name, std::string_view type, std::string_view help, T value) {
+    family(name, type, help);
+    sample(name, "", value);
+  }
+  // A gauge whose value nobody reported is left out (absent, never 0).
+  void optional_gauge(std::string_view name, std::string_view help,
+                      const std::optional<double>& value) {
+    if (!value) return;
+    metric(name, "gauge", help, *value);
+  }
+  void quantiles(std::string_view name, std::string_view help, const std::optional<double>& p50,
+                 const std::optional<double>& p95, double scale = 1) {
+    if (!p50) return;
+    family(name, "gauge", help);
+    sample(name, "quantile=\"0.5\"", *p50 * scale);
+    if (p95) sample(name, "quantile=\"0.95\"", *p95 * scale);
+  }
+  void histogram(std::string_view name, std::string_view help, const app::LatencyHistogram& h) {
+    family(name, "histogram", help);
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < h.kBounds.size(); ++i) {
+      cumulative += h.counts[i];
+      out_ += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, h.kBounds[i], cumulative);
+    }
+    out_ += fmt::format("{0}_bucket{{le=\"+Inf\"}} {1}\n{0}_sum {2}\n{0}_count {1}\n", name,
+                        h.count, h.sum);
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+void quality_metrics(MetricsText& m, const core::QualityMetrics& q) {
+  m.family("streampulse_players_state", "gauge",
+           "active players by the state their last heartbeat reported");
+  m.sample("streampulse_players_state", "state=\"playing\"", q.states.playing);
+  m.sample("streampulse_players_state", "state=\"paused\"", q.states.paused);
+  m.sample("streampulse_players_state", "state=\"buffering\"", q.states.buffering);
+  m.optional_gauge("streampulse_buffer_rate",
+                   "share of the active players reporting a state that are buffering",
+                   q.buffer_rate);
+  m.optional_gauge("streampulse_rebuffer_ratio",
+                   "stalled time over play time plus stalled time, players reporting rebuffering",
+                   q.rebuffer_ratio);
+  m.optional_gauge("streampulse_zero_buffer_share",
+                   "share of the players reporting rebuffering that never stalled",
+                   q.zero_buffer_share);
+  if (q.rebuffer_count) {
+    m.metric("streampulse_rebuffer_events", "gauge", "stalls of the tracked players",
+             *q.rebuffer_count);
+  }
+  if (q.rebuffer_ms) {
+    m.metric("streampulse_rebuffer_seconds", "gauge", "stalled time of the tracked players",
+             *q.rebuffer_ms / 1000.0);
+  }
+  m.quantiles("streampulse_startup_seconds", "startup time (play request to first frame)",
+              q.startup_p50, q.startup_p95, 0.001);
+  m.quantiles("streampulse_bitrate_kbps", "declared bitrate of the renditions played",
+              q.bitrate_p50, q.bitrate_p95);
+  m.optional_gauge("streampulse_bitrate_time_weighted_kbps",
+                   "bitrate weighted by the time played at it", q.bitrate_time_weighted);
+  m.quantiles("streampulse_throughput_bps", "measured throughput (the players' estimate)",
+              q.throughput_p50, q.throughput_p95);
+  if (q.errors) {
+    m.metric("streampulse_playback_errors", "gauge", "playback errors of the tracked players",
+             *q.errors);
+  }
+  if (q.dropped_frames) {
+    m.metric("streampulse_dropped_frames", "gauge", "dropped frames of the tracked players",
+             *q.dropped_frames);
+  }
+}
+
+}  // namespace
+
 http::Handler metrics_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
-    auto active = co_await s.registry.active_count();
+    auto dashboard = co_await s.registry.dashboard();
     const auto& st = s.stats;
-    std::string out;
-    auto metric = [&out](std::string_view name, std::string_view type, std::string_view help,
-                         auto value) {
-      out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, value);
-    };
-    metric("streampulse_players_active", "gauge", "players seen within the active window",
-           active ? *active : 0);
-    metric("streampulse_players_tracked", "gauge", "players seen within the retention",
-           s.registry.tracked_players());
-    metric("streampulse_heartbeats_accepted_total", "counter", "valid heartbeats recorded",
-           st.heartbeats_accepted);
-    metric("streampulse_heartbeats_invalid_total", "counter", "heartbeats refused as invalid",
-           st.heartbeats_invalid);
-    metric("streampulse_heartbeats_failed_total", "counter",
-           "valid heartbeats the backend did not record", st.heartbeats_failed);
-    metric("streampulse_heartbeats_duplicate_total", "counter",
-           "heartbeats received twice (webhook and subscription) and recorded once",
-           st.heartbeats_duplicate);
-    metric("streampulse_webhooks_unauthorized_total", "counter",
-           "webhook events with a missing or wrong signature", st.webhooks_unauthorized);
-    metric("streampulse_webhooks_stale_total", "counter",
-           "webhook events outside the replay window", st.webhooks_stale);
-    metric("streampulse_count_publisher", "gauge",
-           "1 when this instance has the viewer-count duty among the instances of its cache",
-           s.duty.count_publisher ? 1 : 0);
-    metric("streampulse_count_publishes_total", "counter", "viewer count publishes",
-           st.count_publishes);
-    metric("streampulse_count_publish_errors_total", "counter",
-           "viewer count publishes that failed", st.count_publish_errors);
-    metric("streampulse_players_pruned_total", "counter", "players removed after the retention",
-           st.players_pruned);
-    co_return http::text_response(ctx.request, bh::status::ok, std::move(out),
+    MetricsText m;
+    m.metric("streampulse_players_active", "gauge", "players seen within the active window",
+             dashboard ? dashboard->active : 0);
+    m.metric("streampulse_players_tracked", "gauge", "players seen within the retention",
+             s.registry.tracked_players());
+    if (dashboard) quality_metrics(m, dashboard->quality);
+    if (s.live) {
+      const auto peak = s.live->history.peak();
+      if (peak.at > 0) {
+        m.metric("streampulse_players_peak", "gauge", "most active players seen at once",
+                 peak.players);
+        m.metric("streampulse_players_peak_timestamp_seconds", "gauge",
+                 "when the peak was seen (Unix time)", static_cast<double>(peak.at) / 1000.0);
+      }
+      m.metric("streampulse_dashboard_streams", "gauge", "open dashboard event streams",
+               s.live->feed.subscribers());
+    }
+    m.metric("streampulse_heartbeats_accepted_total", "counter", "valid heartbeats recorded",
+             st.heartbeats_accepted);
+    m.metric("streampulse_heartbeats_invalid_total", "counter", "heartbeats refused as invalid",
+             st.heartbeats_invalid);
+    m.metric("streampulse_heartbeats_failed_total", "counter",
+             "valid heartbeats the backend did not record", st.heartbeats_failed);
+    m.metric("streampulse_heartbeats_duplicate_total", "counter",
+             "heartbeats received twice (webhook and subscription) and recorded once",
+             st.heartbeats_duplicate);
+    m.family("streampulse_heartbeats_refused_total", "counter",
+             "heartbeats and webhook events not recorded, by reason");
+    m.sample("streampulse_heartbeats_refused_total", "reason=\"invalid\"", st.heartbeats_invalid);
+    m.sample("streampulse_heartbeats_refused_total", "reason=\"unauthorized\"",
+             st.webhooks_unauthorized);
+    m.sample("streampulse_heartbeats_refused_total", "reason=\"stale\"", st.webhooks_stale);
+    m.sample("streampulse_heartbeats_refused_total", "reason=\"duplicate\"",
+             st.heartbeats_duplicate);
+    m.sample("streampulse_heartbeats_refused_total", "reason=\"backend\"", st.heartbeats_failed);
+    m.sample("streampulse_heartbeats_refused_total", "reason=\"invalid_cmcd\"",
+             st.cmcd_reports_invalid);
+    if (!st.heartbeats_invalid_by_field.empty()) {
+      m.family("streampulse_heartbeats_invalid_by_field_total", "counter",
+               "invalid heartbeats by the field the refusal names");
+      for (const auto& [field, n] : st.heartbeats_invalid_by_field)
+        m.sample("streampulse_heartbeats_invalid_by_field_total",
+                 fmt::format("field=\"{}\"", field), n);
+    }
+    m.metric("streampulse_cmcd_reports_total", "counter", "CMCD reports recorded",
+             st.cmcd_reports_accepted);
+    m.metric("streampulse_webhooks_unauthorized_total", "counter",
+             "webhook events with a missing or wrong signature", st.webhooks_unauthorized);
+    m.metric("streampulse_webhooks_stale_total", "counter",
+             "webhook events outside the replay window", st.webhooks_stale);
+    m.metric("streampulse_count_publisher", "gauge",
+             "1 when this instance has the viewer-count duty among the instances of its cache",
+             s.duty.count_publisher ? 1 : 0);
+    m.metric("streampulse_count_publishes_total", "counter", "viewer count publishes",
+             st.count_publishes);
+    m.metric("streampulse_count_publish_errors_total", "counter",
+             "viewer count publishes that failed", st.count_publish_errors);
+    m.family("streampulse_backend_errors_total", "counter", "backend calls that failed, by use");
+    m.sample("streampulse_backend_errors_total", "operation=\"heartbeat\"", st.heartbeats_failed);
+    m.sample("streampulse_backend_errors_total", "operation=\"count_publish\"",
+             st.count_publish_errors);
+    m.sample("streampulse_backend_errors_total", "operation=\"dashboard_feed\"",
+             st.dashboard_feed_errors);
+    m.metric("streampulse_players_pruned_total", "counter", "players removed after the retention",
+             st.players_pruned);
+    m.metric("streampulse_dashboard_streams_refused_total", "counter",
+             "dashboard event streams refused beyond the bound", st.dashboard_streams_refused);
+    if (!st.requests.empty()) {
+      m.family("streampulse_requests_total", "counter",
+               "API requests answered, by route class and status (pages and media not counted)");
+      for (const auto& [key, n] : st.requests)
+        m.sample("streampulse_requests_total",
+                 fmt::format("route=\"{}\",code=\"{}\"", key.first, key.second), n);
+    }
+    m.histogram("streampulse_request_duration_seconds",
+                "time to the answer of API requests (for streams: to the head)",
+                st.request_latency);
+    m.histogram("streampulse_heartbeat_record_duration_seconds",
+                "time to validate and record an accepted heartbeat", st.heartbeat_latency);
+    co_return http::text_response(ctx.request, bh::status::ok, m.take(),
                                   "text/plain; version=0.0.4");
   };
 }

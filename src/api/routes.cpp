@@ -2,25 +2,54 @@
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
 
+#include <chrono>
+
 namespace streampulse::api {
 
 using boost::beast::http::verb;
 
+namespace {
+
+// Counts the route's answers by status and times them, for /metrics (route classes are this
+// file's fixed names, so the label set is bounded).
+http::Handler measured(app::Services& s, std::string route, http::Handler handler) {
+  return [&s, route = std::move(route), handler = std::move(handler)](
+             http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
+    const auto started = std::chrono::steady_clock::now();
+    http::Response res = co_await handler(ctx);
+    s.stats.request_latency.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    ++s.stats.requests[std::make_pair(route, res.status())];
+    co_return res;
+  };
+}
+
+}  // namespace
+
 void add_routes(http::Router& router, app::Services& s) {
   constexpr std::size_t kTopicBodyLimit = 64 * 1024;  // the handler answers 413 past 4 KiB
-  router.add(verb::get, "/healthz", healthz_handler(s));
-  router.add(verb::get, "/readyz", readyz_handler(s));
-  router.add(verb::get, "/metrics", metrics_handler(s));
-  router.add(verb::get, "/api/player-config", player_config_handler(s));
-  router.add(verb::get, "/api/dashboard", dashboard_handler(s));
-  router.add(verb::post, "/api/simulations", simulations_handler(s), 0,
+  router.add(verb::get, "/healthz", measured(s, "health", healthz_handler(s)));
+  router.add(verb::get, "/readyz", measured(s, "health", readyz_handler(s)));
+  router.add(verb::get, "/metrics", measured(s, "metrics", metrics_handler(s)));
+  router.add(verb::get, "/api/player-config",
+             measured(s, "player_config", player_config_handler(s)));
+  router.add(verb::get, "/api/dashboard", measured(s, "dashboard", dashboard_handler(s)));
+  router.add(verb::get, "/api/dashboard/stream",
+             measured(s, "dashboard_stream", dashboard_stream_handler(s)));
+  router.add(verb::get, "/api/history", measured(s, "history", history_handler(s)));
+  router.add(verb::post, "/api/simulations", measured(s, "admin", simulations_handler(s)), 0,
              admin_guard(s.config.admin_token));
   if (s.config.heartbeat_intake != "subscription") {
-    router.add(verb::post, "/webhook", webhook_handler(s));
-    router.add(verb::post, "/data", webhook_handler(s));  // the original demo's path
+    router.add(verb::post, "/webhook", measured(s, "webhook", webhook_handler(s)));
+    // the original demo's path
+    router.add(verb::post, "/data", measured(s, "webhook", webhook_handler(s)));
   }
-  router.add_prefix(verb::post, "/topics/", topic_publish_handler(s), kTopicBodyLimit);
-  router.add_prefix(verb::get, "/topics/", topic_subscribe_handler(s));
+  router.add(verb::post, "/cmcd", measured(s, "cmcd", cmcd_handler(s)));
+  router.add(verb::options, "/cmcd", measured(s, "cmcd", cmcd_preflight_handler(s)));
+  router.add_prefix(verb::post, "/topics/", measured(s, "topics_publish", topic_publish_handler(s)),
+                    kTopicBodyLimit);
+  router.add_prefix(verb::get, "/topics/",
+                    measured(s, "topics_subscribe", topic_subscribe_handler(s)));
   add_page_routes(router, s);
 }
 

@@ -2,6 +2,9 @@
 
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/app/background.hpp"
+#include "streampulse/app/history_store.hpp"
+#include "streampulse/app/journaled_store.hpp"
+#include "streampulse/app/live_dashboard.hpp"
 #include "streampulse/app/logging.hpp"
 #include "streampulse/app/paths.hpp"
 #include "streampulse/app/snapshot.hpp"
@@ -51,9 +54,14 @@ struct App::Impl {
   std::unique_ptr<http::Server> server;
   asio::signal_set signals{ioc};
   std::array<asio::cancellation_signal, 5> task_cancel;
-  asio::thread_pool file_pool{1};       // blocking file I/O (snapshots), off the service's thread
-  std::filesystem::path snapshot_file;  // empty without STREAMPULSE_DATA_DIR
+  asio::thread_pool file_pool{1};  // blocking file I/O (snapshots, journal), off the loop's thread
+  // With STREAMPULSE_DATA_DIR (embedded backend): the journal, and the store that feeds it.
+  std::unique_ptr<Journal> journal;
+  JournaledStore* journaled_store = nullptr;
+  asio::cancellation_signal journal_cancel;  // the flusher stops last, after the final snapshot
   std::vector<std::weak_ptr<sim::Simulator>> simulations;  // POST /api/simulations
+  LiveDashboard live;                     // history, SSE fan-out (run_dashboard_feed)
+  asio::cancellation_signal live_cancel;  // stops run_dashboard_feed, which ends the streams
   bool stopping = false;
 
   bool start_simulation(std::size_t players, std::chrono::seconds duration);
@@ -118,7 +126,7 @@ boost::system::error_code App::start(std::string& message) {
       message = "cannot create --data-dir " + c.data_dir + ": " + ec.message();
       return boost::system::errc::make_error_code(boost::system::errc::io_error);
     }
-    m.snapshot_file = std::filesystem::path(c.data_dir) / "players.json";
+    m.journal = std::make_unique<Journal>(c.data_dir, m.file_pool.get_executor());
   }
   embedded::Limits limits;
   limits.max_waiting_polls = c.max_long_polls;
@@ -131,6 +139,12 @@ boost::system::error_code App::start(std::string& message) {
     m.store = std::move(momento);
   } else {
     m.store = std::make_unique<embedded::EmbeddedStore>(m.ioc.get_executor(), m.clock, limits);
+    if (m.journal) {
+      auto journaled = std::make_unique<JournaledStore>(
+          std::move(m.store), core::RegistrySettings{}.analytics_dictionary, m.clock);
+      m.journaled_store = journaled.get();
+      m.store = std::move(journaled);
+    }
     m.token_authority = std::make_unique<embedded::TokenAuthority>(m.clock, c.cache);
   }
   auto media_limits = embedded::MediaStoreLimits::for_total_mib(c.media_store_mb);
@@ -142,8 +156,11 @@ boost::system::error_code App::start(std::string& message) {
   rs.retention_ms = c.player_retention_s * 1000;
   rs.concurrent_writes = on_momento;
   m.registry = std::make_unique<core::ViewerRegistry>(*m.store, m.clock, rs);
-  m.pipeline =
-      std::make_unique<HeartbeatPipeline>(*m.registry, m.stats, c.heartbeat_intake == "both");
+  // Remember recent messages wherever webhooks come in: a replayed event (within the replay
+  // window) is acknowledged but not recorded again, and on Momento with intake "both" a
+  // message that arrives by webhook and by the subscription is recorded once.
+  const bool dedupe = c.heartbeat_intake != "subscription";
+  m.pipeline = std::make_unique<HeartbeatPipeline>(*m.registry, m.stats, dedupe);
   m.webhook_verifier = std::make_unique<core::WebhookVerifier>(c.webhook_secrets);
   const std::string static_dir = c.static_dir.empty() ? find_static_dir() : c.static_dir;
   m.services.reset(new Services{
@@ -167,6 +184,13 @@ boost::system::error_code App::start(std::string& message) {
     m.services->duty.elect = true;
     m.services->duty.count_publisher = false;
     m.services->duty.instance_id = core::make_instance_id();
+  }
+  m.services->live = &m.live;
+  if (!on_momento && !c.data_dir.empty()) {
+    m.live.history_file = std::filesystem::path(c.data_dir) / kHistoryFileName;
+    m.live.file_executor = m.file_pool.get_executor();
+    if (read_history_file(m.live.history_file, m.live.history))
+      spdlog::info("restored the viewer history from {}", m.live.history_file.string());
   }
   api::add_routes(m.router, *m.services);
 
@@ -222,6 +246,7 @@ void App::Impl::begin_stop() {
   server->stop_accepting();
   store->shutdown();  // long-polls answer now
   for (auto& c : task_cancel) c.emit(asio::cancellation_type::terminal);
+  live_cancel.emit(asio::cancellation_type::terminal);
   for (auto& w : simulations) {
     if (auto sim = w.lock()) sim->stop();
   }
@@ -243,28 +268,39 @@ asio::awaitable<void> App::Impl::drain() {
     server->close_all();
   }
   if (services->duty.elect) co_await withdraw_from_election(*services);
-  if (!snapshot_file.empty()) {
-    auto saved = co_await save_snapshot(*services, snapshot_file, file_pool.get_executor());
-    if (saved) spdlog::info("saved {} players to {}", *saved, snapshot_file.string());
+  if (journal) {
+    try {
+      auto saved =
+          co_await save_snapshot(*store, *registry, clock, *journal, file_pool.get_executor());
+      if (saved) spdlog::info("saved {} players to {}", saved->players, journal->dir().string());
+      co_await journal->flush();  // anything recorded after the snapshot began
+    } catch (const std::exception& e) {
+      spdlog::error("the last snapshot failed: {}", e.what());
+    }
+    journal_cancel.emit(asio::cancellation_type::terminal);  // the flusher, last
   }
 }
 
 int App::run(bool handle_signals) {
   auto& m = *impl_;
-  if (!m.snapshot_file.empty()) {
+  if (m.journal) {
     // Restore before serving (and before anything else waits on the loop, so run() returns
     // when the restore is done): nobody sees a half-loaded dashboard.
     asio::co_spawn(
-        m.ioc, restore_snapshot(*m.services, m.snapshot_file, m.file_pool.get_executor()),
-        [&m](std::exception_ptr e, store::result<std::size_t> restored) {
+        m.ioc,
+        restore_state(*m.store, *m.registry, m.clock, *m.journal, m.file_pool.get_executor()),
+        [&m](std::exception_ptr e, store::result<RestoreReport> restored) {
           if (e || !restored) {
-            spdlog::error("restoring {} failed", m.snapshot_file.string());
+            spdlog::error("restoring {} failed", m.journal->dir().string());
           } else {
-            spdlog::info("restored {} players from {}", *restored, m.snapshot_file.string());
+            spdlog::info("restored {} players from {} ({} journal records, {} damaged files)",
+                         restored->players, m.journal->dir().string(), restored->journal_records,
+                         restored->damaged_files);
           }
         });
     m.ioc.run();
     m.ioc.restart();
+    m.journaled_store->attach(m.journal.get());  // journals from now on
   }
   if (m.config.backend == "momento") {
     // Players written before this instance started (a restart, or other instances) are on the
@@ -306,11 +342,11 @@ int App::run(bool handle_signals) {
     };
   };
   Services& s = *m.services;
-  if (!m.snapshot_file.empty()) {
-    asio::co_spawn(
-        m.ioc,
-        run_snapshotter(s, m.snapshot_file, m.file_pool.get_executor(), std::chrono::seconds(2)),
-        asio::bind_cancellation_slot(m.task_cancel[3].slot(), on_done("snapshots")));
+  if (m.journal) {
+    asio::co_spawn(m.ioc, m.journal->run_flusher(),
+                   asio::bind_cancellation_slot(m.journal_cancel.slot(), on_done("journal")));
+    asio::co_spawn(m.ioc, run_snapshotter(s, *m.journal, m.file_pool.get_executor()),
+                   asio::bind_cancellation_slot(m.task_cancel[3].slot(), on_done("snapshots")));
   }
   asio::co_spawn(m.ioc, m.server->run(), on_done("server"));
   asio::co_spawn(m.ioc, run_count_publisher(s),
@@ -325,6 +361,8 @@ int App::run(bool handle_signals) {
   }
   asio::co_spawn(m.ioc, run_pruner(s),
                  asio::bind_cancellation_slot(m.task_cancel[2].slot(), on_done("pruner")));
+  asio::co_spawn(m.ioc, run_dashboard_feed(s),
+                 asio::bind_cancellation_slot(m.live_cancel.slot(), on_done("dashboard feed")));
   // Returns when every coroutine has finished: after a stop, nothing is left half-done.
   m.ioc.run();
   m.file_pool.join();

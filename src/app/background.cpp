@@ -1,5 +1,8 @@
 #include "streampulse/app/background.hpp"
 
+#include "streampulse/app/blocking.hpp"
+#include "streampulse/app/history_store.hpp"
+#include "streampulse/app/live_dashboard.hpp"
 #include "streampulse/core/count_coalescer.hpp"
 #include "streampulse/core/publisher_election.hpp"
 
@@ -123,6 +126,53 @@ asio::awaitable<void> run_pruner(Services& s) {
       s.stats.players_pruned += *removed;
       spdlog::info("removed {} players not seen within the retention", *removed);
     }
+  }
+}
+
+asio::awaitable<void> run_dashboard_feed(Services& s) {
+  LiveDashboard& live = *s.live;
+  std::string last_shape;  // the last update without its time, to publish on change
+  core::EpochMs last_push = 0, last_save = 0;
+  try {
+    while (co_await sleep_for(milliseconds(250))) {
+      auto metrics = co_await s.registry.dashboard();
+      if (metrics.has_error()) {
+        ++s.stats.dashboard_feed_errors;
+        continue;
+      }
+      const core::EpochMs now = metrics->generated_at;
+      live.history.record(now, metrics->active);
+      live.latest = *metrics;
+      metrics->generated_at = 0;
+      std::string shape = core::to_json_text(*metrics);
+      if (shape != last_shape || now - last_push >= 1000) {
+        metrics->generated_at = now;
+        live.feed.publish(core::to_json_text(*metrics));
+        last_shape = std::move(shape);
+        last_push = now;
+      }
+      if (!live.history_file.empty() && live.file_executor && now - last_save >= 10'000) {
+        last_save = now;
+        std::string text = live.history.to_json(now);
+        std::string problem;
+        const auto& file = live.history_file;
+        auto failure = co_await run_blocking(*live.file_executor, [&file, &text, &problem] {
+          problem = write_history_file(file, text);
+        });
+        if (!failure.empty() || !problem.empty())
+          spdlog::warn("saving the viewer history failed: {}{}", failure, problem);
+      }
+    }
+  } catch (const boost::system::system_error&) {
+    // Cancelled inside a backend call: the service is stopping.
+  }
+  live.feed.close();
+  if (!live.history_file.empty()) {
+    // At a stop, once, on this thread: the file is small and nothing else is left to serve.
+    if (auto problem =
+            write_history_file(live.history_file, live.history.to_json(s.clock.now_ms()));
+        !problem.empty())
+      spdlog::warn("saving the viewer history failed: {}", problem);
   }
 }
 

@@ -2,12 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 namespace streampulse::app {
 
 store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept(std::string_view text) {
+  const auto started = std::chrono::steady_clock::now();
   auto hb = core::parse_heartbeat(text);
   if (!hb) {
     ++stats_.heartbeats_invalid;
+    ++stats_.heartbeats_invalid_by_field[hb.error().field.empty() ? "body" : hb.error().field];
     co_return HeartbeatOutcome{HeartbeatOutcome::Kind::invalid, hb.error(), {}};
   }
   auto recorded = co_await registry_.record(*hb);
@@ -17,6 +21,8 @@ store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept(std::string_view te
     co_return HeartbeatOutcome{HeartbeatOutcome::Kind::failed, {}, recorded.error()};
   }
   ++stats_.heartbeats_accepted;
+  stats_.heartbeat_latency.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   co_return HeartbeatOutcome{};
 }
 

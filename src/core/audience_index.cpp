@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 
 namespace streampulse::core {
 namespace {
@@ -49,23 +51,86 @@ std::map<std::string, std::uint64_t> Distribution::counts() const {
   return out;
 }
 
-AudienceIndex::AudienceIndex()
-    : os_(kMaxDistinctNames), browsers_(kMaxDistinctNames), devices_(kMaxDistinctNames) {}
+AudienceIndex::AudienceIndex(EpochMs active_window_ms)
+    : os_(kMaxDistinctNames),
+      browsers_(kMaxDistinctNames),
+      devices_(kMaxDistinctNames),
+      states_(active_window_ms) {}
 
-void AudienceIndex::upsert(const Heartbeat& hb) {
+namespace {
+
+// The figures a heartbeat carries onto a player record, on top of its previous figures (deltas
+// added up, absent fields kept); touches no totals.
+template <class Player>
+void carry(const Heartbeat& hb, const Player* prev, Player& p) {
+  if (prev) {
+    p.rebuffer_ms = prev->rebuffer_ms;
+    p.rebuffer_count = prev->rebuffer_count;
+    p.errors = prev->errors;
+    p.startup_milli = prev->startup_milli;
+    p.throughput_bps = prev->throughput_bps;
+    p.dropped_frames = prev->dropped_frames;
+    p.weighted_kbps_ms = prev->weighted_kbps_ms;
+    p.weighted_ms = prev->weighted_ms;
+  }
+  if (hb.rebuffer_count || hb.rebuffer_ms) {
+    if (p.rebuffer_ms < 0) {
+      p.rebuffer_ms = 0;
+      p.rebuffer_count = 0;
+    }
+    p.rebuffer_count += hb.rebuffer_count.value_or(0);
+    p.rebuffer_ms += std::llround(hb.rebuffer_ms.value_or(0));
+  }
+  if (hb.errors) {
+    const std::int64_t sum = std::max<std::int64_t>(p.errors, 0) + *hb.errors;
+    p.errors = static_cast<std::int32_t>(std::min<std::int64_t>(sum, INT32_MAX));
+  }
+  if (hb.startup_ms) p.startup_milli = to_milli(*hb.startup_ms);
+  if (hb.throughput_bps) p.throughput_bps = std::llround(*hb.throughput_bps);
+  if (hb.dropped_frames) p.dropped_frames = static_cast<std::int64_t>(*hb.dropped_frames);
+  if (hb.bitrate_history) {
+    p.weighted_ms = std::llround(hb.bitrate_history->seconds * 1000.0);
+    p.weighted_kbps_ms = std::llround(hb.bitrate_history->kbps_seconds * 1000.0);
+  } else if (prev) {
+    // The rendition reported last played until this heartbeat; a jump (seek, reset) of more
+    // than a minute is not counted as time played.
+    const std::int64_t dt = p.play_time_milli - prev->play_time_milli;
+    if (dt > 0 && dt <= 60'000) {
+      p.weighted_ms += dt;
+      p.weighted_kbps_ms += prev->bitrate_milli * dt / 1000;
+    }
+  }
+}
+
+}  // namespace
+
+AudienceIndex::Player AudienceIndex::make_player(const Heartbeat& hb, const Player* previous,
+                                                 EpochMs now) {
   const Agent none{};
   const Agent& agent = hb.agent ? *hb.agent : none;
+  Player p;
+  p.bitrate_milli = to_milli(hb.bitrate);
+  p.play_time_milli = to_milli(hb.play_time);
+  p.os = os_.add(agent.os);
+  p.browser = browsers_.add(agent.browser);
+  p.device = devices_.add(agent.device);
+  p.last_seen = now;
+  p.state = hb.state;
+  carry(hb, previous, p);
+  return p;
+}
+
+void AudienceIndex::upsert(const Heartbeat& hb, EpochMs now) {
+  auto it = players_.find(hb.player_id);
   // Add the new names before dropping the old ones so a name in use never changes id.
-  Player p{to_milli(hb.bitrate), to_milli(hb.play_time), os_.add(agent.os),
-           browsers_.add(agent.browser), devices_.add(agent.device)};
-  auto [it, inserted] = players_.try_emplace(hb.player_id, p);
-  if (!inserted) {
+  const Player p = make_player(hb, it == players_.end() ? nullptr : &it->second, now);
+  if (it == players_.end()) {
+    players_.emplace(hb.player_id, p);
+  } else {
     subtract(it->second);
     it->second = p;
   }
-  bitrate_sum_milli_ += p.bitrate_milli;
-  play_time_sum_milli_ += p.play_time_milli;
-  ++bitrates_[p.bitrate_milli];
+  add(p);
 }
 
 void AudienceIndex::remove(std::string_view player_id) {
@@ -79,18 +144,106 @@ bool AudienceIndex::contains(std::string_view player_id) const {
   return players_.contains(std::string(player_id));
 }
 
+void AudienceIndex::add(const Player& p) {
+  bitrate_sum_milli_ += p.bitrate_milli;
+  play_time_sum_milli_ += p.play_time_milli;
+  ++bitrates_[p.bitrate_milli];
+  bitrate_hist_.add(p.bitrate_milli);
+  if (p.last_seen > 0) states_.add(p.last_seen, p.state);
+  if (p.rebuffer_ms >= 0) {
+    ++rebuffer_reporters_;
+    if (p.rebuffer_count == 0 && p.rebuffer_ms == 0) ++zero_buffer_players_;
+    rebuffer_count_ += p.rebuffer_count;
+    rebuffer_ms_ += p.rebuffer_ms;
+    reporters_play_milli_ += p.play_time_milli;
+  }
+  if (p.errors >= 0) {
+    ++error_reporters_;
+    errors_ += static_cast<std::uint64_t>(p.errors);
+  }
+  if (p.dropped_frames >= 0) {
+    ++dropped_reporters_;
+    dropped_frames_ += static_cast<std::uint64_t>(p.dropped_frames);
+  }
+  if (p.startup_milli >= 0) startup_.add(p.startup_milli);
+  if (p.throughput_bps >= 0) throughput_.add(p.throughput_bps);
+  weighted_kbps_ms_ += p.weighted_kbps_ms;
+  weighted_ms_ += p.weighted_ms;
+}
+
 void AudienceIndex::subtract(const Player& p) {
   bitrate_sum_milli_ -= p.bitrate_milli;
   play_time_sum_milli_ -= p.play_time_milli;
   if (auto it = bitrates_.find(p.bitrate_milli); it != bitrates_.end() && --it->second == 0) {
     bitrates_.erase(it);
   }
+  bitrate_hist_.remove(p.bitrate_milli);
   os_.remove(p.os);
   browsers_.remove(p.browser);
   devices_.remove(p.device);
+  if (p.last_seen > 0) states_.remove(p.last_seen, p.state);
+  if (p.rebuffer_ms >= 0) {
+    --rebuffer_reporters_;
+    if (p.rebuffer_count == 0 && p.rebuffer_ms == 0) --zero_buffer_players_;
+    rebuffer_count_ -= p.rebuffer_count;
+    rebuffer_ms_ -= p.rebuffer_ms;
+    reporters_play_milli_ -= p.play_time_milli;
+  }
+  if (p.errors >= 0) {
+    --error_reporters_;
+    errors_ -= static_cast<std::uint64_t>(p.errors);
+  }
+  if (p.dropped_frames >= 0) {
+    --dropped_reporters_;
+    dropped_frames_ -= static_cast<std::uint64_t>(p.dropped_frames);
+  }
+  if (p.startup_milli >= 0) startup_.remove(p.startup_milli);
+  if (p.throughput_bps >= 0) throughput_.remove(p.throughput_bps);
+  weighted_kbps_ms_ -= p.weighted_kbps_ms;
+  weighted_ms_ -= p.weighted_ms;
 }
 
-AudienceTotals AudienceIndex::totals() const {
+Heartbeat AudienceIndex::accumulated(const Heartbeat& hb) const {
+  auto it = players_.find(hb.player_id);
+  const Player* prev = it == players_.end() ? nullptr : &it->second;
+  Player p;
+  p.bitrate_milli = to_milli(hb.bitrate);
+  p.play_time_milli = to_milli(hb.play_time);
+  carry(hb, prev, p);
+  Heartbeat out = hb;
+  if (p.rebuffer_ms >= 0) {
+    out.rebuffer_count = p.rebuffer_count;
+    out.rebuffer_ms = static_cast<double>(p.rebuffer_ms);
+  }
+  if (p.errors >= 0) out.errors = static_cast<std::uint32_t>(p.errors);
+  if (p.startup_milli >= 0) out.startup_ms = static_cast<double>(p.startup_milli) / 1000.0;
+  if (p.throughput_bps >= 0) out.throughput_bps = static_cast<double>(p.throughput_bps);
+  if (p.dropped_frames >= 0) out.dropped_frames = static_cast<std::uint64_t>(p.dropped_frames);
+  out.bitrate_history.reset();
+  if (p.weighted_ms > 0) {
+    out.bitrate_history = BitrateHistory{static_cast<double>(p.weighted_kbps_ms) / 1000.0,
+                                         static_cast<double>(p.weighted_ms) / 1000.0};
+  }
+  return out;
+}
+
+std::optional<Heartbeat> AudienceIndex::latest(std::string_view player_id) const {
+  auto it = players_.find(std::string(player_id));
+  if (it == players_.end()) return std::nullopt;
+  const Player& p = it->second;
+  Heartbeat hb;
+  hb.player_id = std::string(player_id);
+  hb.bitrate = static_cast<double>(p.bitrate_milli) / 1000.0;
+  hb.play_time = static_cast<double>(p.play_time_milli) / 1000.0;
+  Agent agent{os_.name(p.os), browsers_.name(p.browser), devices_.name(p.device)};
+  for (auto* s : {&agent.os, &agent.browser, &agent.device})
+    if (*s == kUnknown) s->clear();
+  if (!agent.os.empty() || !agent.browser.empty() || !agent.device.empty())
+    hb.agent = std::move(agent);
+  return hb;
+}
+
+AudienceTotals AudienceIndex::totals(EpochMs now) const {
   AudienceTotals t;
   t.players = players_.size();
   t.play_time_sum = static_cast<double>(play_time_sum_milli_) / 1000.0;
@@ -102,6 +255,27 @@ AudienceTotals AudienceIndex::totals() const {
   t.browsers = browsers_.counts();
   t.devices = devices_.counts();
   t.os = os_.counts();
+
+  auto& q = t.quality;
+  if (now > 0) q.states = states_.counts(now);
+  q.rebuffer_reporters = rebuffer_reporters_;
+  q.zero_buffer_players = zero_buffer_players_;
+  q.rebuffer_count = rebuffer_count_;
+  q.rebuffer_ms = static_cast<double>(rebuffer_ms_);
+  q.reporters_play_ms = static_cast<double>(reporters_play_milli_);
+  q.error_reporters = error_reporters_;
+  q.errors = errors_;
+  q.dropped_reporters = dropped_reporters_;
+  q.dropped_frames = dropped_frames_;
+  q.startup_p50 = startup_.percentile(0.5);
+  q.startup_p95 = startup_.percentile(0.95);
+  q.bitrate_p50 = bitrate_hist_.percentile(0.5);
+  q.bitrate_p95 = bitrate_hist_.percentile(0.95);
+  q.throughput_p50 = throughput_.percentile(0.5);
+  q.throughput_p95 = throughput_.percentile(0.95);
+  if (weighted_ms_ > 0)
+    q.bitrate_time_weighted =
+        static_cast<double>(weighted_kbps_ms_) / static_cast<double>(weighted_ms_);
   return t;
 }
 

@@ -9,6 +9,32 @@
 
 namespace streampulse::core {
 
+QualityMetrics make_quality(const QualityTotals& q) {
+  QualityMetrics m;
+  m.states = q.states;
+  if (q.states.reporting() > 0)
+    m.buffer_rate =
+        static_cast<double>(q.states.buffering) / static_cast<double>(q.states.reporting());
+  if (q.rebuffer_reporters > 0) {
+    m.rebuffer_count = q.rebuffer_count;
+    m.rebuffer_ms = q.rebuffer_ms;
+    m.zero_buffer_share =
+        static_cast<double>(q.zero_buffer_players) / static_cast<double>(q.rebuffer_reporters);
+    const double watched = q.reporters_play_ms + q.rebuffer_ms;
+    if (watched > 0) m.rebuffer_ratio = q.rebuffer_ms / watched;
+  }
+  if (q.error_reporters > 0) m.errors = q.errors;
+  if (q.dropped_reporters > 0) m.dropped_frames = q.dropped_frames;
+  m.startup_p50 = q.startup_p50;
+  m.startup_p95 = q.startup_p95;
+  m.bitrate_time_weighted = q.bitrate_time_weighted;
+  m.bitrate_p50 = q.bitrate_p50;
+  m.bitrate_p95 = q.bitrate_p95;
+  m.throughput_p50 = q.throughput_p50;
+  m.throughput_p95 = q.throughput_p95;
+  return m;
+}
+
 DashboardMetrics make_dashboard(const AudienceTotals& totals, std::uint64_t active, EpochMs now) {
   DashboardMetrics m;
   m.total = totals.players;
@@ -26,6 +52,7 @@ DashboardMetrics make_dashboard(const AudienceTotals& totals, std::uint64_t acti
   m.browsers = totals.browsers;
   m.devices = totals.devices;
   m.os = totals.os;
+  m.quality = make_quality(totals.quality);
   m.generated_at = now;
   return m;
 }
@@ -58,11 +85,69 @@ std::optional<double> rounded(const std::optional<double>& v) {
   return std::round(*v * 1000.0) / 1000.0;
 }
 
+std::optional<double> rounded_to(const std::optional<double>& v, double unit) {
+  if (!v) return v;
+  return std::round(*v / unit) * unit;
+}
+
+template <class T>
+void append_count(std::string& out, const std::optional<T>& v) {
+  if (v) {
+    fmt::format_to(std::back_inserter(out), "{}", *v);
+  } else {
+    out += "null";
+  }
+}
+
+// {"p50":..,"p95":..}, or null when nobody reported the figure.
+void append_percentiles(std::string& out, const std::optional<double>& p50,
+                        const std::optional<double>& p95) {
+  if (!p50) {
+    out += "null";
+    return;
+  }
+  out += R"({"p50":)";
+  append_optional(out, rounded(p50));
+  out += R"(,"p95":)";
+  append_optional(out, rounded(p95));
+  out += '}';
+}
+
 }  // namespace
+
+void append_quality_json(std::string& out, const QualityMetrics& q) {
+  fmt::format_to(std::back_inserter(out),
+                 R"({{"states":{{"playing":{},"paused":{},"buffering":{}}},"bufferRate":)",
+                 q.states.playing, q.states.paused, q.states.buffering);
+  append_optional(out, rounded_to(q.buffer_rate, 1e-4));
+  out += R"(,"rebufferRatio":)";
+  append_optional(out, rounded_to(q.rebuffer_ratio, 1e-6));
+  out += R"(,"zeroBufferShare":)";
+  append_optional(out, rounded_to(q.zero_buffer_share, 1e-4));
+  out += R"(,"rebufferCount":)";
+  append_count(out, q.rebuffer_count);
+  out += R"(,"rebufferMs":)";
+  append_optional(out, rounded(q.rebuffer_ms));
+  out += R"(,"startupMs":)";
+  append_percentiles(out, q.startup_p50, q.startup_p95);
+  out += R"(,"bitrate":{"timeWeightedAverage":)";
+  append_optional(out, rounded(q.bitrate_time_weighted));
+  out += R"(,"p50":)";
+  append_optional(out, rounded(q.bitrate_p50));
+  out += R"(,"p95":)";
+  append_optional(out, rounded(q.bitrate_p95));
+  out += R"(},"throughputBps":)";
+  append_percentiles(out, q.throughput_p50, q.throughput_p95);
+  out += R"(,"errors":)";
+  append_count(out, q.errors);
+  out += R"(,"droppedFrames":)";
+  append_count(out, q.dropped_frames);
+  out += '}';
+}
 
 std::string to_json_text(const DashboardMetrics& m) {
   std::string out;
-  out.reserve(512);
+  out.reserve(1024);
   fmt::format_to(std::back_inserter(out),
                  R"({{"players":{{"active":{},"total":{}}},"playTime":{{"total":)", m.active,
                  m.total);
@@ -81,7 +166,9 @@ std::string to_json_text(const DashboardMetrics& m) {
   append_distribution(out, m.devices);
   out += R"(,"os":)";
   append_distribution(out, m.os);
-  fmt::format_to(std::back_inserter(out), R"(}},"generatedAt":{}}})", m.generated_at);
+  out += R"(},"quality":)";
+  append_quality_json(out, m.quality);
+  fmt::format_to(std::back_inserter(out), R"(,"generatedAt":{}}})", m.generated_at);
   return out;
 }
 

@@ -41,6 +41,65 @@ std::optional<InvalidHeartbeat> read_number(const boost::json::object& obj, std:
   return std::nullopt;
 }
 
+// An optional number: absent or null leaves `out` empty; otherwise the rules of read_number,
+// and with `integer` no fraction.
+template <class T>
+std::optional<InvalidHeartbeat> read_optional(const boost::json::object& obj, std::string_view key,
+                                              double max, bool integer, std::optional<T>& out) {
+  const auto* v = obj.if_contains(key);
+  if (!v || v->is_null()) return std::nullopt;
+  double d = 0;
+  if (auto e = read_number(obj, key, max, d)) return e;
+  if (integer && d != std::floor(d))
+    return invalid(std::string(key), "field '" + std::string(key) + "' must be a whole number");
+  out = static_cast<T>(d);
+  return std::nullopt;
+}
+
+std::optional<InvalidHeartbeat> read_state(const boost::json::value* v, PlayState& out) {
+  if (!v || v->is_null()) return std::nullopt;
+  const auto message = "field 'state' must be \"playing\", \"paused\" or \"buffering\"";
+  if (!v->is_string()) return invalid("state", message);
+  const auto& s = v->get_string();
+  if (s == "playing") {
+    out = PlayState::playing;
+  } else if (s == "paused") {
+    out = PlayState::paused;
+  } else if (s == "buffering") {
+    out = PlayState::buffering;
+  } else {
+    return invalid("state", message);
+  }
+  return std::nullopt;
+}
+
+// The quality fields of contract.md's heartbeat, as added by docs/api.md: all optional.
+std::optional<InvalidHeartbeat> read_quality(const boost::json::object& obj, Heartbeat& hb) {
+  if (auto e = read_optional(obj, "startupMs", kMaxStartupMs, false, hb.startup_ms)) return e;
+  if (auto e = read_optional(obj, "rebufferCount", kMaxRebufferCount, true, hb.rebuffer_count))
+    return e;
+  if (auto e = read_optional(obj, "rebufferMs", kMaxRebufferMs, false, hb.rebuffer_ms)) return e;
+  if (auto e = read_optional(obj, "errors", kMaxErrors, true, hb.errors)) return e;
+  if (auto e = read_optional(obj, "throughputBps", kMaxThroughputBps, false, hb.throughput_bps))
+    return e;
+  if (auto e = read_optional(obj, "droppedFrames", kMaxDroppedFrames, true, hb.dropped_frames))
+    return e;
+  return read_state(obj.if_contains("state"), hb.state);
+}
+
+// The time-weighted bitrate a stored record carries; a bad one is dropped, not fatal.
+std::optional<BitrateHistory> read_bitrate_history(const boost::json::value* v) {
+  if (!v || !v->is_object()) return std::nullopt;
+  const auto* k = v->get_object().if_contains("kbpsS");
+  const auto* s = v->get_object().if_contains("s");
+  if (!k || !s || !k->is_number() || !s->is_number()) return std::nullopt;
+  BitrateHistory h{k->to_number<double>(), s->to_number<double>()};
+  if (!std::isfinite(h.kbps_seconds) || !std::isfinite(h.seconds) || h.kbps_seconds < 0 ||
+      h.seconds <= 0)
+    return std::nullopt;
+  return h;
+}
+
 std::optional<InvalidHeartbeat> read_agent(const boost::json::value* v, std::optional<Agent>& out) {
   if (!v || v->is_null()) return std::nullopt;
   if (!v->is_object()) return invalid("agent", "field 'agent' must be an object");
@@ -67,10 +126,25 @@ Result read_fields(const boost::json::object& obj, std::string player_id) {
   if (auto e = read_number(obj, "bitrate", kMaxBitrate, hb.bitrate)) return *e;
   if (auto e = read_number(obj, "playTime", kMaxPlayTime, hb.play_time)) return *e;
   if (auto e = read_agent(obj.if_contains("agent"), hb.agent)) return *e;
+  if (auto e = read_quality(obj, hb)) return *e;
   return hb;
 }
 
 }  // namespace
+
+std::string_view to_string(PlayState s) {
+  switch (s) {
+    case PlayState::playing:
+      return "playing";
+    case PlayState::paused:
+      return "paused";
+    case PlayState::buffering:
+      return "buffering";
+    case PlayState::unknown:
+      break;
+  }
+  return "";
+}
 
 bool is_valid_player_id(std::string_view id) {
   if (id.empty() || id.size() > kMaxPlayerIdLength) return false;
@@ -119,6 +193,30 @@ std::string to_analytics_json(const Heartbeat& hb) {
     append_json_string(out, hb.agent->device);
     out += '}';
   }
+  auto number = [&out](std::string_view key, const auto& v) {
+    if (!v) return;
+    out += ",\"";
+    out += key;
+    out += "\":";
+    append_json_number(out, static_cast<double>(*v));
+  };
+  number("startupMs", hb.startup_ms);
+  number("rebufferCount", hb.rebuffer_count);
+  number("rebufferMs", hb.rebuffer_ms);
+  number("errors", hb.errors);
+  number("throughputBps", hb.throughput_bps);
+  number("droppedFrames", hb.dropped_frames);
+  if (hb.state != PlayState::unknown) {
+    out += ",\"state\":";
+    append_json_string(out, to_string(hb.state));
+  }
+  if (hb.bitrate_history) {
+    out += ",\"bitrateHistory\":{\"kbpsS\":";
+    append_json_number(out, hb.bitrate_history->kbps_seconds);
+    out += ",\"s\":";
+    append_json_number(out, hb.bitrate_history->seconds);
+    out += '}';
+  }
   out += '}';
   return out;
 }
@@ -127,7 +225,27 @@ Result parse_analytics_json(std::string_view player_id, std::string_view json) {
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(json, ec);
   if (ec || !doc.is_object()) return invalid("", "stored analytics value is not a JSON object");
-  return read_fields(doc.get_object(), std::string(player_id));
+  // Stored totals may exceed one heartbeat's bounds (deltas added up): read them leniently.
+  auto hb = read_fields(doc.get_object(), std::string(player_id));
+  if (!hb) {
+    boost::json::object base = doc.get_object();
+    for (auto key : {"rebufferCount", "rebufferMs", "errors"}) base.erase(key);
+    hb = read_fields(base, std::string(player_id));
+    if (!hb) return hb;
+  }
+  const auto& obj = doc.get_object();
+  auto total = [&obj](std::string_view key) -> std::optional<double> {
+    const auto* v = obj.if_contains(key);
+    if (!v || !v->is_number()) return std::nullopt;
+    const double d = v->to_number<double>();
+    if (!std::isfinite(d) || d < 0) return std::nullopt;
+    return d;
+  };
+  if (auto c = total("rebufferCount")) hb->rebuffer_count = static_cast<std::uint32_t>(*c);
+  if (auto m = total("rebufferMs")) hb->rebuffer_ms = *m;
+  if (auto e = total("errors")) hb->errors = static_cast<std::uint32_t>(*e);
+  hb->bitrate_history = read_bitrate_history(obj.if_contains("bitrateHistory"));
+  return hb;
 }
 
 }  // namespace streampulse::core

@@ -8,7 +8,10 @@ using namespace boost::asio::experimental::awaitable_operators;
 using store::result;
 
 ViewerRegistry::ViewerRegistry(store::Store& store, const Clock& clock, RegistrySettings settings)
-    : store_(store), clock_(clock), settings_(std::move(settings)) {}
+    : store_(store),
+      clock_(clock),
+      settings_(std::move(settings)),
+      index_(settings_.active_window_ms) {}
 
 store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
   const EpochMs now = clock_.now_ms();
@@ -19,7 +22,9 @@ store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
   // (Named vectors, not braced lists: GCC 12 miscompiles initializer lists in co_await.)
   std::vector<store::ScoredMember> seen(
       1, store::ScoredMember{hb.player_id, static_cast<double>(now)});
-  std::vector<store::FieldValue> entry(1, store::FieldValue{hb.player_id, to_analytics_json(hb)});
+  // The stored record holds the player's totals (rebuffering and errors arrive as deltas).
+  std::vector<store::FieldValue> entry(
+      1, store::FieldValue{hb.player_id, to_analytics_json(index_.accumulated(hb))});
   if (settings_.concurrent_writes) {
     const auto both =
         co_await (store_.sorted_set_put(settings_.active_set, std::move(seen), ttl) &&
@@ -28,7 +33,7 @@ store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
     // The player is active and counted even when its dictionary entry could not be written
     // (throttled, or the dictionary outgrew Momento's item size): the dashboard reads the
     // index, so it keeps working; the failure is reported to the caller.
-    index_.upsert(hb);
+    index_.upsert(hb, now);
     if (std::get<1>(both).has_error()) co_return std::get<1>(both).error();
     co_return result<void>{};
   }
@@ -36,7 +41,7 @@ store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
   if (put.has_error()) co_return put.error();
   auto set = co_await store_.dictionary_set(settings_.analytics_dictionary, std::move(entry), ttl);
   if (set.has_error()) co_return set.error();
-  index_.upsert(hb);
+  index_.upsert(hb, now);
   co_return result<void>{};
 }
 
@@ -49,7 +54,8 @@ store::awaitable<result<std::uint64_t>> ViewerRegistry::active_count() {
 store::awaitable<result<DashboardMetrics>> ViewerRegistry::dashboard() {
   auto active = co_await active_count();
   if (active.has_error()) co_return active.error();
-  co_return make_dashboard(index_.totals(), *active, clock_.now_ms());
+  const EpochMs now = clock_.now_ms();
+  co_return make_dashboard(index_.totals(now), *active, now);
 }
 
 store::awaitable<result<std::size_t>> ViewerRegistry::prune() {

@@ -201,6 +201,11 @@ asio::awaitable<void> run_session(
                  path_only(req.target()), res.status(), written, micros,
                  write_ec ? " write-failed" : "");
     if (write_ec) break;
+    if (res.stream_body()) {
+      stream.expires_never();
+      co_await res.stream_body()(stream);
+      break;
+    }
     if (early) {
       co_await linger(stream);
       break;

@@ -8,7 +8,12 @@ using namespace streampulse::core;
 
 namespace {
 Heartbeat hb(std::string id, double bitrate, double play, std::optional<Agent> agent = {}) {
-  return Heartbeat{std::move(id), bitrate, play, std::move(agent)};
+  Heartbeat h;
+  h.player_id = std::move(id);
+  h.bitrate = bitrate;
+  h.play_time = play;
+  h.agent = std::move(agent);
+  return h;
 }
 }  // namespace
 
@@ -75,7 +80,12 @@ TEST(Dashboard, EmptyStoreGivesZerosAndNulls) {
   EXPECT_EQ(to_json_text(m),
             R"({"players":{"active":0,"total":0},"playTime":{"total":0,"average":null},)"
             R"("bitrates":{"min":null,"max":null,"average":null},)"
-            R"("agents":{"browsers":{},"devices":{},"os":{}},"generatedAt":42})");
+            R"("agents":{"browsers":{},"devices":{},"os":{}},)"
+            R"("quality":{"states":{"playing":0,"paused":0,"buffering":0},"bufferRate":null,)"
+            R"("rebufferRatio":null,"zeroBufferShare":null,"rebufferCount":null,)"
+            R"("rebufferMs":null,"startupMs":null,)"
+            R"("bitrate":{"timeWeightedAverage":null,"p50":null,"p95":null},)"
+            R"("throughputBps":null,"errors":null,"droppedFrames":null},"generatedAt":42})");
 }
 
 TEST(Dashboard, ContractExample) {
@@ -89,7 +99,11 @@ TEST(Dashboard, ContractExample) {
       R"({"players":{"active":2,"total":3},"playTime":{"total":63,"average":21},)"
       R"("bitrates":{"min":500,"max":5000,"average":2500},)"
       R"("agents":{"browsers":{"firefox":1,"google chrome":2},"devices":{"desktop":2,"mobile":1},)"
-      R"("os":{"android":1,"macos":1,"windows":1}},"generatedAt":1764000000000})");
+      R"("os":{"android":1,"macos":1,"windows":1}},)"
+      R"("quality":{"states":{"playing":0,"paused":0,"buffering":0},"bufferRate":null,)"
+      R"("rebufferRatio":null,"zeroBufferShare":null,"rebufferCount":null,"rebufferMs":null,)"
+      R"("startupMs":null,"bitrate":{"timeWeightedAverage":null,"p50":2000,"p95":5000},)"
+      R"("throughputBps":null,"errors":null,"droppedFrames":null},"generatedAt":1764000000000})");
 }
 
 TEST(Dashboard, FractionalValuesPrintPlainly) {

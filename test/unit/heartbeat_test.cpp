@@ -77,7 +77,11 @@ TEST(Heartbeat, NaNIsNotJson) {
 }
 
 TEST(Heartbeat, AnalyticsJsonRoundTrips) {
-  Heartbeat hb{"p1", 5000, 21.5, Agent{"macOS", "Safari", "Desktop"}};
+  Heartbeat hb;
+  hb.player_id = "p1";
+  hb.bitrate = 5000;
+  hb.play_time = 21.5;
+  hb.agent = Agent{"macOS", "Safari", "Desktop"};
   const auto json = to_analytics_json(hb);
   EXPECT_EQ(
       json,

@@ -17,6 +17,12 @@ http::Handler readyz_handler(app::Services& s);
 http::Handler metrics_handler(app::Services& s);
 http::Handler player_config_handler(app::Services& s);
 http::Handler dashboard_handler(app::Services& s);
+// GET /api/dashboard/stream (Server-Sent Events) and GET /api/history.
+http::Handler dashboard_stream_handler(app::Services& s);
+http::Handler history_handler(app::Services& s);
+// POST /cmcd (CMCD v2 event-mode JSON reports) and its CORS preflight.
+http::Handler cmcd_handler(app::Services& s);
+http::Handler cmcd_preflight_handler(app::Services& s);
 http::Handler webhook_handler(app::Services& s);
 http::Handler topic_publish_handler(app::Services& s);
 http::Handler topic_subscribe_handler(app::Services& s);

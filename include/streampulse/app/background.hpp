@@ -21,4 +21,10 @@ boost::asio::awaitable<void> withdraw_from_election(Services& s);
 // Removes players past the retention, once a second.
 boost::asio::awaitable<void> run_pruner(Services& s);
 
+// The live dashboard (s.live): computes the dashboard every 250 ms, samples the active count
+// into the history, and publishes to the SSE streams when something changed (at least once a
+// second); saves the history every 10 s when it has a file. On cancellation: ends the streams
+// and saves the history once more.
+boost::asio::awaitable<void> run_dashboard_feed(Services& s);
+
 }  // namespace streampulse::app

@@ -17,6 +17,8 @@ class TokenAuthority;
 
 namespace streampulse::app {
 
+struct LiveDashboard;
+
 struct Services {
   const Config& config;
   const core::Clock& clock;
@@ -45,6 +47,10 @@ struct Services {
     std::string instance_id;
     bool count_publisher = true;
   } duty;
+
+  // The live dashboard's history, SSE fan-out and latest metrics (app/live_dashboard.hpp);
+  // null: GET /api/dashboard/stream and /api/history answer 404.
+  LiveDashboard* live = nullptr;
 };
 
 }  // namespace streampulse::app

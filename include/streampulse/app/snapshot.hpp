@@ -1,30 +1,108 @@
 #pragma once
-// Keeps the embedded backend's players across restarts: a snapshot of the sorted set
-// `activePlayers` and the dictionary `analytics` in STREAMPULSE_DATA_DIR, written every few
-// seconds when something changed and once more on a graceful stop, and read back at start.
-// A crash loses at most the last interval. Snapshots go through the store port, so they hold
-// exactly what the original demo's collections held.
+// Keeps the embedded backend's players across restarts (STREAMPULSE_DATA_DIR): a snapshot of the
+// sorted set `activePlayers` and the dictionary `analytics` in `players.json`, plus the journal
+// of the heartbeats recorded since (journal.hpp). At start: the snapshot, then the journal's
+// generations in order; a kill -9 loses at most the journal's last flush interval (200 ms), a
+// graceful stop nothing. Damaged files are detected (checksums), reported, copied aside, and
+// what is intact in them is used; they never stop the service.
+//
+// players.json is text, one checksummed line per item ("<CRC-32 as 8 hex digits> <JSON>\n", the
+// checksum over the JSON):
+//   {"streampulseSnapshot":2,"journal":G,"savedAt":ms,"players":n}   G: first generation to replay
+//   {"id":"...","lastSeen":ms,"analytics":"<the dictionary value>"}   one per player
+//   {"end":n}                                                          absent: truncated
+// A damaged line loses that player only. Version 1 (one plain JSON object) is still read.
+#include "streampulse/app/journal.hpp"
 #include "streampulse/app/services.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include <filesystem>
+#include <optional>
 
 namespace streampulse::app {
 
-// Writes the snapshot file (atomically: a temporary file renamed over the old one). The file is
-// written on `io_executor`, a pool meant for blocking I/O, never on the service's own thread.
-boost::asio::awaitable<store::result<std::size_t>> save_snapshot(
-    Services& s, const std::filesystem::path& file, boost::asio::any_io_executor io_executor);
+namespace snapshot {
 
-// Puts the players of the snapshot back into the store and the registry's index. A missing
-// file is an empty start; a damaged one is reported and ignored.
-boost::asio::awaitable<store::result<std::size_t>> restore_snapshot(
-    Services& s, const std::filesystem::path& file, boost::asio::any_io_executor io_executor);
+inline constexpr std::string_view kFileName = "players.json";
 
-// Saves every `period` while heartbeats arrive; returns when cancelled.
-boost::asio::awaitable<void> run_snapshotter(Services& s, std::filesystem::path file,
+struct Player {
+  std::string id;
+  double last_seen = 0;
+  std::string analytics;
+  friend bool operator==(const Player&, const Player&) = default;
+};
+
+std::string format(std::uint64_t journal_generation, core::EpochMs saved_at,
+                   const std::vector<Player>& players);
+
+struct Contents {
+  int version = 0;  // 0: no readable header; 1: the plain JSON of old; 2
+  std::optional<std::uint64_t> journal_generation;
+  std::vector<Player> players;  // the intact lines (not yet validated as heartbeats)
+  std::size_t bad_lines = 0;
+  std::string problem;  // empty: whole and intact
+};
+
+// Never throws.
+Contents parse(std::string_view text);
+
+}  // namespace snapshot
+
+struct SavedSnapshot {
+  std::size_t players = 0;
+  std::size_t bytes = 0;
+};
+
+// Starts a new journal generation, reads the store, writes players.json on `io_executor` (a
+// temporary file, fsync, renamed over the old one, directory fsync'd), then deletes the journal
+// generations it holds. A crash at any point leaves a snapshot and the generations after it.
+store::awaitable<store::result<SavedSnapshot>> save_snapshot(
+    store::Store& store, const core::ViewerRegistry& registry, const core::Clock& clock,
+    Journal& journal, boost::asio::any_io_executor io_executor);
+
+// What the files in the data directory hold, merged: a player's latest heartbeat wins (by time
+// seen). Players past the retention are left out. Damaged files are logged with spdlog::error and
+// copied aside as <name>.corrupt-<epoch s>. Blocking: call it on the I/O pool.
+struct LoadedState {
+  std::vector<snapshot::Player> players;
+  std::size_t snapshot_players = 0;  // valid players read from the snapshot
+  std::size_t journal_records = 0;   // valid records read from the journal
+  std::size_t journal_files = 0;
+  std::size_t invalid = 0;  // intact but not a valid player or heartbeat
+  std::size_t expired = 0;  // past the retention
+  std::size_t damaged_files = 0;
+  std::uint64_t next_generation = 1;  // above every generation found
+  bool rewrite = false;               // a fresh snapshot should replace these files
+};
+LoadedState load_state(const std::filesystem::path& dir, core::EpochMs now,
+                       core::EpochMs retention_ms);
+
+struct RestoreReport {
+  std::size_t players = 0;  // in the registry's index after the restore
+  std::size_t journal_records = 0;
+  std::size_t damaged_files = 0;
+};
+
+// Before serving: load_state on `io_executor`, then the players into the store and the
+// registry's index; the journal continues at a new generation. When journals were replayed or
+// files were damaged, a fresh snapshot is written at once.
+store::awaitable<store::result<RestoreReport>> restore_state(
+    store::Store& store, core::ViewerRegistry& registry, const core::Clock& clock, Journal& journal,
+    boost::asio::any_io_executor io_executor);
+
+struct SnapshotPolicy {
+  std::chrono::milliseconds check{1000};
+  // A snapshot when the journal has grown to the size of the last snapshot (at least
+  // min_journal_bytes): restarts read at most about twice the state.
+  std::uint64_t min_journal_bytes = 4u << 20;
+  // And at least this often while something changed.
+  std::chrono::milliseconds max_interval{30'000};
+};
+
+// Takes snapshots by `policy` until cancelled.
+boost::asio::awaitable<void> run_snapshotter(Services& s, Journal& journal,
                                              boost::asio::any_io_executor io_executor,
-                                             std::chrono::milliseconds period);
+                                             SnapshotPolicy policy = {});
 
 }  // namespace streampulse::app

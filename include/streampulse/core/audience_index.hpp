@@ -2,10 +2,14 @@
 // The audience index: every tracked player's latest figures, with running totals kept as
 // heartbeats arrive, so the dashboard never walks or re-parses the players (O(distinct agent
 // names) per dashboard request, whatever the number of players).
+#include "streampulse/core/clock.hpp"
 #include "streampulse/core/heartbeat.hpp"
+#include "streampulse/core/log_histogram.hpp"
+#include "streampulse/core/state_window.hpp"
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,6 +25,7 @@ class Distribution {
   std::uint16_t add(std::string_view name);  // returns the name's id
   void remove(std::uint16_t id);
   std::map<std::string, std::uint64_t> counts() const;  // names with a count above zero
+  const std::string& name(std::uint16_t id) const { return names_[id]; }
 
  private:
   // Transparent hashing: a lookup by string_view allocates nothing (this runs per heartbeat).
@@ -34,6 +39,25 @@ class Distribution {
   std::vector<std::uint64_t> counts_;
 };
 
+// Viewing-quality totals. Each figure counts only the players that reported it; a figure nobody
+// reported is nullopt (absent), never 0.
+struct QualityTotals {
+  StateWindow::Counts states;             // active players by the state of their last heartbeat
+  std::uint64_t rebuffer_reporters = 0;   // players that reported rebuffering at least once
+  std::uint64_t zero_buffer_players = 0;  // ... and never stalled
+  std::uint64_t rebuffer_count = 0;
+  double rebuffer_ms = 0;
+  double reporters_play_ms = 0;  // play time of the rebuffer reporters
+  std::uint64_t error_reporters = 0;
+  std::uint64_t errors = 0;
+  std::uint64_t dropped_reporters = 0;
+  std::uint64_t dropped_frames = 0;
+  std::optional<double> startup_p50, startup_p95;
+  std::optional<double> bitrate_p50, bitrate_p95;
+  std::optional<double> throughput_p50, throughput_p95;
+  std::optional<double> bitrate_time_weighted;  // kbps, weighted by the time played at each
+};
+
 struct AudienceTotals {
   std::uint64_t players = 0;
   double play_time_sum = 0;
@@ -41,35 +65,68 @@ struct AudienceTotals {
   double bitrate_min = 0;  // meaningful only when players > 0
   double bitrate_max = 0;
   std::map<std::string, std::uint64_t> browsers, devices, os;
+  QualityTotals quality;
 };
 
 class AudienceIndex {
  public:
   static constexpr std::size_t kMaxDistinctNames = 1000;
 
-  AudienceIndex();
-  // Replaces the player's previous figures with the heartbeat's.
-  void upsert(const Heartbeat& hb);
+  // active_window_ms: how long a player's last state counts as its state now.
+  explicit AudienceIndex(EpochMs active_window_ms = 1500);
+  // Replaces the player's previous figures with the heartbeat's; its rebuffering and error
+  // deltas are added to the player's totals. Fields the heartbeat lacks keep their last value
+  // (state excepted). `now`: when it arrived (0: a restored record, not counted as active).
+  void upsert(const Heartbeat& hb, EpochMs now = 0);
   void remove(std::string_view player_id);
   bool contains(std::string_view player_id) const;
   std::size_t size() const { return players_.size(); }
-  AudienceTotals totals() const;
+  AudienceTotals totals(EpochMs now = 0) const;
+
+  // The player's figures after `hb` would be applied: its totals, for the stored record.
+  Heartbeat accumulated(const Heartbeat& hb) const;
+  // The player's latest figures (agent names lower-cased), or nullopt.
+  std::optional<Heartbeat> latest(std::string_view player_id) const;
 
  private:
-  // Figures kept per player. Sums use fixed point (1/1000) so adding and removing a player
-  // never lets floating-point error build up.
+  // Figures kept per player. Sums use fixed point (1/1000, or whole ms, bps, kbps x ms) so
+  // adding and removing a player never lets floating-point error build up. -1: not reported.
   struct Player {
-    std::int64_t bitrate_milli;
-    std::int64_t play_time_milli;
-    std::uint16_t os, browser, device;
+    std::int64_t bitrate_milli = 0;
+    std::int64_t play_time_milli = 0;
+    std::int64_t rebuffer_ms = -1;  // total
+    std::int64_t startup_milli = -1;
+    std::int64_t throughput_bps = -1;
+    std::int64_t dropped_frames = -1;   // total
+    std::int64_t weighted_kbps_ms = 0;  // bitrate x ms played at it
+    std::int64_t weighted_ms = 0;
+    EpochMs last_seen = 0;
+    std::uint32_t rebuffer_count = 0;  // total (meaningful when rebuffer_ms >= 0)
+    std::int32_t errors = -1;          // total
+    std::uint16_t os = 0, browser = 0, device = 0;
+    PlayState state = PlayState::unknown;
   };
+  Player make_player(const Heartbeat& hb, const Player* previous, EpochMs now);
+  void add(const Player& p);
   void subtract(const Player& p);
 
+ public:
+  static constexpr std::size_t kPlayerRecordBytes = sizeof(Player);
+
+ private:
   std::unordered_map<std::string, Player> players_;
   std::int64_t bitrate_sum_milli_ = 0;
   std::int64_t play_time_sum_milli_ = 0;
   std::map<std::int64_t, std::uint32_t> bitrates_;  // bitrate -> players, for min and max
   Distribution os_, browsers_, devices_;
+  // Quality running totals.
+  StateWindow states_;
+  std::uint64_t rebuffer_reporters_ = 0, zero_buffer_players_ = 0, rebuffer_count_ = 0;
+  std::int64_t rebuffer_ms_ = 0, reporters_play_milli_ = 0;
+  std::uint64_t error_reporters_ = 0, errors_ = 0;
+  std::uint64_t dropped_reporters_ = 0, dropped_frames_ = 0;
+  std::int64_t weighted_kbps_ms_ = 0, weighted_ms_ = 0;
+  LogHistogram startup_{1000}, bitrate_hist_{1000}, throughput_{1};
 };
 
 }  // namespace streampulse::core

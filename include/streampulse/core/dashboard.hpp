@@ -7,6 +7,23 @@
 
 namespace streampulse::core {
 
+// The "quality" object of the dashboard (docs/api.md). nullopt: nobody reported it.
+struct QualityMetrics {
+  StateWindow::Counts states;               // active players by reported state
+  std::optional<double> buffer_rate;        // buffering / active players reporting a state
+  std::optional<double> rebuffer_ratio;     // stalled time / (play time + stalled time)
+  std::optional<double> zero_buffer_share;  // players that never stalled / players reporting
+  std::optional<std::uint64_t> rebuffer_count;
+  std::optional<double> rebuffer_ms;
+  std::optional<double> startup_p50, startup_p95;
+  std::optional<double> bitrate_time_weighted, bitrate_p50, bitrate_p95;
+  std::optional<double> throughput_p50, throughput_p95;
+  std::optional<std::uint64_t> errors;
+  std::optional<std::uint64_t> dropped_frames;
+};
+
+QualityMetrics make_quality(const QualityTotals& q);
+
 struct DashboardMetrics {
   std::uint64_t active = 0;
   std::uint64_t total = 0;
@@ -14,12 +31,15 @@ struct DashboardMetrics {
   std::optional<double> play_time_average;  // null with no players
   std::optional<double> bitrate_min, bitrate_max, bitrate_average;
   std::map<std::string, std::uint64_t> browsers, devices, os;
+  QualityMetrics quality;
   EpochMs generated_at = 0;
 };
 
 DashboardMetrics make_dashboard(const AudienceTotals& totals, std::uint64_t active, EpochMs now);
 
-// The dashboard JSON of contract.md.
+// The dashboard JSON of contract.md, with the optional "quality" object of docs/api.md.
 std::string to_json_text(const DashboardMetrics& m);
+// The "quality" object alone.
+void append_quality_json(std::string& out, const QualityMetrics& q);
 
 }  // namespace streampulse::core

@@ -4,6 +4,7 @@
 // the offending field.
 #include <boost/system/result.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,11 +17,29 @@ struct Agent {
   std::string device;
 };
 
+enum class PlayState : std::uint8_t { unknown, playing, paused, buffering };
+
+// What a stored record carries beyond a heartbeat: the player's time-weighted bitrate so far
+// (never sent by players; see to_analytics_json).
+struct BitrateHistory {
+  double kbps_seconds = 0;  // sum of bitrate x seconds played at it
+  double seconds = 0;
+};
+
 struct Heartbeat {
   std::string player_id;
   double bitrate = 0;    // kbps
   double play_time = 0;  // seconds
   std::optional<Agent> agent;
+  // Viewing quality, each optional (absent: the player did not say; never read as 0).
+  std::optional<double> startup_ms;             // play request to first frame
+  std::optional<std::uint32_t> rebuffer_count;  // stalls since the last heartbeat (a delta)
+  std::optional<double> rebuffer_ms;            // stalled time since the last heartbeat (a delta)
+  std::optional<std::uint32_t> errors;   // playback errors since the last heartbeat (a delta)
+  std::optional<double> throughput_bps;  // measured (hls.js bandwidth estimate)
+  std::optional<std::uint64_t> dropped_frames;  // total since the page loaded (not a delta)
+  PlayState state = PlayState::unknown;
+  std::optional<BitrateHistory> bitrate_history;  // stored records only
 };
 
 struct InvalidHeartbeat {
@@ -32,13 +51,23 @@ inline constexpr std::size_t kMaxPlayerIdLength = 64;
 inline constexpr std::size_t kMaxAgentFieldLength = 64;
 inline constexpr double kMaxBitrate = 1e6;
 inline constexpr double kMaxPlayTime = 1e7;
+inline constexpr double kMaxStartupMs = 600'000;      // 10 minutes
+inline constexpr double kMaxRebufferCount = 100'000;  // per heartbeat
+inline constexpr double kMaxRebufferMs = 3'600'000;   // per heartbeat: an hour
+inline constexpr double kMaxErrors = 100'000;         // per heartbeat
+inline constexpr double kMaxThroughputBps = 1e11;     // 100 Gbit/s
+inline constexpr double kMaxDroppedFrames = 1e9;
+
+std::string_view to_string(PlayState s);  // "playing", "paused", "buffering" ("" for unknown)
 
 bool is_valid_player_id(std::string_view id);
 
 boost::system::result<Heartbeat, InvalidHeartbeat> parse_heartbeat(std::string_view json);
 
 // The value stored per player in the `analytics` dictionary: {"bitrate","playTime","agent"},
-// as the original demo stored it.
+// as the original demo stored it, plus the quality fields present. Give it the player's
+// accumulated figures (AudienceIndex::accumulated), not the heartbeat's deltas: reading the
+// record back into an empty index then restores the totals.
 std::string to_analytics_json(const Heartbeat& hb);
 
 // Reads back a dictionary value written by to_analytics_json (or by the original demo).

@@ -44,6 +44,7 @@ class ViewerRegistry {
 
   const RegistrySettings& settings() const { return settings_; }
   std::size_t tracked_players() const { return index_.size(); }
+  const AudienceIndex& index() const { return index_; }
 
  private:
   store::Store& store_;

@@ -2,6 +2,7 @@
 // What a route handler sees and returns. Handlers are coroutines; they return a
 // message_generator so any body type (string, file) can be sent.
 #include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message_generator.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/url/url_view.hpp>
@@ -26,10 +27,18 @@ class Response {
   bool keep_alive() const { return keep_alive_; }
   beast_http::message_generator& generator() { return generator_; }
 
+  // A body written over time (Server-Sent Events): after sending the message (its head, without
+  // Content-Length, and Connection: close), the session gives the connection to `body` and
+  // closes it when `body` returns. `body` sets its own write deadlines.
+  using StreamBody = std::function<boost::asio::awaitable<void>(boost::beast::tcp_stream&)>;
+  void stream_after(StreamBody body) { stream_body_ = std::move(body); }
+  const StreamBody& stream_body() const { return stream_body_; }
+
  private:
   unsigned status_;
   bool keep_alive_;
   beast_http::message_generator generator_;
+  StreamBody stream_body_;
 };
 
 struct RequestContext {

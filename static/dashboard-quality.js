@@ -1,0 +1,131 @@
+/*
+ * streampulse dashboard: the viewing-quality figures and the active-viewers history chart.
+ * dashboard.js calls window.streampulseQuality.render(d) with every dashboard update (pushed
+ * by GET /api/dashboard/stream, or polled); the history comes from GET /api/history at start
+ * and every minute, and grows by one point per second from the updates in between.
+ * A figure nobody reported is null in the JSON and shows as "—", never 0.
+ */
+(function () {
+  'use strict';
+
+  var $ = function (id) { return document.getElementById(id); };
+  var HISTORY_REFRESH_MS = 60000;
+
+  function isNum(v) { return typeof v === 'number' && isFinite(v); }
+  function setText(id, text) { var el = $(id); if (el && el.textContent !== text) el.textContent = text; }
+  function percent(v) { return isNum(v) ? (Math.round(v * 1000) / 10) + ' %' : '—'; }
+  function ms(v) { return isNum(v) ? (v >= 1000 ? (v / 1000).toFixed(2) + ' s' : Math.round(v) + ' ms') : '—'; }
+  function int(v) { return isNum(v) ? Math.round(v).toLocaleString('en-US') : '—'; }
+  function mbps(v) { return isNum(v) ? (v / 1e6).toFixed(1) : '—'; }
+  function clock(t) {
+    var d = new Date(t);
+    return [d.getHours(), d.getMinutes(), d.getSeconds()].map(function (n) { return String(n).padStart(2, '0'); }).join(':');
+  }
+
+  var history = { seconds: null, minutes: null, peak: null };
+  var range = 'seconds';
+  var chart = null;
+
+  function series(ring) {
+    var points = [];
+    if (!ring || !Array.isArray(ring.counts)) return points;
+    ring.counts.forEach(function (c, i) { points.push({ x: ring.from + i * ring.stepMs, y: c }); });
+    return points;
+  }
+
+  function makeChart() {
+    if (!window.Chart || !$('chart-history')) return null;
+    var style = getComputedStyle(document.documentElement);
+    var accent = style.getPropertyValue('--accent').trim() || '#6c5ce7';
+    return new window.Chart($('chart-history'), {
+      type: 'line',
+      data: { datasets: [{ label: 'Active viewers', data: [], borderColor: accent, backgroundColor: accent,
+                           pointRadius: 0, borderWidth: 2, spanGaps: false, stepped: true }] },
+      options: {
+        responsive: true, maintainAspectRatio: false, animation: false, parsing: false, normalized: true,
+        plugins: { legend: { display: false },
+                   tooltip: { callbacks: { title: function (items) { return items.length ? clock(items[0].parsed.x) : ''; } } } },
+        scales: {
+          x: { type: 'linear', ticks: { maxTicksLimit: 8, callback: function (v) { return clock(v); } } },
+          y: { beginAtZero: true, ticks: { precision: 0 } }
+        }
+      }
+    });
+  }
+
+  // Only the last part of the hour is drawn when little happened before it: the chart starts
+  // at the first sampled point, so joins and leaves are visible at once.
+  function drawHistory() {
+    if (!chart) chart = makeChart();
+    var ring = range === 'seconds' ? history.seconds : history.minutes;
+    var points = series(ring);
+    var first = points.findIndex(function (p) { return p.y !== null; });
+    points = first < 0 ? [] : points.slice(first);
+    if (chart) {
+      chart.data.datasets[0].data = points;
+      chart.update('none');
+    }
+    var p = history.peak;
+    setText('history-peak', p ? int(p.players) + ' at ' + clock(p.at) : '—');
+  }
+
+  function fetchHistory() {
+    return fetch('/api/history', { cache: 'no-store' })
+      .then(function (r) { if (!r.ok) throw new Error('GET /api/history answered ' + r.status); return r.json(); })
+      .then(function (h) {
+        history.seconds = h.perSecond;
+        history.minutes = h.perMinute;
+        history.peak = h.peak;
+        drawHistory();
+      })
+      .catch(function () { /* the next refresh tries again */ });
+  }
+
+  // Adds the update's active count to the rings as the service does (highest per slot).
+  function addSample(t, active) {
+    [['seconds', 'perSecond'], ['minutes', 'perMinute']].forEach(function (k) {
+      var ring = history[k[0]];
+      if (!ring) return;
+      var slot = Math.floor(t / ring.stepMs) * ring.stepMs;
+      var last = ring.from + (ring.counts.length - 1) * ring.stepMs;
+      while (last < slot) { ring.counts.push(null); ring.counts.shift(); ring.from += ring.stepMs; last += ring.stepMs; }
+      var i = (slot - ring.from) / ring.stepMs;
+      if (i >= 0 && i < ring.counts.length && (ring.counts[i] === null || ring.counts[i] < active)) ring.counts[i] = active;
+    });
+    if (!history.peak || active > history.peak.players) history.peak = { players: active, at: t };
+    drawHistory();
+  }
+
+  function render(d) {
+    var q = (d && d.quality) || {};
+    var b = q.bitrate || {};
+    var s = q.startupMs || {};
+    var t = q.throughputBps || {};
+    setText('q-buffer-rate', percent(q.bufferRate));
+    setText('q-rebuffer-ratio', percent(q.rebufferRatio));
+    setText('q-zero-buffer', percent(q.zeroBufferShare));
+    setText('q-rebuffer-count', int(q.rebufferCount));
+    setText('q-startup', ms(s.p50));
+    setText('q-startup-p95', ms(s.p95));
+    setText('q-bitrate-twa', int(b.timeWeightedAverage));
+    setText('q-bitrate-p50', int(b.p50));
+    setText('q-bitrate-p95', int(b.p95));
+    setText('q-throughput', mbps(t.p50));
+    setText('q-throughput-p95', mbps(t.p95));
+    setText('q-errors', int(q.errors));
+    setText('q-dropped', int(q.droppedFrames));
+    if (d && d.players && isNum(d.generatedAt)) addSample(d.generatedAt, d.players.active);
+  }
+
+  var select = $('history-range');
+  if (select) select.addEventListener('change', function () { range = select.value; drawHistory(); });
+  fetchHistory();
+  setInterval(fetchHistory, HISTORY_REFRESH_MS);
+
+  window.streampulseQuality = {
+    render: render,
+    get historyChart() { return chart; },
+    get history() { return history; },
+    refreshHistory: fetchHistory
+  };
+})();

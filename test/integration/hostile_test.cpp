@@ -1,0 +1,334 @@
+// Hostile clients (issue 7, part 3), beyond what server_test.cpp already covers (a header drip
+// cut at the deadline, 3 idle connections over a cap of 3, one oversized header, the long-poll
+// bound): a drip-fed body cut at the body deadline, 1,000 slow clients while a normal client
+// reads its dashboard, a flood of connections past the cap while a keep-alive client is
+// served, long-polls past STREAMPULSE_MAX_LONG_POLLS answered 429 with the JSON error at once,
+// and 431/413 answers with their JSON errors, including bodies announced or streamed too large.
+#include "reliability_support.hpp"
+#include "test_server.hpp"
+
+#include "streampulse/http/response.hpp"
+#include "streampulse/http/server.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+using namespace streampulse;
+using namespace streampulse::testing;
+namespace asio = boost::asio;
+namespace bh = boost::beast::http;
+namespace json = boost::json;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::chrono::milliseconds since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
+}
+
+// The JSON error code of an HTTP response given as raw bytes ("" when there is none).
+std::string error_code_in(const std::string& raw) {
+  const auto body_at = raw.find("\r\n\r\n");
+  if (body_at == std::string::npos) return "";
+  boost::system::error_code ec;
+  const auto v = json::parse(raw.substr(body_at + 4), ec);
+  if (ec || !v.is_object() || !v.as_object().contains("error")) return "";
+  return std::string(v.at("error").as_string());
+}
+
+// The HTTP server alone, with deadlines short enough to test (the App's body deadline is a
+// fixed 30 s): POST /echo answers the size of the body it read.
+class BareServer {
+ public:
+  explicit BareServer(http::ServerSettings settings) {
+    router_.add(bh::verb::post, "/echo",
+                [this](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+                  ++handled_;
+                  co_return http::text_response(ctx.request, bh::status::ok,
+                                                std::to_string(ctx.request.body().size()),
+                                                "text/plain");
+                });
+    settings.endpoint = {asio::ip::make_address("127.0.0.1"), 0};
+    server_ = std::make_unique<http::Server>(ioc_.get_executor(), settings, router_);
+    if (auto ec = server_->listen()) throw std::runtime_error("listen: " + ec.message());
+    asio::co_spawn(ioc_, server_->run(), asio::detached);
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  ~BareServer() {
+    asio::post(ioc_, [this] {
+      server_->stop_accepting();
+      server_->close_all();
+    });
+    std::this_thread::sleep_for(50ms);
+    ioc_.stop();
+    thread_.join();
+  }
+  unsigned short port() const { return server_->local_endpoint().port(); }
+  int handled() const { return handled_.load(); }
+
+ private:
+  asio::io_context ioc_;
+  http::Router router_;
+  std::unique_ptr<http::Server> server_;
+  std::thread thread_;
+  std::atomic<int> handled_{0};
+};
+
+}  // namespace
+
+TEST(Hostile, DripFedBodyIsCutAtTheBodyDeadline) {
+  http::ServerSettings settings;
+  settings.body_timeout = 600ms;
+  BareServer server(settings);
+  asio::io_context ioc;
+
+  // A body sent at once is served.
+  auto quick = connect_raw(ioc, server.port());
+  asio::write(quick,
+              asio::buffer(std::string("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                                       "Connection: close\r\n\r\nhello")));
+  EXPECT_NE(read_until_closed(quick, 3000ms).bytes.find("200 OK"), std::string::npos);
+
+  // A body dripped a byte every 50 ms: each byte arrives well within any per-read timeout,
+  // but the deadline covers the whole body, so the connection is closed at 600 ms, unanswered.
+  auto slow = connect_raw(ioc, server.port());
+  asio::write(
+      slow,
+      asio::buffer(std::string("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")));
+  const auto start = Clock::now();
+  bool cut = false;
+  std::string answer;
+  while (!cut && since(start) < 5s) {
+    send_now(slow, "x");
+    const auto got = read_until_closed(slow, 50ms);
+    answer += got.bytes;
+    cut = got.closed;
+  }
+  const auto lasted = since(start);
+  EXPECT_TRUE(cut) << "the slow body was not cut within 5 s";
+  EXPECT_GE(lasted, 500ms);
+  EXPECT_LT(lasted, 1600ms) << "cut after " << lasted.count() << " ms; deadline 600 ms";
+  EXPECT_EQ(answer, "");           // nothing to answer a client that never finished
+  EXPECT_EQ(server.handled(), 1);  // only the quick request reached a handler
+}
+
+TEST(Hostile, ThousandSlowClientsDoNotDelayTheDashboard) {
+  constexpr int kSlow = 1000;
+  std::string why;
+  // Each slow client costs two descriptors here (its socket and the server's, in-process).
+  if (!ensure_fd_limit(2 * kSlow + 512, why)) GTEST_SKIP() << "cannot raise the fd limit: " << why;
+  auto config = test_config();
+  config.header_timeout_ms = 4000;
+  TestServer server(config);
+  const auto port = server.port();
+
+  // 1,000 connections that each start a request and then drip its headers, a byte every 200 ms.
+  asio::io_context ioc;
+  std::vector<tcp::socket> slow;
+  slow.reserve(kSlow);
+  const auto opened = Clock::now();
+  for (int i = 0; i < kSlow; ++i) {
+    slow.push_back(connect_raw(ioc, port));
+    send_now(slow.back(), "GET /api/dashboard HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+  }
+  std::atomic<bool> dripping{true};
+  std::thread drip([&] {
+    while (dripping) {
+      for (auto& s : slow) send_now(s, "a");
+      std::this_thread::sleep_for(200ms);
+    }
+  });
+
+  // Meanwhile a normal client reads its dashboard, again and again, each time promptly.
+  std::chrono::milliseconds worst{0};
+  for (int i = 0; i < 20; ++i) {
+    const auto t = Clock::now();
+    const auto r = http_get(port, "/api/dashboard");
+    worst = std::max(worst, since(t));
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_TRUE(json::parse(r.body).as_object().contains("players")) << r.body;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_LT(worst, 1000ms) << "slowest dashboard during 1,000 slow clients";
+  std::printf("[ figures  ] 1,000 slow clients: slowest of 20 dashboards %lld ms\n",
+              static_cast<long long>(worst.count()));
+
+  // The slow clients were held (not refused, not answered) ...
+  int answered_early = 0;
+  for (auto& s : slow) answered_early += readable_now(s) ? 1 : 0;
+  EXPECT_EQ(answered_early, 0) << "slow clients were answered or closed before their deadline";
+  // ... and each is cut at its header deadline (4 s after it connected), dripping or not.
+  int cut = 0;
+  for (auto& s : slow) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(opened + 4000ms +
+                                                                            3000ms - Clock::now());
+    const auto got = read_until_closed(s, std::max(left, 1ms));
+    if (got.closed && got.bytes.empty()) ++cut;
+  }
+  dripping = false;
+  drip.join();
+  EXPECT_EQ(cut, kSlow) << "slow clients not cut within the header deadline + 3 s";
+  EXPECT_EQ(http_get(port, "/healthz").status, 200u);
+}
+
+TEST(Hostile, FloodBeyondTheCapIsRefusedWhileServedClientsContinue) {
+  constexpr std::size_t kCap = 64;
+  constexpr int kFlood = 1000;
+  std::string why;
+  if (!ensure_fd_limit(kFlood + 2 * kCap + 512, why))
+    GTEST_SKIP() << "cannot raise the fd limit: " << why;
+  auto config = test_config();
+  config.max_connections = kCap;
+  TestServer server(config);
+  const auto port = server.port();
+
+  // One client already served, on a keep-alive connection.
+  asio::io_context ioc;
+  boost::beast::tcp_stream served(connect_raw(ioc, port));
+  boost::beast::flat_buffer buffer;
+  auto ask = [&] {
+    const std::string req = "GET /api/dashboard HTTP/1.1\r\nHost: x\r\n\r\n";
+    asio::write(served, asio::buffer(req));
+    bh::response<bh::string_body> res;
+    served.expires_after(5s);
+    bh::read(served, buffer, res);
+    return res.result_int();
+  };
+  ASSERT_EQ(ask(), 200u);
+
+  // The flood: 1,000 connections opened as fast as possible and held.
+  std::vector<tcp::socket> flood;
+  flood.reserve(kFlood);
+  std::atomic<bool> flooding{true};
+  std::thread flooder([&] {
+    for (int i = 0; i < kFlood; ++i) flood.push_back(connect_raw(ioc, port));
+    flooding = false;
+  });
+  int served_ok = 0, asked = 0;
+  std::chrono::milliseconds worst{0};
+  while (flooding || asked < 20) {
+    const auto t = Clock::now();
+    served_ok += ask() == 200u ? 1 : 0;
+    ++asked;
+    worst = std::max(worst, since(t));
+  }
+  flooder.join();
+  std::this_thread::sleep_for(300ms);  // the accept loop catches up with the backlog
+  EXPECT_EQ(served_ok, asked) << "the served client was refused during the flood";
+  EXPECT_LT(worst, 1000ms);
+
+  // Past the cap each got the short 503 and was closed; the others were let in (and wait).
+  int refused = 0, held = 0;
+  for (auto& s : flood) {
+    const auto got = read_until_closed(s, readable_now(s) ? 1000ms : 0ms);
+    if (got.bytes.find("503 Service Unavailable") != std::string::npos &&
+        error_code_in(got.bytes) == "overloaded") {
+      ++refused;
+    } else if (got.bytes.empty() && !got.closed) {
+      ++held;
+    }
+  }
+  std::printf(
+      "[ figures  ] flood of %d over a cap of %zu: %d refused, %d held, %d dashboards "
+      "served meanwhile (slowest %lld ms)\n",
+      kFlood, kCap, refused, held, asked, static_cast<long long>(worst.count()));
+  EXPECT_EQ(refused + held, kFlood);
+  EXPECT_LE(held, static_cast<int>(kCap) - 1);  // the served client holds one place
+  EXPECT_GE(refused, kFlood - static_cast<int>(kCap));
+
+  // When the flood leaves, newcomers are served again.
+  flood.clear();
+  EXPECT_TRUE(eventually([&] { return http_get(port, "/healthz").status == 200u; }, 3000ms));
+  EXPECT_EQ(ask(), 200u);
+}
+
+TEST(Hostile, LongPollsBeyondTheBoundGet429AtOnce) {
+  auto config = test_config();
+  config.heartbeat_intake = "webhook";  // no long-poll of the service's own intake
+  config.max_long_polls = 3;
+  config.long_poll_timeout_ms = 1500;
+  TestServer server(config);
+  const auto port = server.port();
+  const std::map<std::string, std::string> admin{{"authorization", "Bearer test-admin"}};
+  std::vector<std::future<HttpResult>> waiting;
+  for (int i = 0; i < 3; ++i) {
+    waiting.push_back(std::async(std::launch::async,
+                                 [&] { return http_get(port, "/topics/video/quiet", admin); }));
+  }
+  std::this_thread::sleep_for(300ms);  // the three are waiting now
+  const auto t = Clock::now();
+  auto over = http_get(port, "/topics/video/quiet", admin);
+  EXPECT_LT(since(t), 500ms) << "the poll over the bound was not refused at once";
+  EXPECT_EQ(over.status, 429u);
+  EXPECT_EQ(over.headers["content-type"], "application/json");
+  const auto body = json::parse(over.body);
+  EXPECT_EQ(body.at("error").as_string(), "resource_exhausted");
+  EXPECT_FALSE(body.at("message").as_string().empty());
+  // The bound is for the whole service, not per topic.
+  EXPECT_EQ(http_get(port, "/topics/video/quiet2", admin).status, 429u);
+  for (auto& w : waiting) {
+    const auto r = w.get();
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, R"({"items":[]})");
+  }
+  // Their places are free again.
+  EXPECT_EQ(http_get(port, "/topics/video/quiet", admin).status, 200u);
+}
+
+TEST(Hostile, OversizedHeadersGet431WithTheJsonError) {
+  TestServer server;
+  const auto one_big = http_get(server.port(), "/healthz", {{"x-big", std::string(9000, 'a')}});
+  EXPECT_EQ(one_big.status, 431u);
+  EXPECT_EQ(json::parse(one_big.body).at("error").as_string(), "headers_too_large");
+  // Many small headers add up the same way.
+  std::map<std::string, std::string> many;
+  for (int i = 0; i < 200; ++i) many["x-h" + std::to_string(i)] = std::string(40, 'b');
+  const auto r = http_get(server.port(), "/healthz", many);
+  EXPECT_EQ(r.status, 431u);
+  EXPECT_EQ(json::parse(r.body).at("error").as_string(), "headers_too_large");
+  EXPECT_EQ(http_get(server.port(), "/healthz").status, 200u);
+}
+
+TEST(Hostile, BodiesAnnouncedOrStreamedTooLargeGet413) {
+  TestServer server;
+  asio::io_context ioc;
+  // Announced: 10 MB on /webhook (64 KiB limit), none of it sent; refused on the headers.
+  auto announced = connect_raw(ioc, server.port());
+  asio::write(announced, asio::buffer(std::string("POST /webhook HTTP/1.1\r\nHost: x\r\n"
+                                                  "Content-Length: 10000000\r\n\r\n")));
+  const auto t = Clock::now();
+  const auto a = read_until_closed(announced, 5000ms);
+  EXPECT_LT(since(t), 2500ms);
+  EXPECT_NE(a.bytes.find("413 Payload Too Large"), std::string::npos) << a.bytes;
+  EXPECT_EQ(error_code_in(a.bytes), "payload_too_large");
+
+  // Streamed: chunked (no length to refuse up front), cut when it passes the limit.
+  auto streamed = connect_raw(ioc, server.port());
+  asio::write(streamed, asio::buffer(std::string("POST /webhook HTTP/1.1\r\nHost: x\r\n"
+                                                 "Transfer-Encoding: chunked\r\n\r\n")));
+  const std::string chunk = "2000\r\n" + std::string(0x2000, 'z') + "\r\n";
+  boost::system::error_code ec;
+  for (int i = 0; i < 12 && !ec; ++i) asio::write(streamed, asio::buffer(chunk), ec);  // 96 KiB
+  const auto s = read_until_closed(streamed, 5000ms);
+  EXPECT_NE(s.bytes.find("413 Payload Too Large"), std::string::npos) << s.bytes;
+  EXPECT_EQ(error_code_in(s.bytes), "payload_too_large");
+
+  // Topic messages: 4 KiB (Momento's limit) under a 64 KiB body limit.
+  const auto topic = http_post(server.port(), "/topics/video/chat", std::string(4097, 'm'),
+                               {{"authorization", "Bearer test-admin"}});
+  EXPECT_EQ(topic.status, 413u);
+  EXPECT_EQ(http_get(server.port(), "/healthz").status, 200u);
+}

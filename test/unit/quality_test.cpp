@@ -1,0 +1,290 @@
+// Viewing quality in the core: heartbeat fields, deltas that add up, absent versus zero,
+// percentiles, the state window, the history rings and CMCD reports.
+#include "streampulse/core/audience_index.hpp"
+#include "streampulse/core/cmcd.hpp"
+#include "streampulse/core/dashboard.hpp"
+#include "streampulse/core/log_histogram.hpp"
+#include "streampulse/core/viewer_history.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+using namespace streampulse::core;
+
+namespace {
+
+Heartbeat parse(std::string_view json) {
+  auto hb = parse_heartbeat(json);
+  EXPECT_TRUE(hb) << json << ": " << (hb ? "" : hb.error().message);
+  return hb ? *hb : Heartbeat{};
+}
+
+std::string field_of(std::string_view json) {
+  auto hb = parse_heartbeat(json);
+  return hb ? "(valid)" : hb.error().field;
+}
+
+QualityMetrics quality(const AudienceIndex& index, EpochMs now = 0) {
+  return make_quality(index.totals(now).quality);
+}
+
+}  // namespace
+
+TEST(HeartbeatQuality, OriginalHeartbeatHasNoQualityFields) {
+  auto hb = parse(R"({"playerId":"p","bitrate":1,"playTime":2})");
+  EXPECT_FALSE(hb.startup_ms || hb.rebuffer_count || hb.rebuffer_ms || hb.errors ||
+               hb.throughput_bps || hb.dropped_frames);
+  EXPECT_EQ(hb.state, PlayState::unknown);
+}
+
+TEST(HeartbeatQuality, FieldsAreReadAndValidated) {
+  auto hb = parse(
+      R"({"playerId":"p","bitrate":1,"playTime":2,"startupMs":850.5,"rebufferCount":2,)"
+      R"("rebufferMs":1200,"errors":1,"throughputBps":4.5e6,"droppedFrames":12,"state":"buffering"})");
+  EXPECT_EQ(hb.startup_ms, 850.5);
+  EXPECT_EQ(hb.rebuffer_count, 2u);
+  EXPECT_EQ(hb.rebuffer_ms, 1200);
+  EXPECT_EQ(hb.errors, 1u);
+  EXPECT_EQ(hb.throughput_bps, 4.5e6);
+  EXPECT_EQ(hb.dropped_frames, 12u);
+  EXPECT_EQ(hb.state, PlayState::buffering);
+  // null is absent
+  EXPECT_FALSE(parse(R"({"playerId":"p","bitrate":1,"playTime":2,"errors":null})").errors);
+
+  const std::string base = R"({"playerId":"p","bitrate":1,"playTime":2,)";
+  EXPECT_EQ(field_of(base + R"("startupMs":-1})"), "startupMs");
+  EXPECT_EQ(field_of(base + R"("startupMs":"5"})"), "startupMs");
+  EXPECT_EQ(field_of(base + R"("rebufferCount":1.5})"), "rebufferCount");
+  EXPECT_EQ(field_of(base + R"("rebufferMs":1e9})"), "rebufferMs");
+  EXPECT_EQ(field_of(base + R"("errors":true})"), "errors");
+  EXPECT_EQ(field_of(base + R"("throughputBps":1e12})"), "throughputBps");
+  EXPECT_EQ(field_of(base + R"("droppedFrames":-3})"), "droppedFrames");
+  EXPECT_EQ(field_of(base + R"("state":"stalled"})"), "state");
+  EXPECT_EQ(field_of(base + R"("state":1})"), "state");
+  auto bad = parse_heartbeat(base + R"("state":"stalled"})");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("state"), std::string::npos);
+}
+
+TEST(HeartbeatQuality, RebufferDeltasAddUpAndNeverOverwrite) {
+  AudienceIndex index;
+  index.upsert(
+      parse(R"({"playerId":"a","bitrate":1,"playTime":1,"rebufferCount":1,"rebufferMs":300})"));
+  index.upsert(
+      parse(R"({"playerId":"a","bitrate":1,"playTime":2,"rebufferCount":2,"rebufferMs":500})"));
+  // A heartbeat without the fields keeps the totals.
+  index.upsert(parse(R"({"playerId":"a","bitrate":1,"playTime":3})"));
+  index.upsert(parse(R"({"playerId":"a","bitrate":1,"playTime":4,"errors":1})"));
+  index.upsert(parse(R"({"playerId":"a","bitrate":1,"playTime":5,"errors":2})"));
+  auto q = quality(index);
+  EXPECT_EQ(q.rebuffer_count, 3u);
+  EXPECT_EQ(q.rebuffer_ms, 800);
+  EXPECT_EQ(q.errors, 3u);
+  EXPECT_EQ(q.zero_buffer_share, 0);
+  // 800 ms stalled over 5 s played + 0.8 s stalled
+  ASSERT_TRUE(q.rebuffer_ratio);
+  EXPECT_NEAR(*q.rebuffer_ratio, 800.0 / 5800.0, 1e-9);
+
+  // The stored record carries the totals; read back into an empty index they are restored.
+  auto next =
+      parse(R"({"playerId":"a","bitrate":1,"playTime":6,"rebufferMs":100,"rebufferCount":1})");
+  const auto stored = to_analytics_json(index.accumulated(next));
+  index.upsert(next);
+  AudienceIndex restored;
+  restored.upsert(*parse_analytics_json("a", stored));
+  auto r = quality(restored);
+  EXPECT_EQ(r.rebuffer_count, 4u);
+  EXPECT_EQ(r.rebuffer_ms, 900);
+  EXPECT_EQ(r.errors, 3u);
+  EXPECT_EQ(quality(index).rebuffer_ms, 900);
+
+  index.remove("a");
+  EXPECT_FALSE(quality(index).rebuffer_count);
+  EXPECT_FALSE(quality(index).errors);
+}
+
+TEST(HeartbeatQuality, AbsentIsNotZero) {
+  AudienceIndex index;
+  index.upsert(parse(R"({"playerId":"old","bitrate":1000,"playTime":10})"));
+  auto q = quality(index, 1000);
+  EXPECT_FALSE(q.buffer_rate);
+  EXPECT_FALSE(q.rebuffer_ratio);
+  EXPECT_FALSE(q.zero_buffer_share);
+  EXPECT_FALSE(q.rebuffer_count);
+  EXPECT_FALSE(q.errors);
+  EXPECT_FALSE(q.startup_p50);
+  EXPECT_FALSE(q.throughput_p50);
+  EXPECT_FALSE(q.dropped_frames);
+  EXPECT_EQ(q.bitrate_p50, 1000);  // every heartbeat has a bitrate
+
+  // One player that says zero: the figures are 0, not absent; the legacy player does not count.
+  index.upsert(parse(R"({"playerId":"new","bitrate":1000,"playTime":10,"rebufferCount":0,)"
+                     R"("rebufferMs":0,"errors":0,"state":"playing"})"),
+               1000);
+  q = quality(index, 1000);
+  EXPECT_EQ(q.buffer_rate, 0);
+  EXPECT_EQ(q.rebuffer_ratio, 0);
+  EXPECT_EQ(q.zero_buffer_share, 1);
+  EXPECT_EQ(q.errors, 0u);
+  std::string json;
+  append_quality_json(json, q);
+  EXPECT_NE(json.find(R"("bufferRate":0,)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("startupMs":null)"), std::string::npos) << json;
+}
+
+TEST(HeartbeatQuality, BufferRateCountsActivePlayersOnly) {
+  AudienceIndex index(1500);
+  index.upsert(parse(R"({"playerId":"a","bitrate":1,"playTime":1,"state":"buffering"})"), 10'000);
+  index.upsert(parse(R"({"playerId":"b","bitrate":1,"playTime":1,"state":"playing"})"), 10'000);
+  index.upsert(parse(R"({"playerId":"c","bitrate":1,"playTime":1,"state":"playing"})"), 10'000);
+  index.upsert(parse(R"({"playerId":"d","bitrate":1,"playTime":1,"state":"paused"})"), 10'000);
+  EXPECT_EQ(quality(index, 10'500).buffer_rate, 0.25);
+  // a recovers; the change replaces its old state
+  index.upsert(parse(R"({"playerId":"a","bitrate":1,"playTime":2,"state":"playing"})"), 10'700);
+  EXPECT_EQ(quality(index, 10'800).buffer_rate, 0);
+  EXPECT_EQ(quality(index, 10'800).states.playing, 3u);
+  // b buffers, then everybody falls silent: past the window nobody counts (absent, not 0)
+  index.upsert(parse(R"({"playerId":"b","bitrate":1,"playTime":2,"state":"buffering"})"), 11'000);
+  EXPECT_NEAR(*quality(index, 11'100).buffer_rate, 0.25, 1e-9);
+  EXPECT_FALSE(quality(index, 20'000).buffer_rate);
+  index.remove("b");
+  EXPECT_EQ(quality(index, 11'100).states.buffering, 0u);
+}
+
+TEST(HeartbeatQuality, StartupAndThroughputPercentiles) {
+  AudienceIndex index;
+  for (int i = 1; i <= 100; ++i) {
+    index.upsert(parse(R"({"playerId":"p)" + std::to_string(i) + R"(","bitrate":)" +
+                       std::to_string(i * 100) + R"(,"playTime":1,"startupMs":)" +
+                       std::to_string(i * 10) + R"(,"throughputBps":)" + std::to_string(i * 1e5) +
+                       "}"));
+  }
+  auto q = quality(index);
+  ASSERT_TRUE(q.startup_p50 && q.startup_p95);
+  EXPECT_NEAR(*q.startup_p50, 500, 500 * 0.13);
+  EXPECT_NEAR(*q.startup_p95, 950, 950 * 0.13);
+  EXPECT_NEAR(*q.throughput_p50, 5e6, 5e6 * 0.13);
+  EXPECT_NEAR(*q.bitrate_p95, 9500, 9500 * 0.13);
+}
+
+TEST(HeartbeatQuality, TimeWeightedBitrate) {
+  AudienceIndex index;
+  // 10 s at 1000 kbps, then 30 s at 4000 kbps: (10*1000 + 30*4000) / 40 = 3250
+  index.upsert(parse(R"({"playerId":"a","bitrate":1000,"playTime":0})"));
+  index.upsert(parse(R"({"playerId":"a","bitrate":4000,"playTime":10})"));
+  index.upsert(parse(R"({"playerId":"a","bitrate":4000,"playTime":40})"));
+  EXPECT_EQ(quality(index).bitrate_time_weighted, 3250);
+  // A jump of more than a minute (a seek, a reset) is not time played.
+  index.upsert(parse(R"({"playerId":"a","bitrate":100,"playTime":500})"));
+  EXPECT_EQ(quality(index).bitrate_time_weighted, 3250);
+  // It survives the stored record.
+  AudienceIndex restored;
+  auto hb = parse(R"({"playerId":"a","bitrate":100,"playTime":500})");
+  restored.upsert(*parse_analytics_json("a", to_analytics_json(index.accumulated(hb))));
+  EXPECT_EQ(quality(restored).bitrate_time_weighted, 3250);
+}
+
+TEST(HeartbeatQuality, PlayerRecordStaysSmall) {
+  // The per-player cost: the record, the map node and the id (64 characters at most).
+  EXPECT_LE(AudienceIndex::kPlayerRecordBytes, 128u);
+  const std::size_t per_player = AudienceIndex::kPlayerRecordBytes + sizeof(std::string) +
+                                 4 * sizeof(void*) + kMaxPlayerIdLength + 1 +
+                                 64;  // bitrates_ map node in the worst case
+  EXPECT_LT(per_player, 512u);
+}
+
+TEST(LogHistogram, PercentilesAreMeansOfBuckets) {
+  LogHistogram h(1000);
+  EXPECT_FALSE(h.percentile(0.5));
+  for (int i = 0; i < 10; ++i) h.add(h.scaled(5000));
+  EXPECT_EQ(h.percentile(0.5), 5000);  // exact when the values are equal
+  EXPECT_EQ(h.percentile(0.95), 5000);
+  h.add(h.scaled(0.25));
+  h.remove(h.scaled(5000));
+  EXPECT_EQ(h.count(), 10u);
+  EXPECT_EQ(h.percentile(0.05), 0.25);
+  for (int i = 0; i < 9; ++i) h.remove(h.scaled(5000));
+  EXPECT_EQ(h.percentile(0.95), 0.25);
+  h.add(h.scaled(1e15));  // beyond the top: the last bucket
+  EXPECT_EQ(h.percentile(1), 1e15);
+}
+
+TEST(ViewerHistory, RingsKeepTheMaximumPerSecondAndMinute) {
+  ViewerHistory h;
+  const EpochMs t0 = 1'764'000'000'000;
+  h.record(t0, 3);
+  h.record(t0 + 400, 5);
+  h.record(t0 + 900, 4);
+  h.record(t0 + 1000, 1);
+  EXPECT_EQ(h.second_at(t0), 5u);
+  EXPECT_EQ(h.second_at(t0 + 1000), 1u);
+  EXPECT_EQ(h.minute_at(t0), 5u);
+  EXPECT_EQ(h.peak().players, 5u);
+  EXPECT_EQ(h.peak().at, t0 + 400);
+  // An hour later the second has been overwritten; the minute is still there for a day.
+  h.record(t0 + 3'600'000, 2);
+  EXPECT_FALSE(h.second_at(t0));
+  EXPECT_EQ(h.minute_at(t0), 5u);
+  h.record(t0 + 86'400'000, 0);
+  EXPECT_FALSE(h.minute_at(t0));
+}
+
+TEST(ViewerHistory, JsonRoundTrips) {
+  ViewerHistory h;
+  const EpochMs t0 = 1'764'000'000'000;
+  for (int i = 0; i < 5; ++i) h.record(t0 + i * 1000, static_cast<std::uint64_t>(i));
+  const auto text = h.to_json(t0 + 4000);
+  auto doc = boost::json::parse(text).as_object();
+  const auto& counts = doc.at("perSecond").at("counts").as_array();
+  ASSERT_EQ(counts.size(), ViewerHistory::kSeconds);
+  EXPECT_EQ(counts.back().as_int64(), 4);
+  EXPECT_TRUE(counts[counts.size() - 6].is_null());
+  EXPECT_EQ(doc.at("peak").at("players").as_int64(), 4);
+
+  ViewerHistory back;
+  ASSERT_TRUE(back.restore(text));
+  EXPECT_EQ(back.second_at(t0 + 2000), 2u);
+  EXPECT_EQ(back.peak().at, t0 + 4000);
+  EXPECT_FALSE(back.restore("{}"));
+}
+
+TEST(Cmcd, ReportsMapOntoHeartbeats) {
+  auto r = parse_cmcd(
+      R"([{"v":2,"sid":"s-1","br":[3200],"mtp":25400,"bs":true,"bsd":450,"sta":"r","e":"ps",)"
+      R"("bl":2100,"df":7,"cid":"x"},{"sid":"s-1","e":"e","sta":"p"}])");
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->size(), 2u);
+  auto first = parse(cmcd_heartbeat_json((*r)[0], std::nullopt));
+  EXPECT_EQ(first.player_id, "s-1");
+  EXPECT_EQ(first.bitrate, 3200);
+  EXPECT_EQ(first.throughput_bps, 25'400'000);
+  EXPECT_EQ(first.rebuffer_count, 1u);
+  EXPECT_EQ(first.rebuffer_ms, 450);
+  EXPECT_EQ(first.dropped_frames, 7u);
+  EXPECT_EQ(first.state, PlayState::buffering);
+  EXPECT_FALSE(first.errors);
+  // The second keeps the player's bitrate and play time.
+  Heartbeat latest = first;
+  latest.play_time = 30;
+  auto second = parse(cmcd_heartbeat_json((*r)[1], latest));
+  EXPECT_EQ(second.bitrate, 3200);
+  EXPECT_EQ(second.play_time, 30);
+  EXPECT_EQ(second.errors, 1u);
+  EXPECT_EQ(second.state, PlayState::playing);
+}
+
+TEST(Cmcd, ProblemsNameTheKey) {
+  auto key_of = [](std::string_view json) {
+    auto r = parse_cmcd(json);
+    return r ? std::string("(valid)") : r.error().field;
+  };
+  EXPECT_EQ(key_of(R"({"br":1})"), "sid");
+  EXPECT_EQ(key_of(R"({"sid":"has space"})"), "sid");
+  EXPECT_EQ(key_of(R"({"sid":"a","br":"fast"})"), "br");
+  EXPECT_EQ(key_of(R"({"sid":"a","bs":1})"), "bs");
+  EXPECT_EQ(key_of(R"({"sid":"a","v":3})"), "v");
+  EXPECT_EQ(key_of(R"([{"sid":"a"},{"sid":"b","mtp":-1}])"), "[1].mtp");
+  EXPECT_EQ(key_of(R"([])"), "");
+  EXPECT_EQ(key_of(R"(nope)"), "");
+  EXPECT_EQ(key_of(R"({"sid":"a","sta":"p","unknownKey":1})"), "(valid)");
+}
