@@ -279,4 +279,12 @@ AudienceTotals AudienceIndex::totals(EpochMs now) const {
   return t;
 }
 
+std::vector<std::string> AudienceIndex::seen_before(EpochMs cutoff) const {
+  std::vector<std::string> out;
+  for (const auto& [id, p] : players_) {
+    if (p.last_seen > 0 && p.last_seen < cutoff) out.push_back(id);
+  }
+  return out;
+}
+
 }  // namespace streampulse::core

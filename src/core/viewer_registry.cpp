@@ -2,6 +2,8 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
+#include <unordered_map>
+
 namespace streampulse::core {
 
 using namespace boost::asio::experimental::awaitable_operators;
@@ -78,17 +80,35 @@ store::awaitable<result<std::size_t>> ViewerRegistry::prune() {
     removed += ids.size();
     if (ids.size() < settings_.prune_batch) break;
   }
+  // Several instances on one Momento cache: whichever prunes first removes a player from the
+  // store, so the others never find it there. Each instance also drops, by its own clock, the
+  // players it has not seen within the retention (every 10th pass: it walks the index).
+  if (++prunes_ % 10 == 0) {
+    for (const auto& id : index_.seen_before(clock_.now_ms() - settings_.retention_ms)) {
+      index_.remove(id);
+      ++removed;
+    }
+  }
   co_return removed;
 }
 
 store::awaitable<result<std::size_t>> ViewerRegistry::load() {
   auto entries = co_await store_.dictionary_fetch(settings_.analytics_dictionary);
   if (entries.has_error()) co_return entries.error();
+  // When each player was last seen, so the index can drop it by time later (see prune()).
+  const store::ScoreRange everything;  // named: no braced temporaries in co_await (GCC 12)
+  auto seen =
+      co_await store_.sorted_set_fetch_by_score(settings_.active_set, everything, std::nullopt);
+  if (seen.has_error()) co_return seen.error();
+  std::unordered_map<std::string, EpochMs> last_seen;
+  last_seen.reserve(seen->size());
+  for (const auto& m : *seen) last_seen.emplace(m.value, static_cast<EpochMs>(m.score));
   std::size_t loaded = 0;
   for (const auto& [field, value] : *entries) {
     auto hb = parse_analytics_json(field, value);
     if (hb && is_valid_player_id(field)) {
-      index_.upsert(*hb);
+      const auto it = last_seen.find(field);
+      index_.upsert(*hb, it == last_seen.end() ? 0 : it->second);
       ++loaded;
     }
   }

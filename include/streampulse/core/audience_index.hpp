@@ -85,6 +85,8 @@ class AudienceIndex {
 
   // The player's figures after `hb` would be applied: its totals, for the stored record.
   Heartbeat accumulated(const Heartbeat& hb) const;
+  // Players last seen before `cutoff` (restored records, never seen here, excepted).
+  std::vector<std::string> seen_before(EpochMs cutoff) const;
   // The player's latest figures (agent names lower-cased), or nullopt.
   std::optional<Heartbeat> latest(std::string_view player_id) const;
 

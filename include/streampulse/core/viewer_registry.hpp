@@ -51,6 +51,7 @@ class ViewerRegistry {
   const Clock& clock_;
   RegistrySettings settings_;
   AudienceIndex index_;
+  std::uint64_t prunes_ = 0;
 };
 
 }  // namespace streampulse::core
