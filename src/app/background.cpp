@@ -12,6 +12,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <exception>
+
 namespace streampulse::app {
 
 namespace asio = boost::asio;
@@ -60,8 +62,20 @@ asio::awaitable<void> run_count_publisher(Services& s) {
 asio::awaitable<void> run_topic_intake(Services& s) {
   store::SubscribePosition position;
   for (;;) {
-    auto events =
-        co_await s.store.topic_poll(s.config.heartbeat_topic, position, milliseconds(30'000));
+    store::result<std::vector<store::SubscriptionEvent>> events;
+    std::exception_ptr thrown;  // co_await is not allowed inside a catch block
+    try {
+      events =
+          co_await s.store.topic_poll(s.config.heartbeat_topic, position, milliseconds(30'000));
+    } catch (...) {
+      thrown = std::current_exception();
+    }
+    if (thrown) {
+      // Cancelled (the service is stopping): the poll's parts may throw as they unwind.
+      const auto cs = co_await asio::this_coro::cancellation_state;
+      if (cs.cancelled() != asio::cancellation_type::none) co_return;
+      std::rethrow_exception(thrown);
+    }
     if (events.has_error()) {
       spdlog::warn("reading the heartbeat topic failed: {}", events.error().message());
       if (!co_await sleep_for(milliseconds(1000))) co_return;

@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <iostream>
 #include <future>
 #include <mutex>
 #include <regex>
@@ -250,8 +251,13 @@ TEST(BackendOutage, TwentySecondsDownWhileHeartbeatsArriveThenRecoversUnaided) {
   // over the first, and nothing grows past a fixed margin over the healthy service.
   const auto rss_max = *std::max_element(rss.begin(), rss.end());
   const auto fds_max = *std::max_element(fds.begin(), fds.end());
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer holds freed memory in its quarantine (up to 256 MB): RSS says nothing here.
+  std::cout << "[ skipped  ] the RSS bound under AddressSanitizer\n";
+#else
   EXPECT_LT(rss_max, rss_before + 16 * 1024) << "RSS grew from " << rss_before << " KiB";
   EXPECT_LT(rss.back(), rss[9] + 8 * 1024) << "RSS still growing at the end of the outage";
+#endif
   EXPECT_LT(fds_max, fds_before + 64);
   const auto rss_after = vm_rss_kib(service.pid());
   const auto fds_after = open_fds(service.pid());
