@@ -1,6 +1,6 @@
 -- wrk script for the baseline: GET /204 through the same Lua request() path as
 -- bench/webhook.lua, so both runs pay the same client cost per request.
-local prepared = wrk.format("GET", "/204")
+local prepared = wrk.format("GET", "/204", {["Host"] = "127.0.0.1"})  -- nginx needs Host
 request = function()
   return prepared
 end
