@@ -7,7 +7,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace streampulse::core {
@@ -241,9 +243,15 @@ Result parse_analytics_json(std::string_view player_id, std::string_view json) {
     if (!std::isfinite(d) || d < 0) return std::nullopt;
     return d;
   };
-  if (auto c = total("rebufferCount")) hb->rebuffer_count = static_cast<std::uint32_t>(*c);
+  // Saturate: a total past 2^32 - 1 (a corrupt or hostile stored value) must not be converted
+  // out of range (undefined behaviour; found by the heartbeat fuzzer).
+  auto count = [](double d) {
+    constexpr double kMax = std::numeric_limits<std::uint32_t>::max();
+    return static_cast<std::uint32_t>(std::min(d, kMax));
+  };
+  if (auto c = total("rebufferCount")) hb->rebuffer_count = count(*c);
   if (auto m = total("rebufferMs")) hb->rebuffer_ms = *m;
-  if (auto e = total("errors")) hb->errors = static_cast<std::uint32_t>(*e);
+  if (auto e = total("errors")) hb->errors = count(*e);
   hb->bitrate_history = read_bitrate_history(obj.if_contains("bitrateHistory"));
   return hb;
 }
