@@ -12,8 +12,8 @@
 #include <boost/json.hpp>
 
 #include <atomic>
-#include <iostream>
 #include <future>
+#include <iostream>
 #include <mutex>
 #include <regex>
 

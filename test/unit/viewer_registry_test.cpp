@@ -1,7 +1,7 @@
 // The registry's rules that span instances: two registries on one store stand in for two
 // instances on one Momento cache.
-#include "run_awaitable.hpp"
 #include "streampulse/core/viewer_registry.hpp"
+#include "run_awaitable.hpp"
 #include "streampulse/embedded/embedded_store.hpp"
 
 #include <gtest/gtest.h>
