@@ -8,11 +8,10 @@
 // Checks: the video plays; the overlay reads 1; every /topics/ request went to the fake, none to
 // the service; the fake holds the player in activePlayers and analytics and received the count
 // on viewerCount; the service's dashboard reports the player.
-import { chromium } from 'playwright-core';
+import { launch, waitFor } from './lib.mjs';
 
 const BASE = process.env.STREAMPULSE_URL.replace(/\/+$/, '');
 const FAKE = process.env.FAKE_MOMENTO_URL.replace(/\/+$/, '');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 let failures = 0;
 async function check(name, fn) {
@@ -25,22 +24,9 @@ async function check(name, fn) {
     console.log(`  ✘  ${name} (${Date.now() - t0} ms): ${err.message}`);
   }
 }
-async function waitFor(fn, what, timeout = 15000) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
 const json = async (url) => (await fetch(url)).json();
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required']
-});
+const browser = await launch();
 const page = await browser.newPage();
 const topicRequests = [];
 page.on('request', (req) => {

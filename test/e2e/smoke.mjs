@@ -4,26 +4,11 @@
 // Used by scripts/container-smoke-test.sh against the container (no other viewer active).
 //
 //   STREAMPULSE_URL  the service [http://127.0.0.1:8080]   CHROMIUM_PATH [/usr/bin/chromium]
-import { chromium } from 'playwright-core';
+import { launch, waitFor } from './lib.mjs';
 
 const BASE = (process.env.STREAMPULSE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--autoplay-policy=no-user-gesture-required']
-});
+const browser = await launch();
 
-async function waitFor(fn, what, timeout = 20000) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
 
 let status = 0;
 try {
