@@ -12,6 +12,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <exception>
 
 namespace streampulse::app {
@@ -31,9 +32,32 @@ asio::awaitable<bool> sleep_for(milliseconds d) {
 }  // namespace
 
 asio::awaitable<void> run_count_publisher(Services& s) {
+  using Clock = std::chrono::steady_clock;
   core::CountCoalescer coalescer;
   const milliseconds tick(s.config.count_tick_ms);
-  while (co_await sleep_for(tick)) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  // A join is published at once rather than at the next tick (freshness of a few ms instead
+  // of up to a tick), unless a count went out less than `gap` ago: then the tick takes it.
+  // Publishes stay bounded (one per tick plus at most one per gap), whatever the number of
+  // players.
+  const milliseconds gap = std::min(tick, milliseconds(100));
+  bool waiting = false;
+  auto last_publish = Clock::now() - gap;
+  s.registry.set_join_observer([&] {
+    if (waiting && Clock::now() - last_publish >= gap) timer.cancel();
+  });
+  struct Unobserve {
+    core::ViewerRegistry& registry;
+    ~Unobserve() { registry.set_join_observer({}); }
+  } unobserve{s.registry};
+
+  for (;;) {
+    timer.expires_after(tick);
+    waiting = true;
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));  // a tick, or a join
+    waiting = false;
+    const auto cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none) co_return;  // the service is stopping
     if (!s.duty.count_publisher) {
       coalescer = {};  // on taking the duty over, publish at once
       continue;
@@ -54,6 +78,7 @@ asio::awaitable<void> run_count_publisher(Services& s) {
       continue;
     }
     coalescer.published(*count, now);
+    last_publish = Clock::now();
     ++s.stats.count_publishes;
     s.stats.last_published_count = *count;
   }

@@ -120,17 +120,20 @@ AudienceIndex::Player AudienceIndex::make_player(const Heartbeat& hb, const Play
   return p;
 }
 
-void AudienceIndex::upsert(const Heartbeat& hb, EpochMs now) {
+EpochMs AudienceIndex::upsert(const Heartbeat& hb, EpochMs now) {
   auto it = players_.find(hb.player_id);
   // Add the new names before dropping the old ones so a name in use never changes id.
   const Player p = make_player(hb, it == players_.end() ? nullptr : &it->second, now);
+  EpochMs previous = 0;
   if (it == players_.end()) {
     players_.emplace(hb.player_id, p);
   } else {
+    previous = it->second.last_seen;
     subtract(it->second);
     it->second = p;
   }
   add(p);
+  return previous;
 }
 
 void AudienceIndex::remove(std::string_view player_id) {

@@ -35,7 +35,7 @@ store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
     // The player is active and counted even when its dictionary entry could not be written
     // (throttled, or the dictionary outgrew Momento's item size): the dashboard reads the
     // index, so it keeps working; the failure is reported to the caller.
-    index_.upsert(hb, now);
+    upsert(hb, now);
     if (std::get<1>(both).has_error()) co_return std::get<1>(both).error();
     co_return result<void>{};
   }
@@ -43,8 +43,13 @@ store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
   if (put.has_error()) co_return put.error();
   auto set = co_await store_.dictionary_set(settings_.analytics_dictionary, std::move(entry), ttl);
   if (set.has_error()) co_return set.error();
-  index_.upsert(hb, now);
+  upsert(hb, now);
   co_return result<void>{};
+}
+
+void ViewerRegistry::upsert(const Heartbeat& hb, EpochMs now) {
+  const EpochMs previous = index_.upsert(hb, now);
+  if (on_join_ && (previous == 0 || now - previous > settings_.active_window_ms)) on_join_();
 }
 
 store::awaitable<result<std::uint64_t>> ViewerRegistry::active_count() {

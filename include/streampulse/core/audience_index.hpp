@@ -77,7 +77,8 @@ class AudienceIndex {
   // Replaces the player's previous figures with the heartbeat's; its rebuffering and error
   // deltas are added to the player's totals. Fields the heartbeat lacks keep their last value
   // (state excepted). `now`: when it arrived (0: a restored record, not counted as active).
-  void upsert(const Heartbeat& hb, EpochMs now = 0);
+  // Returns when the player was last seen before (0: new, or restored and not seen since).
+  EpochMs upsert(const Heartbeat& hb, EpochMs now = 0);
   void remove(std::string_view player_id);
   bool contains(std::string_view player_id) const;
   std::size_t size() const { return players_.size(); }

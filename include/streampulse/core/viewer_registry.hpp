@@ -10,6 +10,8 @@
 #include "streampulse/core/dashboard.hpp"
 #include "streampulse/store/store.hpp"
 
+#include <functional>
+
 namespace streampulse::core {
 
 struct RegistrySettings {
@@ -42,6 +44,11 @@ class ViewerRegistry {
   // Fills the index from the store (after a restart, or when another instance wrote it).
   store::awaitable<store::result<std::size_t>> load();
 
+  // Called (on the recording thread) when a recorded heartbeat makes a player active: a new
+  // player, or one back after the active window. The count publisher uses it to publish a
+  // join at once instead of at its next tick. Empty: nobody listens.
+  void set_join_observer(std::function<void()> observer) { on_join_ = std::move(observer); }
+
   const RegistrySettings& settings() const { return settings_; }
   std::size_t tracked_players() const { return index_.size(); }
   const AudienceIndex& index() const { return index_; }
@@ -50,8 +57,11 @@ class ViewerRegistry {
   store::Store& store_;
   const Clock& clock_;
   RegistrySettings settings_;
+  void upsert(const Heartbeat& hb, EpochMs now);
+
   AudienceIndex index_;
   std::uint64_t prunes_ = 0;
+  std::function<void()> on_join_;
 };
 
 }  // namespace streampulse::core
