@@ -1,5 +1,5 @@
-# nginx as the baseline server in the benchmarks: one worker process (streampulse serves from
-# one thread), access log off, keep-alive, sendfile. Source this file, then
+# nginx as the baseline server in the benchmarks: as many worker processes as streampulse has
+# threads (BENCH_THREADS, default 1), access log off, keep-alive, sendfile. Source this file, then
 #   nginx_start PORT MEDIA_DIR     # GET /204 answers 204; GET /media/... serves MEDIA_DIR
 #   nginx_stop
 # Installs Debian's nginx-light when nginx is missing.
@@ -13,7 +13,7 @@ nginx_start() {
   mkdir -p "$NGINX_DIR/logs"
   cat >"$NGINX_DIR/nginx.conf" <<CONF
 daemon off;
-worker_processes 1;
+worker_processes ${BENCH_THREADS:-1};
 user root;
 error_log $NGINX_DIR/logs/error.log warn;
 pid $NGINX_DIR/nginx.pid;

@@ -5,10 +5,7 @@
 #include "streampulse/app/live_dashboard.hpp"
 #include "streampulse/http/response.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
 
 namespace streampulse::api {
@@ -20,34 +17,26 @@ using asio::awaitable;
 namespace {
 
 constexpr std::chrono::milliseconds kKeepalive{15'000};  // a comment line for proxies
-constexpr std::chrono::milliseconds kWriteTimeout{10'000};
 
-// Writes one chunk of the event stream with a deadline; false when the client is gone.
-awaitable<bool> send(boost::beast::tcp_stream& stream, const std::string& text) {
-  stream.expires_after(kWriteTimeout);
-  auto [ec, n] =
-      co_await asio::async_write(stream, asio::buffer(text), asio::as_tuple(asio::use_awaitable));
-  co_return !ec;
-}
-
-awaitable<void> stream_updates(std::shared_ptr<app::DashboardFeed::Subscriber> sub,
-                               boost::beast::tcp_stream& stream) {
-  std::string hello = "retry: 2000\n\n";  // named: see DEVELOPERS.md (GCC 12 and co_await)
-  if (!co_await send(stream, hello)) co_return;
-  for (;;) {
-    auto update = co_await sub->next(kKeepalive);
-    if (sub->closed()) co_return;  // the service is stopping
-    std::string text;
-    if (update) {
-      text.reserve(update->size() + 32);
-      text += "event: dashboard\ndata: ";
-      text += *update;  // one line: the JSON has no newline
-      text += "\n\n";
-    } else {
-      text = ": keepalive\n\n";
+// The stream's chunks: the reconnect delay first, then each update (or a keepalive comment
+// when none came for kKeepalive), until the service stops.
+http::Response::NextChunk stream_updates(std::shared_ptr<app::DashboardFeed::Subscriber> sub) {
+  auto started = std::make_shared<bool>(false);
+  return [sub, started]() -> awaitable<std::optional<std::string>> {
+    if (!*started) {
+      *started = true;
+      co_return std::string("retry: 2000\n\n");
     }
-    if (!co_await send(stream, text)) co_return;
-  }
+    auto update = co_await sub->next(kKeepalive);
+    if (sub->closed()) co_return std::nullopt;  // the service is stopping
+    if (!update) co_return std::string(": keepalive\n\n");
+    std::string text;
+    text.reserve(update->size() + 32);
+    text += "event: dashboard\ndata: ";
+    text += *update;  // one line: the JSON has no newline
+    text += "\n\n";
+    co_return text;
+  };
 }
 
 }  // namespace
@@ -72,8 +61,7 @@ http::Handler dashboard_stream_handler(app::Services& s) {
     head.set("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
     head.keep_alive(false);               // the body ends when the connection closes
     http::Response res(std::move(head));
-    res.stream_after(
-        [sub](boost::beast::tcp_stream& stream) { return stream_updates(sub, stream); });
+    res.stream_after(stream_updates(std::move(sub)));
     co_return res;
   };
 }

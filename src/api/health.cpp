@@ -194,16 +194,16 @@ http::Handler metrics_handler(app::Services& s) {
              st.players_pruned);
     m.metric("streampulse_dashboard_streams_refused_total", "counter",
              "dashboard event streams refused beyond the bound", st.dashboard_streams_refused);
-    if (!st.requests.empty()) {
+    const auto requests = st.requests();
+    if (!requests.counts.empty()) {
       m.family("streampulse_requests_total", "counter",
                "API requests answered, by route class and status (pages and media not counted)");
-      for (const auto& [key, n] : st.requests)
+      for (const auto& [key, n] : requests.counts)
         m.sample("streampulse_requests_total",
                  fmt::format("route=\"{}\",code=\"{}\"", key.first, key.second), n);
     }
     m.histogram("streampulse_request_duration_seconds",
-                "time to the answer of API requests (for streams: to the head)",
-                st.request_latency);
+                "time to the answer of API requests (for streams: to the head)", requests.latency);
     m.histogram("streampulse_heartbeat_record_duration_seconds",
                 "time to validate and record an accepted heartbeat", st.heartbeat_latency);
     co_return http::text_response(ctx.request, bh::status::ok, m.take(),

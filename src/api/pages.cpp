@@ -55,11 +55,14 @@ void add_page_routes(http::Router& router, app::Services& s) {
   page_options.root = s.static_dir;
   page_options.max_age_default = std::chrono::seconds(60);
   auto pages = std::make_shared<const http::FileServer>(std::move(page_options));
+  // Files are served on the connection's thread (the file server and the media store lock
+  // what they share); the shield and uploads run on the state loop.
+  constexpr auto kAnyThread = http::Affinity::any;
   for (verb v : {verb::get, verb::head}) {
-    router.add(v, "/", serve_file(pages, "player.html"));
-    router.add(v, "/dashboard", serve_file(pages, "dashboard.html"));
-    router.add(v, "/favicon.ico", serve_file(pages, "favicon.svg"));
-    router.add_prefix(v, "/static/", serve_rest(pages));
+    router.add(v, "/", serve_file(pages, "player.html"), 0, {}, kAnyThread);
+    router.add(v, "/dashboard", serve_file(pages, "dashboard.html"), 0, {}, kAnyThread);
+    router.add(v, "/favicon.ico", serve_file(pages, "favicon.svg"), 0, {}, kAnyThread);
+    router.add_prefix(v, "/static/", serve_rest(pages), 0, {}, kAnyThread);
   }
 
   http::FileServerOptions media_options;
@@ -69,10 +72,10 @@ void add_page_routes(http::Router& router, app::Services& s) {
   media_options.hls_cache_policy = true;
   if (const embedded::MediaStore* store = s.media_store) {
     media_options.memory = [store](std::string_view path) -> std::optional<http::MemoryEntity> {
-      const embedded::MediaObject* object = store->find(path);
+      auto object = store->find_shared(path);
       if (!object) return std::nullopt;
-      return http::MemoryEntity{object->bytes, object->content_type, object->etag,
-                                object->last_modified};
+      return http::MemoryEntity{std::move(object->bytes), std::move(object->content_type),
+                                std::move(object->etag), object->last_modified};
     };
   }
   auto media = std::make_shared<const http::FileServer>(std::move(media_options));
@@ -80,7 +83,7 @@ void add_page_routes(http::Router& router, app::Services& s) {
     if (s.media_origin && s.media_store) {
       router.add_prefix(v, "/media/", serve_media_shielded(s, media));
     } else {
-      router.add_prefix(v, "/media/", serve_rest(media));
+      router.add_prefix(v, "/media/", serve_rest(media), 0, {}, kAnyThread);
     }
   }
   if (s.media_store) {

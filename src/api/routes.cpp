@@ -17,9 +17,9 @@ http::Handler measured(app::Services& s, std::string route, http::Handler handle
              http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
     const auto started = std::chrono::steady_clock::now();
     http::Response res = co_await handler(ctx);
-    s.stats.request_latency.observe(
+    s.stats.record_request(
+        route, res.status(),
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    ++s.stats.requests[std::make_pair(route, res.status())];
     co_return res;
   };
 }
@@ -28,7 +28,10 @@ http::Handler measured(app::Services& s, std::string route, http::Handler handle
 
 void add_routes(http::Router& router, app::Services& s) {
   constexpr std::size_t kTopicBodyLimit = 64 * 1024;  // the handler answers 413 past 4 KiB
-  router.add(verb::get, "/healthz", measured(s, "health", healthz_handler(s)));
+  // Affinity::any: handlers that are thread-safe run on the connection's thread (see
+  // http/router.hpp); every other handler runs on the state loop.
+  constexpr auto kAnyThread = http::Affinity::any;
+  router.add(verb::get, "/healthz", measured(s, "health", healthz_handler(s)), 0, {}, kAnyThread);
   router.add(verb::get, "/readyz", measured(s, "health", readyz_handler(s)));
   router.add(verb::get, "/metrics", measured(s, "metrics", metrics_handler(s)));
   router.add(verb::get, "/api/player-config",
@@ -40,9 +43,10 @@ void add_routes(http::Router& router, app::Services& s) {
   router.add(verb::post, "/api/simulations", measured(s, "admin", simulations_handler(s)), 0,
              admin_guard(s.config.admin_token));
   if (s.config.heartbeat_intake != "subscription") {
-    router.add(verb::post, "/webhook", measured(s, "webhook", webhook_handler(s)));
+    router.add(verb::post, "/webhook", measured(s, "webhook", webhook_handler(s)), 0, {},
+               kAnyThread);
     // the original demo's path
-    router.add(verb::post, "/data", measured(s, "webhook", webhook_handler(s)));
+    router.add(verb::post, "/data", measured(s, "webhook", webhook_handler(s)), 0, {}, kAnyThread);
   }
   router.add(verb::post, "/cmcd", measured(s, "cmcd", cmcd_handler(s)));
   router.add(verb::options, "/cmcd", measured(s, "cmcd", cmcd_preflight_handler(s)));

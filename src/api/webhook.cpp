@@ -1,9 +1,14 @@
 // POST /webhook (and /data, the original demo's path): a signed Momento Topics webhook event
 // carrying one heartbeat in its `text`. The signature is checked on the raw body before
 // anything is parsed.
+//
+// The route runs on the connection's thread (Affinity::any): the signature check, the event
+// and the heartbeat parsing (most of a webhook's cost) happen there, in parallel across
+// connections; only counting and recording hop to the state loop.
 #include "streampulse/core/webhook.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
+#include "streampulse/app/state_loop.hpp"
 #include "streampulse/http/response.hpp"
 
 namespace streampulse::api {
@@ -11,54 +16,97 @@ namespace streampulse::api {
 namespace bh = boost::beast::http;
 using boost::asio::awaitable;
 
+namespace {
+
+// What the connection's thread found: a refusal (and the counter it bumps), or a heartbeat.
+struct CheckedEvent {
+  enum class Counter { none, unauthorized, stale } counter = Counter::none;
+  std::optional<http::Response> refusal;
+  std::uint64_t sequence_number = 0;
+  std::string text;
+  app::HeartbeatPipeline::Parsed heartbeat = core::InvalidHeartbeat{};
+};
+
+// Pure: touches nothing of the state loop's.
+CheckedEvent check_event(const app::Services& s, const http::Request& req) {
+  CheckedEvent out;
+  auto refuse = [&](CheckedEvent::Counter counter, http::Response res) {
+    out.counter = counter;
+    out.refusal.emplace(std::move(res));
+    return std::move(out);
+  };
+  using Counter = CheckedEvent::Counter;
+  if (!s.webhook_verifier.enabled()) {
+    return refuse(
+        Counter::none,
+        http::error_response(req, bh::status::service_unavailable, "webhook_disabled",
+                             "no webhook secret is configured (STREAMPULSE_WEBHOOK_SECRET)"));
+  }
+  auto signature = req.find("momento-signature");
+  if (signature == req.end()) {
+    return refuse(Counter::unauthorized,
+                  http::error_response(req, bh::status::unauthorized, "missing_signature",
+                                       "the momento-signature header is missing"));
+  }
+  if (!s.webhook_verifier.verify(req.body(), signature->value())) {
+    return refuse(Counter::unauthorized,
+                  http::error_response(req, bh::status::unauthorized, "bad_signature",
+                                       "the momento-signature does not match the body"));
+  }
+  auto event = core::parse_webhook_event(req.body(), s.clock.now_ms());
+  if (!event) {
+    using Kind = core::WebhookProblem::Kind;
+    const auto& p = event.error();
+    if (p.kind == Kind::malformed) {
+      return refuse(Counter::none,
+                    http::error_response(req, bh::status::bad_request, "bad_event", p.message));
+    }
+    // A replayed or misdated event is refused like a bad signature: it is not authentic now.
+    return refuse(
+        Counter::stale,
+        http::error_response(req, bh::status::unauthorized,
+                             p.kind == Kind::stale ? "stale_event" : "future_event", p.message));
+  }
+  if (!event->topic.empty() && event->topic != s.config.heartbeat_topic) {
+    return refuse(
+        Counter::none,
+        http::error_response(req, bh::status::bad_request, "unexpected_topic",
+                             "the event is for topic '" + event->topic +
+                                 "', not the heartbeat topic '" + s.config.heartbeat_topic + "'"));
+  }
+  out.sequence_number = event->topic_sequence_number;
+  out.text = std::move(event->text);
+  out.heartbeat = core::parse_heartbeat(out.text);
+  return out;
+}
+
+// On the state loop: the counters, deduplication and the registry.
+awaitable<std::optional<http::Response>> record_event(app::Services& s, const http::Request& req,
+                                                      CheckedEvent& checked) {
+  using Counter = CheckedEvent::Counter;
+  if (checked.counter == Counter::unauthorized) ++s.stats.webhooks_unauthorized;
+  if (checked.counter == Counter::stale) ++s.stats.webhooks_stale;
+  if (checked.refusal) co_return std::move(checked.refusal);
+
+  auto outcome = co_await s.pipeline.accept_parsed_message(checked.sequence_number, checked.text,
+                                                           std::move(checked.heartbeat));
+  using Kind = app::HeartbeatOutcome::Kind;
+  if (outcome.kind == Kind::invalid) {
+    co_return http::error_response(
+        req, bh::status::bad_request, "invalid_heartbeat",
+        "the event's text is not a valid heartbeat: " + outcome.problem.message);
+  }
+  if (outcome.kind == Kind::failed) co_return store_error_response(req, outcome.error);
+  co_return http::empty_response(req, bh::status::no_content);
+}
+
+}  // namespace
+
 http::Handler webhook_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
-    const auto& req = ctx.request;
-    if (!s.webhook_verifier.enabled()) {
-      co_return http::error_response(
-          req, bh::status::service_unavailable, "webhook_disabled",
-          "no webhook secret is configured (STREAMPULSE_WEBHOOK_SECRET)");
-    }
-    auto signature = req.find("momento-signature");
-    if (signature == req.end()) {
-      ++s.stats.webhooks_unauthorized;
-      co_return http::error_response(req, bh::status::unauthorized, "missing_signature",
-                                     "the momento-signature header is missing");
-    }
-    if (!s.webhook_verifier.verify(req.body(), signature->value())) {
-      ++s.stats.webhooks_unauthorized;
-      co_return http::error_response(req, bh::status::unauthorized, "bad_signature",
-                                     "the momento-signature does not match the body");
-    }
-
-    auto event = core::parse_webhook_event(req.body(), s.clock.now_ms());
-    if (!event) {
-      using Kind = core::WebhookProblem::Kind;
-      const auto& p = event.error();
-      if (p.kind == Kind::malformed)
-        co_return http::error_response(req, bh::status::bad_request, "bad_event", p.message);
-      // A replayed or misdated event is refused like a bad signature: it is not authentic now.
-      ++s.stats.webhooks_stale;
-      co_return http::error_response(req, bh::status::unauthorized,
-                                     p.kind == Kind::stale ? "stale_event" : "future_event",
-                                     p.message);
-    }
-    if (!event->topic.empty() && event->topic != s.config.heartbeat_topic) {
-      co_return http::error_response(req, bh::status::bad_request, "unexpected_topic",
-                                     "the event is for topic '" + event->topic +
-                                         "', not the heartbeat topic '" + s.config.heartbeat_topic +
-                                         "'");
-    }
-
-    auto outcome = co_await s.pipeline.accept_message(event->topic_sequence_number, event->text);
-    using Kind = app::HeartbeatOutcome::Kind;
-    if (outcome.kind == Kind::invalid) {
-      co_return http::error_response(
-          req, bh::status::bad_request, "invalid_heartbeat",
-          "the event's text is not a valid heartbeat: " + outcome.problem.message);
-    }
-    if (outcome.kind == Kind::failed) co_return store_error_response(req, outcome.error);
-    co_return http::empty_response(req, bh::status::no_content);
+    CheckedEvent checked = check_event(s, ctx.request);
+    auto answer = co_await app::on_state_loop(s.state, record_event(s, ctx.request, checked));
+    co_return std::move(*answer);
   };
 }
 

@@ -20,6 +20,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -27,7 +28,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <algorithm>
 #include <array>
+#include <thread>
+#include <vector>
 
 namespace streampulse::app {
 
@@ -38,6 +42,11 @@ struct App::Impl {
   explicit Impl(Config c) : config(std::move(c)) {}
 
   Config config;
+  // Connection threads besides the state loop (Config::threads - 1), each with its own loop.
+  // Declared before `ioc`, so they are destroyed after it (see run()).
+  std::vector<std::unique_ptr<asio::io_context>> connection_loops;
+  std::vector<std::thread> connection_threads;
+  // The state loop: the store, registry, topics, background tasks and the accept loop.
   asio::io_context ioc{1};
   core::SystemClock clock;
   Stats stats;
@@ -178,14 +187,15 @@ boost::system::error_code App::start(std::string& message) {
       [&m](std::size_t n, std::chrono::seconds d) { return m.start_simulation(n, d); },
       m.media_store.get(),
       m.media_origin.get(),
-      {}});
+      {},
+      &m.live,
+      m.ioc.get_executor()});
   if (on_momento) {
     // Instances on one cache share the count duty; until the first election, nobody publishes.
     m.services->duty.elect = true;
     m.services->duty.count_publisher = false;
     m.services->duty.instance_id = core::make_instance_id();
   }
-  m.services->live = &m.live;
   if (!on_momento && !c.data_dir.empty()) {
     m.live.history_file = std::filesystem::path(c.data_dir) / kHistoryFileName;
     m.live.file_executor = m.file_pool.get_executor();
@@ -203,7 +213,15 @@ boost::system::error_code App::start(std::string& message) {
   ss.endpoint = *endpoint;
   ss.max_connections = c.max_connections;
   ss.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
-  m.server = std::make_unique<http::Server>(m.ioc.get_executor(), ss, m.router);
+  const unsigned threads =
+      c.threads > 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<asio::any_io_executor> connection_executors;
+  for (unsigned i = 1; i < threads; ++i) {
+    m.connection_loops.push_back(std::make_unique<asio::io_context>(1));
+    connection_executors.push_back(m.connection_loops.back()->get_executor());
+  }
+  m.server = std::make_unique<http::Server>(m.ioc.get_executor(), ss, m.router,
+                                            std::move(connection_executors));
   if (auto ec = m.server->listen()) {
     message = "cannot listen on " + c.listen + ": " + ec.message();
     return ec;
@@ -266,6 +284,13 @@ asio::awaitable<void> App::Impl::drain() {
   if (server->sessions() > 0) {
     spdlog::warn("grace period over: closing {} connections", server->sessions());
     server->close_all();
+    // Closed sockets end their sessions at once, each on its own thread: wait for that, so
+    // no session is left to hop to this loop after it has stopped.
+    const auto last = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (server->sessions() > 0 && std::chrono::steady_clock::now() < last) {
+      timer.expires_after(std::chrono::milliseconds(5));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
   }
   if (services->duty.elect) co_await withdraw_from_election(*services);
   if (journal) {
@@ -316,9 +341,15 @@ int App::run(bool handle_signals) {
     m.ioc.run();
     m.ioc.restart();
   }
-  spdlog::info("streampulse {} listening on {} (backend {}, cache {})", STREAMPULSE_VERSION,
+  spdlog::info("streampulse {} listening on {} (backend {}, cache {}, {} threads)",
+               STREAMPULSE_VERSION,
                m.server->local_endpoint().address().to_string() + ":" + std::to_string(port()),
-               m.config.backend, m.config.cache);
+               m.config.backend, m.config.cache, m.connection_loops.size() + 1);
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> connection_work;
+  for (auto& loop : m.connection_loops) {
+    connection_work.push_back(asio::make_work_guard(*loop));
+    m.connection_threads.emplace_back([&loop = *loop] { loop.run(); });
+  }
   if (handle_signals) {
     m.signals.add(SIGINT);
     m.signals.add(SIGTERM);
@@ -365,6 +396,11 @@ int App::run(bool handle_signals) {
                  asio::bind_cancellation_slot(m.live_cancel.slot(), on_done("dashboard feed")));
   // Returns when every coroutine has finished: after a stop, nothing is left half-done.
   m.ioc.run();
+  // Every session has ended (drain waits for them); whatever is left on a connection loop is
+  // dropped with it.
+  connection_work.clear();
+  for (auto& loop : m.connection_loops) loop->stop();
+  for (auto& t : m.connection_threads) t.join();
   m.file_pool.join();
   spdlog::info("stopped");
   spdlog::default_logger()->flush();

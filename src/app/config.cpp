@@ -69,6 +69,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("momento-grpc-web", po::value(&c.momento_grpc_web)->default_value(c.momento_grpc_web), "gRPC-Web encoding for Momento collections: binary or text")
     ("momento-timeout-ms", po::value(&c.momento_timeout_ms)->default_value(c.momento_timeout_ms), "budget of one Momento call, retries included")
     ("heartbeat-intake", po::value(&c.heartbeat_intake)->default_value(c.heartbeat_intake), "webhook, subscription (the service reads the heartbeat topic) or both (each heartbeat processed once)")
+    ("threads", po::value(&c.threads)->default_value(c.threads), "threads serving connections (signature checks, parsing, files); the state stays on one of them [0: one per core]")
     ("max-connections", po::value(&c.max_connections)->default_value(c.max_connections), "open connections beyond this are refused with 503")
     ("header-timeout-ms", po::value(&c.header_timeout_ms)->default_value(c.header_timeout_ms), "deadline for a request's headers, idle keep-alive time included")
     ("shutdown-grace-ms", po::value(&c.shutdown_grace_ms)->default_value(c.shutdown_grace_ms), "on SIGTERM/SIGINT, how long requests in flight may take to finish")
@@ -135,6 +136,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     return fail("durations must be positive");
   if (c.media_store_mb < 1 || c.media_store_mb > 1024 * 1024)
     return fail("--media-store-mb must be 1..1048576");
+  if (c.threads > 256) return fail("--threads must be 0..256");
   if (c.webhook_secrets.size() > 2)
     return fail("--webhook-secret takes at most two secrets (current,previous)");
   return out;

@@ -7,6 +7,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
+#include <mutex>
+#include <string>
+
 namespace streampulse::app {
 namespace {
 
@@ -27,6 +30,16 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
 }  // namespace
 
 void setup_logging(const std::string& level, const std::string& format) {
+  // One logger per process: a second service in the same process (tests run several) only
+  // sets the level, since replacing the default logger races with threads logging through it.
+  static std::mutex mutex;
+  static std::string made_for;  // the format of the logger made
+  std::lock_guard lock(mutex);
+  if (!made_for.empty() && made_for == format) {
+    spdlog::default_logger_raw()->set_level(spdlog::level::from_str(level));
+    return;
+  }
+  made_for = format;
   if (!spdlog::thread_pool()) spdlog::init_thread_pool(8192, 1);
   auto logger = std::make_shared<spdlog::async_logger>(
       "streampulse", std::make_shared<spdlog::sinks::stdout_sink_mt>(), spdlog::thread_pool(),

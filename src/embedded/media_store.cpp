@@ -38,6 +38,7 @@ bool MediaStore::valid_path(std::string_view path) {
 MediaPutOutcome MediaStore::put(std::string_view path, std::string bytes) {
   if (!valid_path(path)) return MediaPutOutcome::bad_path;
   if (bytes.size() > limits_.max_object_bytes) return MediaPutOutcome::too_large;
+  std::unique_lock lock(mutex_);
   auto it = objects_.find(path);
   std::size_t freed = it == objects_.end() ? 0 : it->second.bytes->size();
   if (total_bytes_ - freed + bytes.size() > limits_.max_total_bytes) {
@@ -87,7 +88,15 @@ const MediaObject* MediaStore::find(std::string_view path) const {
   return it == objects_.end() ? nullptr : &it->second;
 }
 
+std::optional<MediaObject> MediaStore::find_shared(std::string_view path) const {
+  std::shared_lock lock(mutex_);
+  const auto it = objects_.find(path);
+  if (it == objects_.end()) return std::nullopt;
+  return it->second;
+}
+
 bool MediaStore::erase(std::string_view path) {
+  std::unique_lock lock(mutex_);
   const auto it = objects_.find(path);
   if (it == objects_.end()) return false;
   total_bytes_ -= it->second.bytes->size();

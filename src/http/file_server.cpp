@@ -259,7 +259,7 @@ Response FileServer::serve(const Request& req, std::string_view relative_path,
       return serve_entity(req, *entity);
   }
   const auto now = FileCache::Clock::now();
-  if (const MemoryEntity* hit = cache_->fresh(relative_path, now)) return serve_entity(req, *hit);
+  if (const auto hit = cache_->fresh(relative_path, now)) return serve_entity(req, *hit);
 
   std::optional<OpenFile> file;
   try {
@@ -273,14 +273,14 @@ Response FileServer::serve(const Request& req, std::string_view relative_path,
     return error_response(req, beast_http::status::internal_server_error, "internal",
                           "the server failed to read the file");
   }
-  if (const MemoryEntity* same = cache_->revalidate(relative_path, file->etag, now))
+  if (const auto same = cache_->revalidate(relative_path, file->etag, now))
     return serve_entity(req, *same);
   if (cache_->wants(file->size)) {
     if (auto bytes = read_whole(file->file, file->size)) {
       MemoryEntity entity{std::make_shared<const std::string>(std::move(*bytes)),
                           std::string(content_type_for(relative_path)), file->etag,
                           file->last_modified};
-      return serve_entity(req, cache_->store(relative_path, std::move(entity), now));
+      return serve_entity(req, *cache_->store(relative_path, std::move(entity), now));
     }
   }
   const Representation rep{file->size, file->etag, file->last_modified,

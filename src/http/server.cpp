@@ -5,28 +5,58 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include <atomic>
 
 namespace streampulse::http {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-struct Server::Impl : SessionRegistry {
-  Impl(asio::any_io_executor ex, ServerSettings s, const Router& r)
-      : executor(ex), acceptor(ex), settings(std::move(s)), router(r) {}
+// The connections of one thread and their registry (touched on that thread only).
+struct Shard {
+  Shard(asio::any_io_executor ex, bool state) : executor(std::move(ex)), on_state(state) {}
+  asio::any_io_executor executor;
+  SessionRegistry registry;
+  bool on_state;
+};
+
+struct Server::Impl {
+  Impl(asio::any_io_executor state, ServerSettings s, const Router& r,
+       std::vector<asio::any_io_executor> others)
+      : executor(state), acceptor(state), settings(std::move(s)), router(r) {
+    shards.push_back(std::make_unique<Shard>(state, true));
+    for (auto& ex : others) shards.push_back(std::make_unique<Shard>(ex, false));
+  }
+
+  std::size_t sessions() const { return open.load(std::memory_order_relaxed); }
+  // Runs f(registry) on each shard's thread.
+  template <class F>
+  void on_each_shard(F f) {
+    for (auto& shard : shards) {
+      asio::post(shard->executor, [reg = &shard->registry, f] { f(*reg); });
+    }
+  }
 
   asio::any_io_executor executor;
   tcp::acceptor acceptor;
   ServerSettings settings;
   const Router& router;
+  std::vector<std::unique_ptr<Shard>> shards;
+  std::size_t next_shard = 0;
   bool accepting = true;
+  // Connections accepted and not yet closed: counted by the accept loop before the session
+  // starts on its thread, so the cap holds however fast connections arrive.
+  std::atomic<std::size_t> open{0};
 };
 
-Server::Server(asio::any_io_executor executor, ServerSettings settings, const Router& router)
-    : impl_(std::make_shared<Impl>(executor, std::move(settings), router)) {}
+Server::Server(asio::any_io_executor state, ServerSettings settings, const Router& router,
+               std::vector<asio::any_io_executor> session_executors)
+    : impl_(std::make_shared<Impl>(state, std::move(settings), router,
+                                   std::move(session_executors))) {}
 
 Server::~Server() = default;
 
@@ -67,19 +97,29 @@ asio::awaitable<void> refuse(tcp::socket socket) {
 asio::awaitable<void> Server::run() {
   auto impl = impl_;  // keeps the state alive while sessions run
   while (impl->accepting) {
-    auto [ec, socket] = co_await impl->acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    Shard& shard = *impl->shards[impl->next_shard];
+    // The socket belongs to its shard's thread from the start.
+    auto [ec, socket] =
+        co_await impl->acceptor.async_accept(shard.executor, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (!impl->accepting || ec == asio::error::operation_aborted) break;
       spdlog::warn("accept failed: {}", ec.message());
       continue;  // EMFILE and friends: keep serving those already connected
     }
-    if (impl->size() >= impl->settings.max_connections) {
+    if (impl->sessions() >= impl->settings.max_connections) {
       co_await refuse(std::move(socket));
       continue;
     }
-    asio::co_spawn(impl->executor,
-                   run_session(std::move(socket), impl->settings, impl->router, *impl, impl),
-                   asio::detached);
+    impl->next_shard = (impl->next_shard + 1) % impl->shards.size();
+    SessionPlace place{impl->executor, shard.on_state};
+    impl->open.fetch_add(1, std::memory_order_relaxed);
+    asio::co_spawn(
+        shard.executor,
+        run_session(std::move(socket), impl->settings, impl->router, shard.registry, place, impl),
+        [impl](std::exception_ptr e) {
+          impl->open.fetch_sub(1, std::memory_order_relaxed);
+          if (e) spdlog::error("a connection ended with an exception");
+        });
   }
 }
 
@@ -89,10 +129,14 @@ void Server::stop_accepting() {
   impl_->acceptor.close(ec);
 }
 
-void Server::close_idle() { impl_->close_idle(); }
+void Server::close_idle() {
+  impl_->on_each_shard([](SessionRegistry& r) { r.close_idle(); });
+}
 
-void Server::close_all() { impl_->close_all(); }
+void Server::close_all() {
+  impl_->on_each_shard([](SessionRegistry& r) { r.close_all(); });
+}
 
-std::size_t Server::sessions() const { return impl_->size(); }
+std::size_t Server::sessions() const { return impl_->sessions(); }
 
 }  // namespace streampulse::http

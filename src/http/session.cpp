@@ -4,7 +4,9 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -61,6 +63,43 @@ asio::awaitable<Response> dispatch(Request& req, const Router::Match& match,
                            "the server failed to handle the request");
 }
 
+// dispatch() for co_spawn, whose results must be default-constructible.
+asio::awaitable<std::optional<Response>> dispatch_elsewhere(Request& req,
+                                                            const Router::Match& match,
+                                                            const std::string& remote) {
+  co_return co_await dispatch(req, match, remote);
+}
+
+// Runs the route's handler where its affinity says: here, or on the state loop and back.
+asio::awaitable<Response> run_handler(Request& req, const Router::Match& match,
+                                      const std::string& remote, const SessionPlace& place) {
+  if (place.on_state || match.affinity == Affinity::any)
+    co_return co_await dispatch(req, match, remote);
+  auto res = co_await asio::co_spawn(place.state, dispatch_elsewhere(req, match, remote),
+                                     asio::use_awaitable);
+  co_return std::move(*res);
+}
+
+// Sends a streamed body chunk by chunk. The chunks are made where the handler ran; only this
+// session touches the connection.
+asio::awaitable<void> send_chunks(beast::tcp_stream& stream, const Response::NextChunk& next,
+                                  bool here, const SessionPlace& place,
+                                  std::chrono::milliseconds write_timeout) {
+  for (;;) {
+    std::optional<std::string> chunk;
+    if (here) {
+      chunk = co_await next();
+    } else {
+      chunk = co_await asio::co_spawn(place.state, next(), asio::use_awaitable);
+    }
+    if (!chunk) co_return;
+    stream.expires_after(write_timeout);
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(*chunk),
+                                              asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;  // the client is gone
+  }
+}
+
 // The path of a target without its query: request logs must not carry tokens.
 std::string_view path_only(std::string_view target) { return target.substr(0, target.find('?')); }
 
@@ -106,7 +145,8 @@ asio::awaitable<void> linger(beast::tcp_stream& stream) {
 
 asio::awaitable<void> run_session(
     tcp::socket socket, const ServerSettings& settings, const Router& router,
-    SessionRegistry& registry, std::shared_ptr<void> /*keepalive: held until the session ends*/) {
+    SessionRegistry& registry, SessionPlace place,
+    std::shared_ptr<void> /*keepalive: held until the session ends*/) {
   boost::system::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   const std::string remote = ec ? std::string("?") : peer.address().to_string();
@@ -188,7 +228,7 @@ asio::awaitable<void> run_session(
     } else if (!answer && !match->handler) {
       answer = method_not_allowed(req, match->allow);
     }
-    if (!answer) answer.emplace(co_await dispatch(req, *match, remote));
+    if (!answer) answer.emplace(co_await run_handler(req, *match, remote, place));
     Response& res = *answer;
 
     const bool keep = res.keep_alive() && !early && !registry.closing();
@@ -201,9 +241,9 @@ asio::awaitable<void> run_session(
                  path_only(req.target()), res.status(), written, micros,
                  write_ec ? " write-failed" : "");
     if (write_ec) break;
-    if (res.stream_body()) {
-      stream.expires_never();
-      co_await res.stream_body()(stream);
+    if (res.next_chunk()) {
+      const bool here = place.on_state || match->affinity == Affinity::any;
+      co_await send_chunks(stream, res.next_chunk(), here, place, settings.write_timeout);
       break;
     }
     if (early) {

@@ -11,7 +11,8 @@
 
 namespace streampulse::http {
 
-// Live sessions, so a stop can close the idle ones. Single-threaded: no locks.
+// Live sessions of one thread, so a stop can close the idle ones. Touched only on that
+// thread: close_idle and close_all are posted there.
 class SessionRegistry {
  public:
   struct Entry {
@@ -26,17 +27,23 @@ class SessionRegistry {
   // Closes every connection, busy or not: the last resort when the grace period is over.
   void close_all();
   bool closing() const { return closing_; }
-  std::size_t size() const { return sessions_.size(); }
 
  private:
   std::unordered_map<void*, Entry> sessions_;
   bool closing_ = false;
 };
 
+// Where a session runs and where the state is: handlers of Affinity::state run on `state`,
+// by a hop unless the session runs there too.
+struct SessionPlace {
+  boost::asio::any_io_executor state;
+  bool on_state = true;
+};
+
 // `keepalive` holds the server state for as long as the session runs.
 boost::asio::awaitable<void> run_session(boost::asio::ip::tcp::socket socket,
                                          const ServerSettings& settings, const Router& router,
-                                         SessionRegistry& registry,
+                                         SessionRegistry& registry, SessionPlace place,
                                          std::shared_ptr<void> keepalive);
 
 }  // namespace streampulse::http

@@ -54,6 +54,7 @@ HttpResult http_request(unsigned short port, bh::verb method, const std::string&
 app::Config test_config() {
   app::Config c;
   c.listen = "127.0.0.1:0";
+  c.threads = 2;  // connections on two threads: every test crosses to the state loop
   c.webhook_secrets = {"test-secret"};
   c.admin_token = "test-admin";
   c.log_level = "warn";

@@ -38,6 +38,8 @@ struct Config {
   std::string heartbeat_intake = "both";
   // Server limits and timing.
   std::size_t max_connections = 4096;
+  // Threads serving connections, the state loop included; 0: one per core.
+  unsigned threads = 0;
   std::int64_t header_timeout_ms = 10'000;
   std::int64_t shutdown_grace_ms = 10'000;
   std::int64_t long_poll_timeout_ms = 30'000;

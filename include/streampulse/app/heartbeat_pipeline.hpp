@@ -1,9 +1,11 @@
 #pragma once
 // One path for every heartbeat, whichever way it arrived (webhook or topic): validate, then
-// run the registry's actions. Invalid input changes no state.
+// run the registry's actions. Invalid input changes no state. Runs on the state loop.
 #include "streampulse/app/stats.hpp"
 #include "streampulse/core/recent_messages.hpp"
 #include "streampulse/core/viewer_registry.hpp"
+
+#include <chrono>
 
 namespace streampulse::app {
 
@@ -27,10 +29,19 @@ class HeartbeatPipeline {
   store::awaitable<HeartbeatOutcome> accept_message(std::uint64_t sequence_number,
                                                     std::string_view text);
 
+  // accept_message for a heartbeat already parsed (core::parse_heartbeat(text)), which the
+  // webhook does on the connection's thread.
+  using Parsed = boost::system::result<core::Heartbeat, core::InvalidHeartbeat>;
+  store::awaitable<HeartbeatOutcome> accept_parsed_message(std::uint64_t sequence_number,
+                                                           std::string_view text, Parsed parsed);
+
  private:
   core::ViewerRegistry& registry_;
   Stats& stats_;
   bool deduplicate_;
+  store::awaitable<HeartbeatOutcome> record(Parsed parsed,
+                                            std::chrono::steady_clock::time_point started);
+
   core::RecentMessages recent_;
 };
 

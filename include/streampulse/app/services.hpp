@@ -8,6 +8,8 @@
 #include "streampulse/core/webhook.hpp"
 #include "streampulse/store/store.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <functional>
 
 namespace streampulse::embedded {
@@ -51,6 +53,10 @@ struct Services {
   // The live dashboard's history, SSE fan-out and latest metrics (app/live_dashboard.hpp);
   // null: GET /api/dashboard/stream and /api/history answer 404.
   LiveDashboard* live = nullptr;
+
+  // The state loop: the one thread that owns every object above (store, registry, pipeline,
+  // topics). Handlers of Affinity::any run elsewhere and hop here (app/state_loop.hpp).
+  boost::asio::any_io_executor state;
 };
 
 }  // namespace streampulse::app

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -21,9 +22,22 @@ struct Stats {
   std::uint64_t count_publish_errors = 0;
   std::uint64_t last_published_count = 0;
   std::uint64_t players_pruned = 0;
-  // Requests by route class ("heartbeat", "dashboard", ...: a fixed set) and status.
-  std::map<std::pair<std::string, unsigned>, std::uint64_t> requests;
-  LatencyHistogram request_latency;    // handler time, by the route wrapper (api/routes.cpp)
+  // Per route class ("webhook", "dashboard", ...: a fixed set): answers by status and their
+  // latency. Recorded by the route wrapper (api/routes.cpp) on every connection thread, so
+  // behind a lock; everything else here is touched on the state loop only.
+  struct RequestStats {
+    std::map<std::pair<std::string, unsigned>, std::uint64_t> counts;
+    LatencyHistogram latency;  // handler time
+  };
+  void record_request(const std::string& route, unsigned status, double seconds) {
+    std::lock_guard lock(request_mutex_);
+    requests_.latency.observe(seconds);
+    ++requests_.counts[std::make_pair(route, status)];
+  }
+  RequestStats requests() const {
+    std::lock_guard lock(request_mutex_);
+    return requests_;
+  }
   LatencyHistogram heartbeat_latency;  // HeartbeatPipeline::accept: validation and recording
   // Invalid heartbeats by the field named in the refusal (field names are a fixed set).
   std::map<std::string, std::uint64_t> heartbeats_invalid_by_field;
@@ -31,6 +45,10 @@ struct Stats {
   std::uint64_t cmcd_reports_invalid = 0;
   std::uint64_t dashboard_streams_refused = 0;  // beyond the bound on open streams
   std::uint64_t dashboard_feed_errors = 0;      // ticks whose dashboard the backend failed
+
+ private:
+  mutable std::mutex request_mutex_;
+  RequestStats requests_;
 };
 
 }  // namespace streampulse::app

@@ -9,6 +9,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 
@@ -57,8 +59,10 @@ class MediaStore {
 
   // Stores or replaces the object at `path`. Refused puts change nothing.
   MediaPutOutcome put(std::string_view path, std::string bytes);
-  // Null when absent; valid until the next put or erase.
+  // Null when absent; valid until the next put or erase. On the thread that writes only.
   const MediaObject* find(std::string_view path) const;
+  // A copy of the object (its bytes shared), from any thread.
+  std::optional<MediaObject> find_shared(std::string_view path) const;
   bool erase(std::string_view path);
 
   std::size_t object_count() const { return objects_.size(); }
@@ -72,6 +76,9 @@ class MediaStore {
   std::map<std::uint64_t, std::string> by_age_;  // age_key -> path, oldest first
   std::uint64_t next_age_key_ = 0;
   std::size_t total_bytes_ = 0;
+  // Writes (put, erase) come from one thread, the state loop, and lock exclusively; readers
+  // on other threads (find_shared) lock shared. find() on the writing thread needs no lock.
+  mutable std::shared_mutex mutex_;
 };
 
 // A strong entity-tag for `bytes`: the first 128 bits of their SHA-256, hex, quoted.

@@ -65,7 +65,7 @@ class FileServer {
 
   FileServerOptions options_;
   std::filesystem::path root_;  // canonical form of options_.root
-  // Mutable: serving fills it. One thread, like the rest of the server.
+  // Serving fills it, from any connection thread (it locks itself).
   std::unique_ptr<FileCache> cache_;
 };
 

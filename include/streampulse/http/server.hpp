@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <memory>
+#include <vector>
 
 namespace streampulse::http {
 
@@ -24,7 +25,11 @@ struct ServerSettings {
 
 class Server {
  public:
-  Server(boost::asio::any_io_executor executor, ServerSettings settings, const Router& router);
+  // `state`: the state loop, where the accept loop and Affinity::state handlers run.
+  // `session_executors`: further threads' executors; connections are spread round-robin over
+  // the state loop and these (none: every connection on the state loop).
+  Server(boost::asio::any_io_executor state, ServerSettings settings, const Router& router,
+         std::vector<boost::asio::any_io_executor> session_executors = {});
   ~Server();
 
   // Binds and listens; an error (address in use...) is returned, not thrown.
@@ -35,7 +40,8 @@ class Server {
   boost::asio::awaitable<void> run();
 
   void stop_accepting();
-  // Idle connections close now; busy ones close after their current response.
+  // Idle connections close now; busy ones close after their current response. Like
+  // close_all, takes effect on each connection's thread soon after the call.
   void close_idle();
   // Closes every connection at once, for when the grace period is over.
   void close_all();

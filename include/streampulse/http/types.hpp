@@ -2,12 +2,12 @@
 // What a route handler sees and returns. Handlers are coroutines; they return a
 // message_generator so any body type (string, file) can be sent.
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message_generator.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/url/url_view.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,17 +28,19 @@ class Response {
   beast_http::message_generator& generator() { return generator_; }
 
   // A body written over time (Server-Sent Events): after sending the message (its head, without
-  // Content-Length, and Connection: close), the session gives the connection to `body` and
-  // closes it when `body` returns. `body` sets its own write deadlines.
-  using StreamBody = std::function<boost::asio::awaitable<void>(boost::beast::tcp_stream&)>;
-  void stream_after(StreamBody body) { stream_body_ = std::move(body); }
-  const StreamBody& stream_body() const { return stream_body_; }
+  // Content-Length, and Connection: close), the session asks `next` for chunks and writes each
+  // (with its write deadline) until `next` returns nullopt or the client is gone, then closes.
+  // `next` runs where the route's handler ran (the state loop for Affinity::state); only the
+  // session touches the connection.
+  using NextChunk = std::function<boost::asio::awaitable<std::optional<std::string>>()>;
+  void stream_after(NextChunk next) { next_chunk_ = std::move(next); }
+  const NextChunk& next_chunk() const { return next_chunk_; }
 
  private:
   unsigned status_;
   bool keep_alive_;
   beast_http::message_generator generator_;
-  StreamBody stream_body_;
+  NextChunk next_chunk_;
 };
 
 struct RequestContext {
