@@ -2,9 +2,10 @@
 # Webhook ingest against the same server's /healthz and against nginx answering a fixed 204,
 # in one run on one machine.
 #
-#   bench/ingest.sh [duration_s=10] [connections=32]
+#   BENCH_THREADS=N bench/ingest.sh [duration_s=10] [connections=32]
 #
-# Starts build/streampulse and nginx (one worker; bench/lib/nginx.sh) on loopback, signs
+# Starts build/streampulse with N connection threads (--threads, default 1) and nginx with N
+# workers (bench/lib/nginx.sh) on loopback, signs
 # 100,000 distinct players' webhook events, then runs wrk (1 thread, keep-alive) on nginx's
 # GET /204, GET /healthz and POST /webhook, in turn, twice each, and prints requests/s, p50 and
 # p99 and the ratios. Then the latency at a fixed 10,000 heartbeats/s (`streampulse simulate`,
@@ -21,6 +22,7 @@ work="$(mktemp -d)"
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; nginx_stop; rm -rf "$work"' EXIT
 
 STREAMPULSE_LOG_LEVEL=warn "$bin" serve --listen "127.0.0.1:$port" --webhook-secret bench-secret \
+  --threads "${BENCH_THREADS:-1}" \
   >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The media origin against nginx serving the same files, in one run on one machine.
 #
-#   bench/media.sh [duration_s=8] [connections=32]
+#   BENCH_THREADS=N bench/media.sh [duration_s=8] [connections=32]
 #
-# Starts build/streampulse (media folder media/, made by scripts/make-sample-media.sh) and nginx
-# (one worker, sendfile; bench/lib/nginx.sh) on loopback, then runs wrk (1 thread, keep-alive)
+# Starts build/streampulse with N connection threads (--threads, default 1; media folder
+# media/, made by scripts/make-sample-media.sh) and nginx with N workers (sendfile;
+# bench/lib/nginx.sh) on loopback, then runs wrk (1 thread, keep-alive)
 # on the sample's master manifest and on one segment from each, alternating, two rounds.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,6 +19,7 @@ media="$(pwd)/media"
 bash scripts/make-sample-media.sh >/dev/null
 segment="$(cd "$media" && ls sample/v720p/*.ts | head -1)"
 STREAMPULSE_LOG_LEVEL=warn "$bin" serve --listen "127.0.0.1:$port" --media-dir "$media" \
+  --threads "${BENCH_THREADS:-1}" \
   >/dev/null 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; nginx_stop' EXIT
