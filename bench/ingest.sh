@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source bench/lib/nginx.sh
+source bench/lib/wait.sh
 duration="${1:-10}"
 conns="${2:-32}"
 bin="${STREAMPULSE_BIN:-build/streampulse}"
@@ -25,7 +26,7 @@ STREAMPULSE_LOG_LEVEL=warn "$bin" serve --listen "127.0.0.1:$port" --webhook-sec
   --threads "${BENCH_THREADS:-1}" \
   >"$work/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+wait_until_up "http://127.0.0.1:$port/healthz"
 nginx_start "$((port + 1))" "$(pwd)/media"
 
 run() {  # name, wrk args...

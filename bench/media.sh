@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source bench/lib/nginx.sh
+source bench/lib/wait.sh
 duration="${1:-8}"
 conns="${2:-32}"
 bin="${STREAMPULSE_BIN:-build/streampulse}"
@@ -23,7 +24,7 @@ STREAMPULSE_LOG_LEVEL=warn "$bin" serve --listen "127.0.0.1:$port" --media-dir "
   >/dev/null 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; nginx_stop' EXIT
-for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+wait_until_up "http://127.0.0.1:$port/healthz"
 nginx_start "$nport" "$media"
 echo "segment $segment ($(stat -c %s "$media/$segment") bytes), manifest sample/master.m3u8"
 

@@ -12,6 +12,7 @@
 # embedded backend, for the side-by-side.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib/wait.sh
 latency="${1:-2}"
 duration="${2:-10}"
 conns="${3:-16}"
@@ -53,7 +54,7 @@ serve() {  # port, extra env...
   env STREAMPULSE_LOG_LEVEL=warn STREAMPULSE_WEBHOOK_SECRET=bench-secret "$@" \
     "$bin" serve --listen "127.0.0.1:$p" >>"$work/server.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$p/readyz" >/dev/null && break; sleep 0.1; done
+  wait_until_up "http://127.0.0.1:$p/readyz" 100
 }
 
 serve "$port" STREAMPULSE_BACKEND=momento MOMENTO_API_KEY="$api_key" \

@@ -2,6 +2,7 @@
 
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/app/background.hpp"
+#include "streampulse/app/connection_loops.hpp"
 #include "streampulse/app/history_store.hpp"
 #include "streampulse/app/journaled_store.hpp"
 #include "streampulse/app/live_dashboard.hpp"
@@ -20,7 +21,6 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -31,7 +31,6 @@
 #include <algorithm>
 #include <array>
 #include <thread>
-#include <vector>
 
 namespace streampulse::app {
 
@@ -42,10 +41,9 @@ struct App::Impl {
   explicit Impl(Config c) : config(std::move(c)) {}
 
   Config config;
-  // Connection threads besides the state loop (Config::threads - 1), each with its own loop.
-  // Declared before `ioc`, so they are destroyed after it (see run()).
-  std::vector<std::unique_ptr<asio::io_context>> connection_loops;
-  std::vector<std::thread> connection_threads;
+  // Connection threads besides the state loop. Declared before `ioc`, so they are destroyed
+  // after it (see run()).
+  std::unique_ptr<ConnectionLoops> connection_loops;
   // The state loop: the store, registry, topics, background tasks and the accept loop.
   asio::io_context ioc{1};
   core::SystemClock clock;
@@ -215,13 +213,9 @@ boost::system::error_code App::start(std::string& message) {
   ss.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
   const unsigned threads =
       c.threads > 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<asio::any_io_executor> connection_executors;
-  for (unsigned i = 1; i < threads; ++i) {
-    m.connection_loops.push_back(std::make_unique<asio::io_context>(1));
-    connection_executors.push_back(m.connection_loops.back()->get_executor());
-  }
+  m.connection_loops = std::make_unique<ConnectionLoops>(threads - 1);
   m.server = std::make_unique<http::Server>(m.ioc.get_executor(), ss, m.router,
-                                            std::move(connection_executors));
+                                            m.connection_loops->executors());
   if (auto ec = m.server->listen()) {
     message = "cannot listen on " + c.listen + ": " + ec.message();
     return ec;
@@ -344,12 +338,8 @@ int App::run(bool handle_signals) {
   spdlog::info("streampulse {} listening on {} (backend {}, cache {}, {} threads)",
                STREAMPULSE_VERSION,
                m.server->local_endpoint().address().to_string() + ":" + std::to_string(port()),
-               m.config.backend, m.config.cache, m.connection_loops.size() + 1);
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> connection_work;
-  for (auto& loop : m.connection_loops) {
-    connection_work.push_back(asio::make_work_guard(*loop));
-    m.connection_threads.emplace_back([&loop = *loop] { loop.run(); });
-  }
+               m.config.backend, m.config.cache, m.connection_loops->size() + 1);
+  m.connection_loops->start();
   if (handle_signals) {
     m.signals.add(SIGINT);
     m.signals.add(SIGTERM);
@@ -396,11 +386,7 @@ int App::run(bool handle_signals) {
                  asio::bind_cancellation_slot(m.live_cancel.slot(), on_done("dashboard feed")));
   // Returns when every coroutine has finished: after a stop, nothing is left half-done.
   m.ioc.run();
-  // Every session has ended (drain waits for them); whatever is left on a connection loop is
-  // dropped with it.
-  connection_work.clear();
-  for (auto& loop : m.connection_loops) loop->stop();
-  for (auto& t : m.connection_threads) t.join();
+  m.connection_loops->stop_and_join();  // every session has ended: drain waits for them
   m.file_pool.join();
   spdlog::info("stopped");
   spdlog::default_logger()->flush();

@@ -1,0 +1,32 @@
+#include "streampulse/app/connection_loops.hpp"
+
+namespace streampulse::app {
+
+ConnectionLoops::ConnectionLoops(unsigned count) {
+  for (unsigned i = 0; i < count; ++i)
+    loops_.push_back(std::make_unique<boost::asio::io_context>(1));
+}
+
+ConnectionLoops::~ConnectionLoops() { stop_and_join(); }
+
+std::vector<boost::asio::any_io_executor> ConnectionLoops::executors() const {
+  std::vector<boost::asio::any_io_executor> out;
+  for (const auto& loop : loops_) out.push_back(loop->get_executor());
+  return out;
+}
+
+void ConnectionLoops::start() {
+  for (auto& loop : loops_) {
+    work_.push_back(boost::asio::make_work_guard(*loop));
+    threads_.emplace_back([&loop = *loop] { loop.run(); });
+  }
+}
+
+void ConnectionLoops::stop_and_join() {
+  work_.clear();
+  for (auto& loop : loops_) loop->stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+}  // namespace streampulse::app
