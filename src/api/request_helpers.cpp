@@ -89,4 +89,11 @@ http::Response store_error_response(const http::Request& req, boost::system::err
                               "the backend is unavailable; retry shortly");
 }
 
+std::string client_of(const app::Services& s, const http::RequestContext& ctx) {
+  std::string_view forwarded;
+  if (auto it = ctx.request.find("X-Forwarded-For"); it != ctx.request.end())
+    forwarded = it->value();
+  return core::client_address(ctx.remote_address, forwarded, s.trusted_proxies);
+}
+
 }  // namespace streampulse::api

@@ -188,6 +188,12 @@ boost::system::error_code App::start(std::string& message) {
       {},
       &m.live,
       m.ioc.get_executor()});
+  // Checked by parse_serve_config; a Config built in code may still carry a bad entry.
+  if (auto proxies = core::TrustedProxies::parse(c.trusted_proxies)) {
+    m.services->trusted_proxies = std::move(*proxies);
+  } else {
+    spdlog::warn("trusted proxies ignored: {}", proxies.error());
+  }
   if (on_momento) {
     // Instances on one cache share the count duty; until the first election, nobody publishes.
     m.services->duty.elect = true;

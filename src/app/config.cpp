@@ -1,4 +1,5 @@
 #include "streampulse/app/config.hpp"
+#include "streampulse/core/client_address.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -36,6 +37,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
   ParsedConfig out;
   Config& c = out.config;
   std::string secrets;
+  std::string proxies;
   po::options_description desc(
       "Usage: streampulse [serve] [options]\n\n"
       "Every option can also be set by an environment variable: --active-window-ms is\n"
@@ -76,7 +78,12 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("long-poll-timeout-ms", po::value(&c.long_poll_timeout_ms)->default_value(c.long_poll_timeout_ms), "longest wait of a topic long-poll before it answers with no items")
     ("max-long-polls", po::value(&c.max_long_polls)->default_value(c.max_long_polls), "concurrent topic long-polls; more are refused with 429")
     ("count-tick-ms", po::value(&c.count_tick_ms)->default_value(c.count_tick_ms), "how often the active count is checked and, if changed, published")
-    ("token-ttl-s", po::value(&c.token_ttl_s)->default_value(c.token_ttl_s), "lifetime of the viewer tokens /api/player-config hands out");
+    ("token-ttl-s", po::value(&c.token_ttl_s)->default_value(c.token_ttl_s), "lifetime of the viewer tokens /api/player-config hands out")
+    ("tokens-per-address-per-minute", po::value(&c.tokens_per_address_per_minute)->default_value(c.tokens_per_address_per_minute), "viewer tokens one client address may get per minute; 0: no limit (load tests from one machine)")
+    ("trusted-proxies", po::value(&proxies), "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For names the client [unset: none]")
+    ("max-players", po::value(&c.max_players)->default_value(c.max_players), "players tracked at once; past it the longest-silent inactive player is dropped, or a new one refused [0: sized from the memory limit]")
+    ("max-long-polls-per-client", po::value(&c.max_long_polls_per_client)->default_value(c.max_long_polls_per_client), "concurrent topic long-polls of one client address; more are refused with 429")
+    ("max-dashboard-streams-per-client", po::value(&c.max_dashboard_streams_per_client)->default_value(c.max_dashboard_streams_per_client), "concurrent dashboard streams (SSE) of one client address; more are refused with 429");
   // clang-format on
 
   po::variables_map vm;
@@ -113,6 +120,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     return out;
   }
   c.webhook_secrets = split_secrets(secrets);
+  c.trusted_proxies = split_secrets(proxies);
   auto fail = [&](std::string msg) {
     out.exit = true;
     out.exit_code = 2;
@@ -137,6 +145,12 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
   if (c.media_store_mb < 1 || c.media_store_mb > 1024 * 1024)
     return fail("--media-store-mb must be 1..1048576");
   if (c.threads > 256) return fail("--threads must be 0..256");
+  if (auto proxies_ok = core::TrustedProxies::parse(c.trusted_proxies); !proxies_ok)
+    return fail("--trusted-proxies: " + proxies_ok.error());
+  if (c.tokens_per_address_per_minute < 0)
+    return fail("--tokens-per-address-per-minute must be 0 (no limit) or more");
+  if (c.max_long_polls_per_client < 1 || c.max_dashboard_streams_per_client < 1)
+    return fail("per-client limits must be at least 1");
   if (c.webhook_secrets.size() > 2)
     return fail("--webhook-secret takes at most two secrets (current,previous)");
   return out;

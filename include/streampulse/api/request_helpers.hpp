@@ -1,5 +1,6 @@
 #pragma once
 // Small pieces the handlers share: credentials and the store-error -> HTTP mapping.
+#include "streampulse/app/services.hpp"
 #include "streampulse/http/router.hpp"
 
 #include <boost/system/error_code.hpp>
@@ -27,6 +28,10 @@ bool is_admin(const http::Request::header_type& req, std::string_view admin_toke
 // A route guard for admin routes, checked before the body is read: 503 when no admin token is
 // configured, 401 without the right one. `admin_token` must outlive the router.
 http::Guard admin_guard(const std::string& admin_token);
+
+// The client a request comes from: its peer, or the client a trusted proxy forwards
+// (core/client_address.hpp). The key of every per-client bound.
+std::string client_of(const app::Services& s, const http::RequestContext& ctx);
 
 // The one place a store error becomes an HTTP status.
 http::Response store_error_response(const http::Request& req, boost::system::error_code ec);

@@ -46,6 +46,18 @@ struct Config {
   std::size_t max_long_polls = 1024;
   std::int64_t count_tick_ms = 100;
   std::int64_t token_ttl_s = 900;
+
+  // Bounds on what clients can make the service hold (docs/security.md). A client is its
+  // address, or the address a trusted proxy forwards (api/client_address.hpp).
+  // Viewer tokens one client address may get per minute (bucket of that size); 0: no limit.
+  std::int64_t tokens_per_address_per_minute = 600;
+  // Proxies (addresses or CIDRs) whose X-Forwarded-For names the client; empty: none.
+  std::vector<std::string> trusted_proxies;
+  // Players tracked at once (index, sorted set, dictionary); 0: sized from the memory limit.
+  std::size_t max_players = 0;
+  // Concurrent topic long-polls and dashboard streams of one client address.
+  std::size_t max_long_polls_per_client = 64;
+  std::size_t max_dashboard_streams_per_client = 8;
 };
 
 // Outcome of reading the command line: a config to run, or text to print and an exit code.

@@ -4,6 +4,7 @@
 #include "streampulse/app/config.hpp"
 #include "streampulse/app/heartbeat_pipeline.hpp"
 #include "streampulse/app/stats.hpp"
+#include "streampulse/core/client_address.hpp"
 #include "streampulse/core/viewer_registry.hpp"
 #include "streampulse/core/webhook.hpp"
 #include "streampulse/store/store.hpp"
@@ -57,6 +58,9 @@ struct Services {
   // The state loop: the one thread that owns every object above (store, registry, pipeline,
   // topics). Handlers of Affinity::any run elsewhere and hop here (app/state_loop.hpp).
   boost::asio::any_io_executor state;
+
+  // Proxies whose X-Forwarded-For names the client (api::client_of).
+  core::TrustedProxies trusted_proxies;
 };
 
 }  // namespace streampulse::app
