@@ -70,6 +70,7 @@ struct App::Impl {
   LiveDashboard live;                     // history, SSE fan-out (run_dashboard_feed)
   asio::cancellation_signal live_cancel;  // stops run_dashboard_feed, which ends the streams
   bool stopping = false;
+  bool forced = false;  // a second signal: no grace for the connections still open
 
   bool start_simulation(std::size_t players, std::chrono::seconds duration);
 
@@ -100,19 +101,30 @@ std::unique_ptr<momento::MomentoStore> make_momento_store(asio::any_io_executor 
   return std::make_unique<momento::MomentoStore>(ex, std::move(ms));
 }
 
+// "host:port", "[v6]:port" or ":port"; a host name (localhost) is resolved once, here, before
+// the service runs, and its first address is used.
 boost::system::result<tcp::endpoint> parse_listen(const std::string& listen) {
+  const auto invalid = boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
   const auto colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
+  if (colon == std::string::npos) return invalid;
   std::string host = listen.substr(0, colon);
   if (host.size() > 1 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
+  const std::string port_text = listen.substr(colon + 1);
+  if (port_text.empty() || port_text.size() > 5 ||
+      port_text.find_first_not_of("0123456789") != std::string::npos)
+    return invalid;
+  const int port = std::stoi(port_text);
+  if (port > 65535) return invalid;
   boost::system::error_code ec;
-  const auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
-  if (ec) return ec;
-  const int port = std::atoi(listen.c_str() + colon + 1);
-  if (port < 0 || port > 65535)
-    return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
+  auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) {
+    asio::io_context resolve_ctx;
+    tcp::resolver resolver(resolve_ctx);
+    auto found = resolver.resolve(host, port_text, tcp::resolver::numeric_service, ec);
+    if (ec || found.empty()) return ec ? ec : invalid;
+    address = found.begin()->endpoint().address();
+  }
   return tcp::endpoint(address, static_cast<unsigned short>(port));
 }
 
@@ -187,7 +199,8 @@ boost::system::error_code App::start(std::string& message) {
       m.media_origin.get(),
       {},
       &m.live,
-      m.ioc.get_executor()});
+      m.ioc.get_executor(),
+      {}});
   // Checked by parse_serve_config; a Config built in code may still carry a bad entry.
   if (auto proxies = core::TrustedProxies::parse(c.trusted_proxies)) {
     m.services->trusted_proxies = std::move(*proxies);
@@ -259,8 +272,6 @@ void App::Impl::begin_stop() {
   if (stopping) return;
   stopping = true;
   spdlog::info("stopping: no new connections, finishing requests in flight");
-  boost::system::error_code ec;
-  signals.cancel(ec);
   server->stop_accepting();
   store->shutdown();  // long-polls answer now
   for (auto& c : task_cancel) c.emit(asio::cancellation_type::terminal);
@@ -277,7 +288,7 @@ asio::awaitable<void> App::Impl::drain() {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(config.shutdown_grace_ms);
   asio::steady_timer timer(ioc);
-  while (server->sessions() > 0 && std::chrono::steady_clock::now() < deadline) {
+  while (server->sessions() > 0 && std::chrono::steady_clock::now() < deadline && !forced) {
     timer.expires_after(std::chrono::milliseconds(20));
     co_await timer.async_wait(asio::use_awaitable);
   }
@@ -304,6 +315,8 @@ asio::awaitable<void> App::Impl::drain() {
     }
     journal_cancel.emit(asio::cancellation_type::terminal);  // the flusher, last
   }
+  boost::system::error_code ignored;
+  signals.cancel(ignored);  // the wait for a second signal: nothing is left to cut short
 }
 
 int App::run(bool handle_signals) {
@@ -349,9 +362,17 @@ int App::run(bool handle_signals) {
   if (handle_signals) {
     m.signals.add(SIGINT);
     m.signals.add(SIGTERM);
+    // The first signal stops gracefully; a second one (Ctrl-C again) cuts the grace short:
+    // open connections are closed at once, the final snapshot is still written.
     m.signals.async_wait([&m](boost::system::error_code ec, int sig) {
       if (ec) return;
-      spdlog::info("received signal {}", sig);
+      spdlog::info("received signal {}: stopping (again to stop at once)", sig);
+      // Armed before begin_stop: its drain may finish at once and cancel the signal set.
+      m.signals.async_wait([&m](boost::system::error_code ec2, int sig2) {
+        if (ec2) return;
+        spdlog::warn("received signal {} again: closing every connection now", sig2);
+        m.forced = true;
+      });
       m.begin_stop();
     });
   }

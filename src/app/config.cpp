@@ -3,6 +3,8 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <sstream>
 
 namespace streampulse::app {
@@ -63,7 +65,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("stream-name", po::value(&c.stream_name)->default_value(c.stream_name), "name shown for the default stream")
     ("data-dir", po::value(&c.data_dir), "where the embedded backend keeps state across restarts [unset: memory only]")
     ("static-dir", po::value(&c.static_dir), "folder of the pages and their assets [unset: found next to the binary]")
-    ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace, debug, info, warn, error")
+    ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace, debug, info, warn, error, critical or off (any case)")
     ("log-format", po::value(&c.log_format)->default_value(c.log_format), "text, or json for one JSON object a line")
     ("momento-api-key", po::value(&c.momento_api_key), "Momento API key (env MOMENTO_API_KEY)")
     ("momento-endpoint", po::value(&c.momento_endpoint), "Momento endpoint for v2 keys (env MOMENTO_ENDPOINT)")
@@ -136,6 +138,14 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     return fail("--momento-grpc-web must be 'binary' or 'text'");
   if (c.backend == "momento" && c.momento_api_key.empty())
     return fail("--backend momento needs MOMENTO_API_KEY (or --momento-api-key)");
+  for (char& ch : c.log_level) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (c.log_level == "warning") c.log_level = "warn";
+  // spdlog turns an unknown name into "off": a typo must not silence the service.
+  static const std::vector<std::string> kLevels = {"trace", "debug",    "info", "warn",
+                                                   "error", "critical", "off"};
+  if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end())
+    return fail("--log-level must be trace, debug, info, warn, error, critical or off, not '" +
+                c.log_level + "'");
   if (c.log_format != "text" && c.log_format != "json")
     return fail("--log-format must be 'text' or 'json'");
   if (c.active_window_ms <= 0 || c.heartbeat_interval_ms <= 0 || c.player_retention_s <= 0 ||

@@ -1,0 +1,47 @@
+#include "streampulse/app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+using streampulse::app::parse_serve_config;
+
+namespace {
+
+streampulse::app::ParsedConfig parse(std::vector<std::string> args) {
+  std::vector<const char*> argv{"streampulse"};
+  for (auto& a : args) argv.push_back(a.c_str());
+  return parse_serve_config(static_cast<int>(argv.size()), argv.data());
+}
+
+}  // namespace
+
+TEST(Config, LogLevelIsCaseInsensitive) {
+  auto p = parse({"--log-level", "INFO"});
+  ASSERT_FALSE(p.exit) << p.message;
+  EXPECT_EQ(p.config.log_level, "info");
+  EXPECT_EQ(parse({"--log-level", "Warning"}).config.log_level, "warn");
+}
+
+// spdlog reads an unknown level as "off": a typo would silence the service.
+TEST(Config, UnknownLogLevelIsRefused) {
+  auto p = parse({"--log-level", "verbose"});
+  EXPECT_TRUE(p.exit);
+  EXPECT_EQ(p.exit_code, 2);
+  EXPECT_NE(p.message.find("verbose"), std::string::npos) << p.message;
+}
+
+TEST(Config, TrustedProxiesAreChecked) {
+  auto ok = parse({"--trusted-proxies", "10.0.0.0/8, 127.0.0.1"});
+  ASSERT_FALSE(ok.exit) << ok.message;
+  EXPECT_EQ(ok.config.trusted_proxies.size(), 2u);
+  auto bad = parse({"--trusted-proxies", "10.0.0.0/40"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.message.find("10.0.0.0/40"), std::string::npos) << bad.message;
+}
+
+TEST(Config, TokenRateMustNotBeNegative) {
+  EXPECT_EQ(parse({"--tokens-per-address-per-minute", "-1"}).exit_code, 2);
+  EXPECT_FALSE(parse({"--tokens-per-address-per-minute", "0"}).exit);
+}
