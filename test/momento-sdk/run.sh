@@ -17,4 +17,4 @@ for pkg in @gomomento/sdk-web @gomomento/sdk xhr2; do
     break
   fi
 done
-exec node --test test/momento-sdk/
+exec node --test test/momento-sdk/*.test.mjs
