@@ -5,7 +5,24 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-globalThis.XMLHttpRequest ??= require('xhr2');
+
+// Every request the SDK makes, as it set it: {method, url, headers (lower-case names), body}.
+export const recorded = [];
+class RecordingXMLHttpRequest extends require('xhr2') {
+  open(method, url, ...rest) {
+    this.record = { method, url, headers: {} };
+    return super.open(method, url, ...rest);
+  }
+  setRequestHeader(name, value) {
+    this.record.headers[name.toLowerCase()] = value;
+    return super.setRequestHeader(name, value);
+  }
+  send(body) {
+    recorded.push({ ...this.record, body });
+    return super.send(body);
+  }
+}
+globalThis.XMLHttpRequest ??= RecordingXMLHttpRequest;
 if (globalThis.navigator === undefined) {
   Object.defineProperty(globalThis, 'navigator', {
     value: { userAgent: `Node.js/${process.versions.node}` },

@@ -11,6 +11,7 @@ import {
   cacheClient,
   cachePb,
   callRaw,
+  recorded,
   sdk,
   sdkVersion,
   topicClient,
@@ -43,6 +44,41 @@ function expectError(response, code) {
 
 test(`the SDK under test is @gomomento/sdk-web ${sdkVersion}`, () => {
   assert.match(sdkVersion, /^1\.118\./);
+});
+
+// What docs/momento.md section 10 says the web SDK sends, checked on the SDK itself.
+test('the headers the web SDK sends', async () => {
+  const innerKey = JSON.parse(Buffer.from(fake.apiKey, 'base64').toString()).api_key;
+  const client = cacheClient(fake.apiKey, fake.url);
+  const from = recorded.length;
+  expectType(await client.dictionaryLength('video', 'none'), 'Miss');
+  expectType(await client.dictionaryLength('video', 'none'), 'Miss');
+  const [first, second] = recorded.slice(from).map((r) => r.headers);
+  assert.equal(first['content-type'], 'application/grpc-web-text');
+  assert.equal(first.accept, 'application/grpc-web-text');
+  assert.equal(first['x-grpc-web'], '1');
+  assert.equal(first['x-user-agent'], 'grpc-web-javascript/0.1');
+  assert.equal(first.authorization, innerKey);
+  assert.equal(first.cache, 'video');
+  assert.match(first['grpc-timeout'], /^\d+m$/);
+  assert.equal(first.agent, `js-web:cache:${sdkVersion}`);
+  assert.match(first['runtime-version'], /^js-web:/);
+  // Only the first call of a client says who is calling.
+  assert.equal(second.agent, undefined);
+  assert.equal(second['runtime-version'], undefined);
+  assert.equal(second.cache, 'video');
+
+  const tokenFrom = recorded.length;
+  await authClient(fake.apiKey, fake.url).generateDisposableToken(
+    { permissions: [{ role: TopicRole.PublishOnly, cache: 'video', topic: 'stream' }] },
+    ExpiresIn.minutes(1),
+  );
+  const token = recorded[tokenFrom];
+  assert.ok(token.url.endsWith('/token.Token/GenerateDisposableToken'), token.url);
+  assert.equal(token.headers.agent, `js-web:auth:${sdkVersion}`);
+  for (const absent of ['authorization', 'cache', 'grpc-timeout']) {
+    assert.equal(token.headers[absent], undefined, absent);
+  }
 });
 
 describe('sorted sets', () => {
