@@ -81,6 +81,84 @@ test('the headers the web SDK sends', async () => {
   }
 });
 
+// The protobuf message in a recorded text-mode request body, as hex.
+function messageHex(record) {
+  const frame = Buffer.from(record.body, 'base64');
+  assert.equal(frame[0], 0);
+  assert.equal(frame.readUInt32BE(1), frame.length - 5);
+  return frame.subarray(5).toString('hex');
+}
+
+// The same inputs and hex as test/unit/momento_messages_test.cpp gives streampulse's builders
+// (momento-protocol.md §4.8, §5.2): both sides equal the vectors, so they equal each other.
+test("the SDK's request messages are the golden vectors streampulse is tested against", async (t) => {
+  const own = await startFake(); // its writes stay out of the other tests' collections
+  t.after(() => own.stop());
+  const client = cacheClient(own.apiKey, own.url);
+  const calls = [
+    [
+      () => client.sortedSetPutElement('video', 'activePlayers', 'p1', 1700000000000, {
+        ttl: new CollectionTtl(10, true),
+      }),
+      '0a0d616374697665506c6179657273120d0a0270311100008056febc784218904e2001',
+    ],
+    [
+      () => client.sortedSetFetchByScore('video', 'activePlayers', { minScore: 1700000000000 }),
+      '0a0d616374697665506c617965727318012a0f12090900008056febc78421a003001',
+    ],
+    [
+      () => client.sortedSetLengthByScore('video', 'activePlayers', { minScore: 1700000000000 }),
+      '0a0d616374697665506c61796572731100008056febc78423a00',
+    ],
+    [
+      () => client.sortedSetRemoveElements('video', 'activePlayers', ['p1', 'p2']),
+      '0a0d616374697665506c61796572731a080a0270310a027032',
+    ],
+    [
+      () => client.dictionarySetField('video', 'analytics', 'p1', '{}', {
+        ttl: new CollectionTtl(3600, true),
+      }),
+      '0a09616e616c797469637312080a02703112027b7d1880dddb012001',
+    ],
+    [
+      () => client.dictionaryIncrement('video', 'acct-1', 'p1', 1, { ttl: new CollectionTtl(10, true) }),
+      '0a06616363742d3112027031180120904e2801',
+    ],
+    [() => client.dictionaryLength('video', 'acct-1'), '0a06616363742d31'],
+    [
+      () => client.dictionaryGetFields('video', 'analytics', ['p1', 'p2']),
+      '0a09616e616c79746963731202703112027032',
+    ],
+    [() => client.dictionaryFetch('video', 'analytics'), '0a09616e616c7974696373'],
+  ];
+  for (const [call, hex] of calls) {
+    const from = recorded.length;
+    await call();
+    assert.equal(recorded.length, from + 1);
+    assert.equal(messageHex(recorded[from]), hex, recorded[from].url);
+  }
+  // The viewer token of ViewerTokenHasTwoTopicPermissions (auth_token KEY, 900 s, player-1).
+  const keyKEY = Buffer.from(JSON.stringify({ endpoint: '127.0.0.1', api_key: 'KEY' })).toString(
+    'base64',
+  );
+  const from = recorded.length;
+  await authClient(keyKEY, own.url).generateDisposableToken(
+    {
+      permissions: [
+        { role: TopicRole.PublishOnly, cache: 'video', topic: 'stream' },
+        { role: TopicRole.SubscribeOnly, cache: 'video', topic: 'viewerCount' },
+      ],
+    },
+    ExpiresIn.seconds(900),
+    { tokenId: 'player-1' },
+  );
+  assert.equal(
+    messageHex(recorded[from]),
+    '0a0308840712034b45591a3912370a17121508031a070a05766964656f2a080a0673747265616d' +
+      '0a1c121a08021a070a05766964656f2a0d0a0b766965776572436f756e742208706c617965722d31',
+  );
+});
+
 describe('sorted sets', () => {
   const set = 'activePlayers';
   const ttl = new CollectionTtl(60, true);
@@ -250,7 +328,7 @@ describe('errors', () => {
 
   test('grpc-message arrives percent-encoded and the SDK decodes it', async () => {
     const message = 'débit dépassé: 100% (a=1&b=2), "quoted"\ttab';
-    await fake.faults({ fail_status: 503, fail_count: 1, message });
+    await fake.faults({ fail_status: 503, fail_count: 1, message, path_prefix: '/cache_client.' });
     const r = await cache.dictionaryFetch('video', 'analytics');
     expectError(r, MomentoErrorCode.SERVER_UNAVAILABLE);
     assert.equal(r.innerException().transportDetails().grpc.details, message);
