@@ -95,6 +95,7 @@ test("the SDK's request messages are the golden vectors streampulse is tested ag
   const own = await startFake(); // its writes stay out of the other tests' collections
   t.after(() => own.stop());
   const client = cacheClient(own.apiKey, own.url);
+  const start = recorded.length;
   const calls = [
     [
       () => client.sortedSetPutElement('video', 'activePlayers', 'p1', 1700000000000, {
@@ -137,6 +138,9 @@ test("the SDK's request messages are the golden vectors streampulse is tested ag
     assert.equal(recorded.length, from + 1);
     assert.equal(messageHex(recorded[from]), hex, recorded[from].url);
   }
+  // The whole text-mode body, as momento_grpc_web_test.cpp requires of streampulse's framing.
+  const lengthCall = recorded.slice(start).find((r) => r.url.endsWith('/DictionaryLength'));
+  assert.equal(lengthCall.body, 'AAAAAAgKBmFjY3QtMQ==');
   // The viewer token of ViewerTokenHasTwoTopicPermissions (auth_token KEY, 900 s, player-1).
   const keyKEY = Buffer.from(JSON.stringify({ endpoint: '127.0.0.1', api_key: 'KEY' })).toString(
     'base64',
