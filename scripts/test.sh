@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (Debian packages, npm), builds, and runs every
-# test: unit and integration tests (ctest), the same under ASan/UBSan (scripts/sanitizers.sh), a
-# short libFuzzer run of each fuzz target (scripts/fuzz.sh smoke; FUZZ_SMOKE_SECONDS, 20 by
+# test: unit and integration tests (ctest), the fake Momento driven by Momento's official
+# JavaScript SDKs (test/momento-sdk), the unit and integration tests under ASan and UBSan
+# (scripts/sanitizers.sh), a short libFuzzer run of each fuzz target (scripts/fuzz.sh smoke; FUZZ_SMOKE_SECONDS, 20 by
 # default), a 60 s soak at 5,000 heartbeats/s (scripts/soak.sh), then the browser tests in
 # Chromium against the real service (on the embedded backend, then on the Momento backend
 # pointed at the fake Momento), and the container smoke
@@ -27,6 +28,9 @@ build_streampulse "$build_dir" RelWithDebInfo
 
 echo "== unit and integration tests"
 ctest --test-dir "$build_dir" --output-on-failure
+
+echo "== the fake Momento refereed by Momento's official SDKs (test/momento-sdk)"
+FAKE_MOMENTO_BIN="$build_dir/test/fake_momento" bash test/momento-sdk/run.sh
 
 echo "== unit and integration tests under ASan and UBSan (build-asan)"
 bash scripts/sanitizers.sh

@@ -70,7 +70,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("momento-api-key", po::value(&c.momento_api_key), "Momento API key (env MOMENTO_API_KEY)")
     ("momento-endpoint", po::value(&c.momento_endpoint), "Momento endpoint for v2 keys (env MOMENTO_ENDPOINT)")
     ("momento-base-url", po::value(&c.momento_base_url), "send every Momento request to this base URL (tests, proxies)")
-    ("momento-grpc-web", po::value(&c.momento_grpc_web)->default_value(c.momento_grpc_web), "gRPC-Web encoding for Momento collections: binary or text")
+    ("momento-grpc-web", po::value(&c.momento_grpc_web)->default_value(c.momento_grpc_web), "gRPC-Web encoding for Momento collections: text (as @gomomento/sdk-web) or binary (application/grpc-web, as Momento's .NET web build)")
     ("momento-timeout-ms", po::value(&c.momento_timeout_ms)->default_value(c.momento_timeout_ms), "budget of one Momento call, retries included")
     ("heartbeat-intake", po::value(&c.heartbeat_intake)->default_value(c.heartbeat_intake), "webhook, subscription (the service reads the heartbeat topic) or both (each heartbeat processed once)")
     ("threads", po::value(&c.threads)->default_value(c.threads), "threads serving connections (signature checks, parsing, files); the state stays on one of them [0: one per core]")

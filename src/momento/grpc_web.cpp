@@ -131,17 +131,21 @@ std::string encode_request_body(std::string_view message, Mode mode) {
 }
 
 std::string_view content_type(Mode mode) {
-  return mode == Mode::text ? "application/grpc-web-text" : "application/grpc-web+proto";
+  return mode == Mode::text ? "application/grpc-web-text" : "application/grpc-web";
 }
 
 std::string agent(std::string_view client_type) {
   return "cpp:" + std::string(client_type) + ":" STREAMPULSE_VERSION;
 }
 
+// Each mode sends the headers of the official client that speaks it (docs/momento.md): text
+// those of @gomomento/sdk-web (grpc-web JS), binary those of Momento's .NET gRPC-Web build.
 Headers request_headers(const RequestMetadata& m) {
-  Headers h{{"content-type", std::string(content_type(m.mode))},
-            {"accept", std::string(content_type(m.mode))},
-            {"x-grpc-web", "1"}};
+  Headers h{{"content-type", std::string(content_type(m.mode))}};
+  if (m.mode == Mode::text) {
+    h.push_back({"accept", std::string(content_type(m.mode))});
+    h.push_back({"x-grpc-web", "1"});
+  }
   if (!m.authorization.empty()) h.push_back({"authorization", m.authorization});
   if (!m.cache.empty()) h.push_back({"cache", m.cache});
   if (!m.agent.empty()) h.push_back({"agent", m.agent});
@@ -247,11 +251,13 @@ GrpcStatus FrameDecoder::finish() const {
 
 Response decode_response(int http_status, const Headers& headers, std::string_view body) {
   Response r;
-  if (auto status = status_from_headers(headers)) {
-    r.status = std::move(*status);
+  const auto header_status = status_from_headers(headers);
+  // An error in the headers (trailers-only) is the answer, whatever the body holds.
+  if (header_status && !header_status->ok()) {
+    r.status = *header_status;
     return r;
   }
-  if (http_status != 200) {
+  if (!header_status && http_status != 200) {
     r.status.code = code_for_http_status(http_status);
     r.status.message = "HTTP " + std::to_string(http_status);
     if (const auto text = excerpt(body); !text.empty()) r.status.message += ": " + text;
@@ -267,6 +273,8 @@ Response decode_response(int http_status, const Headers& headers, std::string_vi
   FrameDecoder decoder(*mode);
   if (auto error = decoder.feed(body, r.messages)) {
     r.status = std::move(*error);
+  } else if (header_status && !decoder.trailer() && decoder.at_frame_boundary()) {
+    r.status = *header_status;  // OK in the headers, data frames in the body, no trailer frame
   } else {
     r.status = decoder.finish();
   }

@@ -43,8 +43,13 @@ GrpcStatus status_for_transport_error(const boost::system::error_code& ec) {
 }
 
 GrpcWebClient::GrpcWebClient(net::HttpClient& http, Endpoint endpoint, grpc_web::Mode mode,
-                             CallPolicy policy)
-    : http_(http), endpoint_(std::move(endpoint)), mode_(mode), policy_(policy) {}
+                             CallPolicy policy, std::string_view client_type, bool grpc_timeout)
+    : http_(http),
+      endpoint_(std::move(endpoint)),
+      mode_(mode),
+      policy_(policy),
+      agent_(grpc_web::agent(client_type)),
+      grpc_timeout_(grpc_timeout) {}
 
 asio::awaitable<CallResult> GrpcWebClient::call(std::string_view method_path,
                                                 std::string request_bytes,
@@ -80,8 +85,8 @@ asio::awaitable<CallResult> GrpcWebClient::attempt(std::string_view method_path,
   meta.mode = mode_;
   meta.authorization = std::string(authorization);
   meta.cache = std::string(cache);
-  meta.agent = grpc_web::agent();
-  meta.timeout = timeout;
+  if (!agent_sent_.exchange(true)) meta.agent = agent_;
+  if (grpc_timeout_) meta.timeout = timeout;
   net::Request req;
   req.method = bh::verb::post;
   req.url = endpoint_.url() + std::string(method_path);

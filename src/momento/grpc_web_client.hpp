@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
 
+#include <atomic>
 #include <random>
 #include <string>
 #include <string_view>
@@ -31,7 +32,11 @@ struct CallResult {
 
 class GrpcWebClient {
  public:
-  GrpcWebClient(net::HttpClient& http, Endpoint endpoint, grpc_web::Mode mode, CallPolicy policy);
+  // `client_type` goes into the `agent` header ("cache", "auth"), sent on the first call only,
+  // as Momento's SDKs do. `grpc_timeout`: send the call's budget as grpc-timeout (the web SDK
+  // does on cache calls, not on GenerateDisposableToken).
+  GrpcWebClient(net::HttpClient& http, Endpoint endpoint, grpc_web::Mode mode, CallPolicy policy,
+                std::string_view client_type = "cache", bool grpc_timeout = true);
 
   // `cache` empty: no cache header (the token service); `authorization` empty: none.
   boost::asio::awaitable<CallResult> call(std::string_view method_path, std::string request_bytes,
@@ -49,6 +54,9 @@ class GrpcWebClient {
   grpc_web::Mode mode_;
   CallPolicy policy_;
   CallCounters counters_;
+  std::string agent_;
+  bool grpc_timeout_;
+  std::atomic<bool> agent_sent_{false};
   std::minstd_rand random_{std::random_device{}()};
 };
 

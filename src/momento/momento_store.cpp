@@ -44,7 +44,8 @@ MomentoStore::Impl::Impl(asio::any_io_executor ex, MomentoSettings s)
     : settings(std::move(s)),
       http(ex, client_options(settings)),
       cache_rpc(http, settings.credentials.hosts.web_cache, settings.mode, settings.policy),
-      token_rpc(http, settings.credentials.hosts.web_token, settings.mode, settings.policy),
+      token_rpc(http, settings.credentials.hosts.web_token, settings.mode, settings.policy, "auth",
+                false),
       stop_signal(ex, std::chrono::steady_clock::time_point::max()) {}
 
 asio::awaitable<result<std::string>> MomentoStore::Impl::scs(std::string_view method,

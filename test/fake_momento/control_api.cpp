@@ -17,8 +17,8 @@ http::Response json_answer(const http::Request& req, const json::value& v) {
   return api_text(req, bh::status::ok, json::serialize(v), "application/json");
 }
 
-// Faults from {"latency_ms","fail_status","fail_count","reset","hang","path_prefix"}; throws
-// on a document of the wrong shape.
+// Faults from {"latency_ms","fail_status","fail_count","reset","hang","path_prefix","message"};
+// throws on a document of the wrong shape.
 Faults parse_faults(std::string_view body) {
   const json::value doc = json::parse(body);
   const json::object& o = doc.as_object();
@@ -30,6 +30,7 @@ Faults parse_faults(std::string_view body) {
   if (auto* v = o.if_contains("reset")) f.reset = v->as_bool();
   if (auto* v = o.if_contains("hang")) f.hang = v->as_bool();
   if (auto* v = o.if_contains("path_prefix")) f.path_prefix = v->as_string();
+  if (auto* v = o.if_contains("message")) f.message = v->as_string();
   return f;
 }
 

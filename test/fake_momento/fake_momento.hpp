@@ -50,6 +50,7 @@ struct Faults {
   bool reset = false;       // close the connection (RST) without answering
   bool hang = false;        // never answer; hold until the client closes or the fake stops
   std::string path_prefix;  // empty: every path
+  std::string message;      // gRPC-Web: grpc-message of the failed answer (empty: a default)
 };
 
 struct WebhookStats {

@@ -26,22 +26,28 @@ bool is_grpc_path(std::string_view path) {
   return path.starts_with("/cache_client.") || path.starts_with("/token.");
 }
 
-http::Response fault_response(const http::Request& req, std::string_view path, int status) {
+http::Response fault_response(const http::Request& req, std::string_view path,
+                              const Faults& faults) {
   namespace bh = boost::beast::http;
+  const int status = faults.fail_status;
   if (is_grpc_path(path)) {
     const auto mode = request_mode(req).value_or(momento::grpc_web::Mode::binary);
+    const auto message = [&](std::string_view fallback) {
+      return faults.message.empty() ? std::string(fallback) : faults.message;
+    };
     switch (status) {
       case 429:
-        return grpc_error(req, mode, GrpcCode::resource_exhausted, "Request rate exceeded",
+        return grpc_error(req, mode, GrpcCode::resource_exhausted, message("Request rate exceeded"),
                           "operations_rate_limit_exceeded");
       case 500:
-        return grpc_error(req, mode, GrpcCode::internal, "injected internal error");
+        return grpc_error(req, mode, GrpcCode::internal, message("injected internal error"));
       case 503:
-        return grpc_error(req, mode, GrpcCode::unavailable, "injected unavailability");
+        return grpc_error(req, mode, GrpcCode::unavailable, message("injected unavailability"));
       case 504:
-        return grpc_error(req, mode, GrpcCode::deadline_exceeded, "injected deadline");
+        return grpc_error(req, mode, GrpcCode::deadline_exceeded, message("injected deadline"));
       default:
-        return grpc_error(req, mode, momento::code_for_http_status(status), "injected fault");
+        return grpc_error(req, mode, momento::code_for_http_status(status),
+                          message("injected fault"));
     }
   }
   return api_text(req, static_cast<bh::status>(status),

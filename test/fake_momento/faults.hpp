@@ -23,7 +23,8 @@ class FaultState {
 // gRPC-Web routes (/cache_client.*, /token.*) fail with a status, the HTTP API with HTTP.
 bool is_grpc_path(std::string_view path);
 
-// The answer of a request failed with `status` (see Faults::fail_status).
-http::Response fault_response(const http::Request& req, std::string_view path, int status);
+// The answer of a request failed by `faults` (see Faults::fail_status and Faults::message).
+http::Response fault_response(const http::Request& req, std::string_view path,
+                              const Faults& faults);
 
 }  // namespace streampulse::testing::fake

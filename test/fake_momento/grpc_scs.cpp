@@ -129,10 +129,12 @@ awaitable<http::Response> publish(State& state, http::RequestContext& ctx) {
                           m->value().has_binary() ? m->value().binary() : m->value().text()};
   std::string publisher = claims ? claims->token_id : std::string();
   auto done = co_await state.publish(m->topic(), std::move(value), std::move(publisher));
-  if (!done) {
-    co_return grpc_error(req, *mode, GrpcCode::invalid_argument, done.error().message(),
+  if (!done && done.error() == errc::payload_too_large) {
+    // RESOURCE_EXHAUSTED: the SDKs read every `err` limit cause (this one included) only there.
+    co_return grpc_error(req, *mode, GrpcCode::resource_exhausted, done.error().message(),
                          "request_size_limit_exceeded");
   }
+  if (!done) co_return grpc_error(req, *mode, GrpcCode::invalid_argument, done.error().message());
   co_return grpc_ok(req, *mode, common::_Empty());
 }
 

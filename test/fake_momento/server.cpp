@@ -115,8 +115,7 @@ asio::awaitable<void> session(std::shared_ptr<FakeServer::Impl> impl, tcp::socke
           co_await hold(stream);
           break;
         }
-        if (faults->fail_status != 0)
-          answer.emplace(fault_response(req, path, faults->fail_status));
+        if (faults->fail_status != 0) answer.emplace(fault_response(req, path, *faults));
       }
     }
     if (!answer && (!match || !match->handler)) {

@@ -78,8 +78,9 @@ TEST(MomentoBackend, WebhooksLandInMomentoAsTheOriginalDemoWouldHaveThem) {
   EXPECT_EQ(fake.request_counts()["POST /cache_client.Scs/DictionarySet"], 3u);
 }
 
-TEST(MomentoBackend, TextModeGrpcWebWorksToo) {
-  ServiceOn service(Backend::momento, [](app::Config& c) { c.momento_grpc_web = "text"; });
+// Text mode is the default; binary (application/grpc-web, as Momento's .NET web build) works too.
+TEST(MomentoBackend, BinaryModeGrpcWebWorksToo) {
+  ServiceOn service(Backend::momento, [](app::Config& c) { c.momento_grpc_web = "binary"; });
   ASSERT_EQ(send_webhook(service.port(), kP1).status, 204u);
   EXPECT_EQ(service.fake()->dictionary("analytics").size(), 1u);
   const auto d = json::parse(http_get(service.port(), "/api/dashboard").body);

@@ -168,27 +168,86 @@ TEST(MomentoGrpcWeb, NonOkHttpStatusMapsToGrpcCodes) {
 }
 
 TEST(MomentoGrpcWeb, RequestHeaders) {
+  // Text mode (the default): the headers @gomomento/sdk-web's grpc-web client sends.
   RequestMetadata m;
   m.authorization = "KEY";
   m.cache = "video";
   m.agent = agent();
   m.timeout = std::chrono::milliseconds(5000);
   const Headers h = request_headers(m);
-  EXPECT_EQ(find_header(h, "content-type"), "application/grpc-web+proto");
-  EXPECT_EQ(find_header(h, "Accept"), "application/grpc-web+proto");
+  EXPECT_EQ(find_header(h, "content-type"), "application/grpc-web-text");
+  EXPECT_EQ(find_header(h, "Accept"), "application/grpc-web-text");
   EXPECT_EQ(find_header(h, "x-grpc-web"), "1");
   EXPECT_EQ(find_header(h, "authorization"), "KEY");
   EXPECT_EQ(find_header(h, "cache"), "video");
   EXPECT_EQ(find_header(h, "agent"), "cpp:cache:" STREAMPULSE_VERSION);
   EXPECT_EQ(find_header(h, "grpc-timeout"), "5000m");
+  EXPECT_FALSE(find_header(h, "runtime-version"));
 
-  // The token service: credential in the body, text mode, no cache.
-  const Headers token = request_headers({Mode::text, "", "", agent("token"), std::nullopt});
+  // Binary: application/grpc-web as Momento's .NET gRPC-Web build sends it, no accept and no
+  // x-grpc-web (grpc-dotnet sends neither).
+  m.mode = Mode::binary;
+  const Headers b = request_headers(m);
+  EXPECT_EQ(find_header(b, "content-type"), "application/grpc-web");
+  EXPECT_FALSE(find_header(b, "accept"));
+  EXPECT_FALSE(find_header(b, "x-grpc-web"));
+  EXPECT_EQ(find_header(b, "cache"), "video");
+
+  // The token service: credential in the body, no cache; agent only when given.
+  const Headers token = request_headers({Mode::text, "", "", "", std::nullopt});
   EXPECT_EQ(find_header(token, "content-type"), "application/grpc-web-text");
   EXPECT_FALSE(find_header(token, "authorization"));
   EXPECT_FALSE(find_header(token, "cache"));
   EXPECT_FALSE(find_header(token, "grpc-timeout"));
-  EXPECT_EQ(find_header(token, "agent"), "cpp:token:" STREAMPULSE_VERSION);
+  EXPECT_FALSE(find_header(token, "agent"));
+  EXPECT_EQ(agent("auth"), "cpp:auth:" STREAMPULSE_VERSION);
+}
+
+// Response shapes grpc-web JS (under @gomomento/sdk-web) accepts, read the same way here.
+TEST(MomentoGrpcWeb, TrailersAsHeadersWithDataFramesInTheBody) {
+  for (const Mode mode : {Mode::binary, Mode::text}) {
+    const std::string ct =
+        mode == Mode::binary ? "application/grpc-web" : "application/grpc-web-text";
+    const Headers ok{{"content-type", ct}, {"grpc-status", "0"}, {"grpc-message", ""}};
+    const std::string body = encode_request_body(unhex("0a020803"), mode);  // data frame only
+    const auto r = decode_response(200, ok, body);
+    ASSERT_TRUE(r.status.ok()) << r.status.describe();
+    ASSERT_EQ(r.messages.size(), 1u);
+    EXPECT_EQ(r.messages[0], unhex("0a020803"));
+    // An error status in the headers wins over whatever the body holds.
+    const Headers failed{{"content-type", ct}, {"grpc-status", "14"}, {"grpc-message", "down"}};
+    const auto e = decode_response(200, failed, body);
+    EXPECT_EQ(e.status.code, GrpcCode::unavailable);
+    EXPECT_EQ(e.status.message, "down");
+    EXPECT_TRUE(e.messages.empty());
+    // OK in the headers, but the body is cut mid-frame: still a protocol error.
+    EXPECT_EQ(decode_response(200, ok, kDataFrame.substr(0, 6)).status.code, GrpcCode::internal);
+  }
+  // Both: the trailer frame in the body is the status.
+  const Headers both{{"content-type", "application/grpc-web"}, {"grpc-status", "0"}};
+  const auto r = decode_response(200, both, kDataFrame + trailer_frame("grpc-status: 5\r\n"));
+  EXPECT_EQ(r.status.code, GrpcCode::not_found);
+}
+
+TEST(MomentoGrpcWeb, TrailersOnlyErrorsInTextModeWithPercentEncodedUtf8) {
+  const Headers headers{{"content-type", "application/grpc-web-text"},
+                        {"grpc-status", "8"},
+                        {"grpc-message", "d%C3%A9bit%20d%C3%A9pass%C3%A9%3A%20100%25%0A"},
+                        {"err", "operations_rate_limit_exceeded"}};
+  const auto r = decode_response(200, headers, "");
+  EXPECT_EQ(r.status.code, GrpcCode::resource_exhausted);
+  EXPECT_EQ(r.status.message, "d\u00e9bit d\u00e9pass\u00e9: 100%\n");
+  EXPECT_EQ(r.status.err, "operations_rate_limit_exceeded");
+  // The same status as the trailer frame of a text body (base64 of 0x80, the length, and the
+  // lines "grpc-status:8", "grpc-message:d%C3%A9bit%20100%25",
+  // "err:operations_rate_limit_exceeded").
+  const auto framed =
+      decode_response(200, kText,
+                      "gAAAAFVncnBjLXN0YXR1czo4DQpncnBjLW1lc3NhZ2U6ZCVDMyVBOWJpdCUyMDEwMCUyNQ0KZXJy"
+                      "Om9wZXJhdGlvbnNfcmF0ZV9saW1pdF9leGNlZWRlZA0K");
+  EXPECT_EQ(framed.status.code, GrpcCode::resource_exhausted);
+  EXPECT_EQ(framed.status.message, "d\u00e9bit 100%");
+  EXPECT_EQ(framed.status.err, "operations_rate_limit_exceeded");
 }
 
 TEST(MomentoGrpcWeb, ContentTypes) {

@@ -214,3 +214,60 @@ TEST(MomentoMessages, TokenResponseBecomesTheBrowserWrapper) {
   EXPECT_EQ(parsed->auth_token, "jwt");
   EXPECT_EQ(parsed->hosts.http_api.host, "api.cache.cell-1.example.com");
 }
+
+namespace {
+
+// A length-delimited field (tag byte, short payload).
+std::string field(unsigned char tag, const std::string& payload) {
+  return std::string(1, static_cast<char>(tag)) + static_cast<char>(payload.size()) + payload;
+}
+
+// Fields a newer Momento might add: 15 (varint 1) and 16 (bytes "new").
+const std::string kUnknown = unhex("7801") + unhex("820103") + "new";
+
+}  // namespace
+
+// Like the SDKs' generated readers, ours skip fields they do not know, at every depth.
+TEST(MomentoMessages, UnknownFieldsAreSkippedAtEveryDepth) {
+  const std::string pair = unhex("0a027031") + unhex("12027b7d") + kUnknown;
+  const std::string dict = field(0x0a, field(0x0a, pair + kUnknown) + kUnknown) + kUnknown;
+  EXPECT_EQ(read_dictionary_fetch(dict).value(), (std::vector<store::FieldValue>{{"p1", "{}"}}));
+
+  const std::string element = unhex("0a027031") + unhex("1100008056febc7842") + kUnknown;
+  const std::string scored = field(0x0a, field(0x0a, element) + kUnknown);
+  const std::string set = field(0x0a, scored + kUnknown) + kUnknown;
+  EXPECT_EQ(read_sorted_set_fetch(set).value(), (std::vector<store::ScoredMember>{{"p1", kNow}}));
+
+  const std::string part = unhex("0802") + unhex("12027b7d") + kUnknown;
+  const auto got = read_dictionary_get(field(0x0a, field(0x0a, part) + kUnknown) + kUnknown, 1);
+  EXPECT_EQ(got.value(), std::vector<std::optional<std::string>>{"{}"});
+
+  EXPECT_EQ(read_dictionary_length(field(0x0a, unhex("0803") + kUnknown) + kUnknown).value(), 3u);
+  EXPECT_EQ(read_sorted_set_length_by_score(field(0x0a, unhex("0802") + kUnknown)).value(), 2u);
+  EXPECT_EQ(read_dictionary_increment(unhex("0805") + kUnknown).value(), 5);
+
+  token::_GenerateDisposableTokenResponse response;
+  response.set_api_key("jwt");
+  response.set_endpoint("cell-1.example.com");
+  const auto token = read_generate_disposable_token(response.SerializeAsString() + kUnknown);
+  EXPECT_EQ(token.value().api_key, "jwt");
+}
+
+// A missing collection is the empty message `missing {}`; it may carry unknown fields too, and a
+// found set or dictionary may hold nothing.
+TEST(MomentoMessages, EmptyMessagesForMissingOrEmptyCollections) {
+  const std::string missing = field(0x12, "");
+  const std::string missing_plus = field(0x12, kUnknown);
+  for (const auto& bytes : {missing, missing_plus}) {
+    EXPECT_TRUE(read_sorted_set_fetch(bytes).value().empty());
+    EXPECT_TRUE(read_dictionary_fetch(bytes).value().empty());
+    EXPECT_EQ(read_dictionary_get(bytes, 2).value(), std::vector<std::optional<std::string>>(2));
+    EXPECT_EQ(read_dictionary_length(bytes).value(), 0u);
+    EXPECT_EQ(read_sorted_set_length_by_score(bytes).value(), 0u);
+  }
+  // found {} with no elements oneof, and found { length: 0 } (length omitted on the wire).
+  EXPECT_TRUE(read_sorted_set_fetch(field(0x0a, "")).value().empty());
+  EXPECT_TRUE(read_dictionary_fetch(field(0x0a, "")).value().empty());
+  EXPECT_EQ(read_dictionary_length(field(0x0a, "")).value(), 0u);
+  EXPECT_EQ(read_sorted_set_length_by_score(field(0x0a, "")).value(), 0u);
+}

@@ -31,8 +31,8 @@ struct Config {
   std::string momento_api_key;
   std::string momento_endpoint;
   std::string momento_base_url;
-  std::string momento_grpc_web = "binary";  // gRPC-Web encoding: binary or text
-  std::int64_t momento_timeout_ms = 5000;   // budget of one Momento call, retries included
+  std::string momento_grpc_web = "text";   // gRPC-Web encoding: text (default) or binary
+  std::int64_t momento_timeout_ms = 5000;  // budget of one Momento call, retries included
   // How heartbeats come in: "webhook" (POST /webhook), "subscription" (the service long-polls
   // the heartbeat topic) or "both" (a message seen both ways is processed once).
   std::string heartbeat_intake = "both";

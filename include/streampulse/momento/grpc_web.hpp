@@ -1,7 +1,7 @@
 #pragma once
 // gRPC-Web over HTTP/1.1 (momento-protocol.md §4.2, §4.3): request framing and headers, and
-// decoding of unary and server-streaming responses, in binary (application/grpc-web+proto) or
-// text (application/grpc-web-text, base64) mode. Pure: bytes in, bytes out; no sockets.
+// decoding of unary and server-streaming responses, in binary (application/grpc-web) or text
+// (application/grpc-web-text, base64) mode. Pure: bytes in, bytes out; no sockets.
 #include "streampulse/momento/grpc_status.hpp"
 
 #include <chrono>
@@ -34,22 +34,23 @@ std::optional<std::string_view> find_header(const Headers& headers, std::string_
 std::string encode_frame(std::string_view message);
 // The HTTP body: the frame, or in text mode its standard base64.
 std::string encode_request_body(std::string_view message, Mode mode);
-// "application/grpc-web+proto" or "application/grpc-web-text".
+// "application/grpc-web" (what Momento's .NET gRPC-Web build sends) or
+// "application/grpc-web-text" (what @gomomento/sdk-web sends).
 std::string_view content_type(Mode mode);
 
 // "cpp:<client_type>:<streampulse version>", the `agent` header value.
 std::string agent(std::string_view client_type = "cache");
 
 struct RequestMetadata {
-  Mode mode = Mode::binary;
+  Mode mode = Mode::text;
   std::string authorization;  // empty: not sent (the token service takes it in the body)
   std::string cache;          // empty: not sent (every Scs call needs it)
-  std::string agent;          // empty: not sent
+  std::string agent;          // empty: not sent (Momento's SDKs send it on a client's first call)
   std::optional<std::chrono::milliseconds> timeout;  // sent as grpc-timeout "<ms>m"
 };
 
-// content-type, accept, x-grpc-web, then the optional ones. Host, Content-Length and the path
-// are the transport's.
+// content-type (text mode: also accept and x-grpc-web, as grpc-web JS sends them), then the
+// optional ones. Host, Content-Length and the path are the transport's.
 Headers request_headers(const RequestMetadata& metadata);
 
 // ---- responses ----
@@ -72,6 +73,8 @@ class FrameDecoder {
   std::optional<GrpcStatus> feed(std::string_view chunk, std::vector<std::string>& out);
   // The trailer frame's status, once it has arrived.
   const std::optional<GrpcStatus>& trailer() const { return trailer_; }
+  // No error, and nothing buffered: the body so far is whole frames.
+  bool at_frame_boundary() const { return !error_ && text_.empty() && pos_ == buffer_.size(); }
   // At the end of the body: the trailer's status, or why there is none (truncated frame,
   // missing trailer, bytes after it).
   GrpcStatus finish() const;
@@ -93,8 +96,10 @@ struct Response {
   GrpcStatus status;
 };
 
-// A whole unary response. Order: grpc-status in the headers (trailers-only) wins; then a
-// non-200 HTTP status is mapped to a code; then the body's frames and trailer are decoded.
+// A whole unary response, read as grpc-web JS reads it. Order: an error grpc-status in the
+// headers (trailers-only) wins; then a non-200 HTTP status without one is mapped to a code;
+// then the body's frames are decoded, and the status is the trailer frame's, or an OK
+// grpc-status header's when the trailers came as headers and the body holds only data frames.
 Response decode_response(int http_status, const Headers& headers, std::string_view body);
 
 }  // namespace streampulse::momento::grpc_web

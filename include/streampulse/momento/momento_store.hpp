@@ -20,7 +20,7 @@ namespace streampulse::momento {
 struct MomentoSettings {
   Credentials credentials;
   std::string cache;
-  grpc_web::Mode mode = grpc_web::Mode::binary;
+  grpc_web::Mode mode = grpc_web::Mode::text;
   CallPolicy policy;
   std::size_t max_connections_per_host = 32;
   std::string extra_ca_file;  // a private proxy's CA (tests); the system store is always used
