@@ -29,6 +29,9 @@ build_streampulse "$build_dir" RelWithDebInfo
 echo "== unit and integration tests"
 ctest --test-dir "$build_dir" --output-on-failure
 
+echo "== the OpenAPI description (static/openapi.json) against the OpenAPI 3.1 schema"
+node test/openapi/check.mjs
+
 echo "== the fake Momento refereed by Momento's official SDKs (test/momento-sdk)"
 FAKE_MOMENTO_BIN="$build_dir/test/fake_momento" bash test/momento-sdk/run.sh
 

@@ -62,6 +62,8 @@ void add_page_routes(http::Router& router, app::Services& s) {
     router.add(v, "/", serve_file(pages, "player.html"), 0, {}, kAnyThread);
     router.add(v, "/dashboard", serve_file(pages, "dashboard.html"), 0, {}, kAnyThread);
     router.add(v, "/favicon.ico", serve_file(pages, "favicon.svg"), 0, {}, kAnyThread);
+    // The OpenAPI 3.1 description of every route (checked by test/openapi and the tests).
+    router.add(v, "/openapi.json", serve_file(pages, "openapi.json"), 0, {}, kAnyThread);
     router.add_prefix(v, "/static/", serve_rest(pages), 0, {}, kAnyThread);
   }
 
