@@ -103,7 +103,8 @@ asio::awaitable<std::optional<Response>> read_body(
   std::optional<Response> refusal;
   if (parser.content_length() && *parser.content_length() > limit) {
     refusal = refuse(beast_http::status::payload_too_large, "payload_too_large",
-                     "the request body is larger than " + std::to_string(limit) + " bytes");
+                     "the request body is larger than " + std::to_string(limit) + " bytes",
+                     parser.get().method());
     co_return refusal;
   }
   parser.body_limit(limit);
@@ -122,7 +123,8 @@ asio::awaitable<std::optional<Response>> read_body(
   }
   if (body_ec == beast_http::error::body_limit) {
     refusal = refuse(beast_http::status::payload_too_large, "payload_too_large",
-                     "the request body is larger than " + std::to_string(limit) + " bytes");
+                     "the request body is larger than " + std::to_string(limit) + " bytes",
+                     parser.get().method());
   } else if (body_ec) {
     gone = true;  // timeout or reset while reading the body: nothing to answer
   }
@@ -167,7 +169,7 @@ asio::awaitable<bool> serve_one(Connection& c) {
       if (target.target) path = std::move(target.target->path);
       refusal = std::move(target.refusal);
     }
-    if (refusal) early = refuse(refusal->status, refusal->code, refusal->message);
+    if (refusal) early = refuse(refusal->status, refusal->code, refusal->message, header.method());
   }
   if (!early) {
     auto& header = parser.get();

@@ -45,11 +45,15 @@ Response method_not_allowed(const Request& req, const std::string& allow) {
       {"message", std::string(req.method_string()) + " is not allowed on " +
                       std::string(path_only(req.target())) + "; allowed: " + allow}});
   r.prepare_payload();
+  if (req.method() == beast_http::verb::head) r.body().clear();  // Content-Length stays
   return r;
 }
 
-Response refuse(beast_http::status status, std::string_view code, std::string_view message) {
+Response refuse(beast_http::status status, std::string_view code, std::string_view message,
+                beast_http::verb method) {
   Request req;
+  // A HEAD gets the head only. Only HEAD is copied: Beast throws on setting verb::unknown.
+  if (method == beast_http::verb::head) req.method(method);
   req.version(11);
   req.keep_alive(false);
   return error_response(req, status, code, message);

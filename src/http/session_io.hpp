@@ -17,8 +17,9 @@ std::string_view path_only(std::string_view target);
 // 405 with the Allow header.
 Response method_not_allowed(const Request& req, const std::string& allow);
 
-// A JSON error that closes the connection (HTTP/1.1, Connection: close).
-Response refuse(beast_http::status status, std::string_view code, std::string_view message);
+// A JSON error that closes the connection (HTTP/1.1, Connection: close); no body for a HEAD.
+Response refuse(beast_http::status status, std::string_view code, std::string_view message,
+                beast_http::verb method = beast_http::verb::get);
 
 // After refusing a request whose body was not read, close gently: stop sending, then read and
 // drop what the client still sends for a moment (at most 1 MiB, 2 s). Closing with unread data

@@ -211,3 +211,18 @@ TEST(HttpRules, AnExceptionOutsideTheHandlerEndsOnlyItsRequest) {
   });
   loop.join();  // the loop runs out of work: every session ended
 }
+
+// Found by the request fuzzer: a HEAD answered with an error carried its JSON body, which a
+// keep-alive client reads as the start of the next response.
+TEST(HttpRules, HeadErrorsCarryNoBody) {
+  TestServer server;
+  for (const std::string head : {"HEAD /nowhere HTTP/1.1\r\nHost: x\r\n\r\n",
+                                 "HEAD /api/simulations HTTP/1.1\r\nHost: x\r\n\r\n",
+                                 "HEAD /media/nope.ts HTTP/1.1\r\nHost: x\r\n\r\n"}) {
+    const auto raw = raw_exchange(server.port(), head + get_raw("/healthz",
+                                                                "Host: x\r\n"
+                                                                "Connection: close\r\n"));
+    EXPECT_NE(raw.find("\r\n\r\nHTTP/1.1 200 OK"), std::string::npos) << raw;
+    EXPECT_EQ(raw.find("\"error\""), std::string::npos) << raw;
+  }
+}
