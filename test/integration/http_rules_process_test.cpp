@@ -63,7 +63,7 @@ class KeptConnection {
 
 TEST(HttpRules, EscapedPathsThenStopWithABusyConnectionExitsZero) {
   const auto log = log_file("sp-escapes");
-  const auto child = start_binary({"--admin-token", "adm", "--log-level", "warn"}, log);
+  auto child = start_binary({"--admin-token", "adm", "--log-level", "warn"}, log);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(statuses_in(raw_exchange(child.port,
                                        "GET /static/%70%6c%61%79%65%72.css HTTP/1.1\r\n"
@@ -85,13 +85,14 @@ TEST(HttpRules, EscapedPathsThenStopWithABusyConnectionExitsZero) {
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(stop_binary(child), 0);
   EXPECT_EQ(poll.get().status, 200u);
+  std::filesystem::remove(log);
 }
 
 // At the descriptor limit the accept loop pauses (10 ms doubling to 1 s) instead of spinning:
 // little CPU, a log line a second at most, and the connection already open is still served.
 TEST(HttpRules, AcceptBackoffAtTheDescriptorLimit) {
   const auto log = log_file("sp-emfile");
-  const auto child = start_binary({"--threads", "2", "--log-level", "warn"}, log, 48);
+  auto child = start_binary({"--threads", "2", "--log-level", "warn"}, log, 48);
   KeptConnection kept(child.port);
   ASSERT_EQ(kept.get("/healthz").result_int(), 200u);
 
@@ -109,18 +110,19 @@ TEST(HttpRules, AcceptBackoffAtTheDescriptorLimit) {
   const auto res = kept.get("/metrics");
   EXPECT_EQ(res.result_int(), 200u);
   const auto at = res.body().find("\nstreampulse_accept_failures_total ");
-  ASSERT_NE(at, std::string::npos);
-  const auto failures = std::stoull(res.body().substr(at + 35));
-  EXPECT_GT(failures, 0u);
-  EXPECT_LT(failures, 100u);  // 2.3 s of pauses growing to 1 s: a handful of tries
+  EXPECT_NE(at, std::string::npos);
+  const auto failures = at == std::string::npos ? 0 : std::stoull(res.body().substr(at + 35));
   EXPECT_EQ(kept.get("/healthz").result_int(), 200u);
   flood.clear();
   EXPECT_EQ(stop_binary(child), 0);
   const auto lines = lines_with(log, "accept failed");
+  std::filesystem::remove(log);
   std::printf("backoff: %lld ms CPU in 2 s at the limit, %llu failed accepts, %zu log lines\n",
               static_cast<long long>(cpu_used.count()), static_cast<unsigned long long>(failures),
               lines);
   EXPECT_LT(cpu_used, 300ms);
+  EXPECT_GT(failures, 0u);
+  EXPECT_LT(failures, 100u);  // 2.3 s of pauses growing to 1 s: a handful of tries
   EXPECT_GE(lines, 1u);
   EXPECT_LE(lines, 5u);
 }

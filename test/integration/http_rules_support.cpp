@@ -108,18 +108,25 @@ Child start_binary(const std::vector<std::string>& args, const std::string& log_
   throw std::runtime_error("the binary did not come up on port " + std::to_string(c.port));
 }
 
-int stop_binary(const Child& child, std::chrono::milliseconds wait) {
+Child::~Child() {
+  if (pid <= 0) return;
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+int stop_binary(Child& child, std::chrono::milliseconds wait) {
+  if (child.pid <= 0) return -1;
   kill(child.pid, SIGTERM);
   const auto deadline = Clock::now() + wait;
   int status = 0;
   while (Clock::now() < deadline) {
-    const pid_t done = waitpid(child.pid, &status, WNOHANG);
-    if (done == child.pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (waitpid(child.pid, &status, WNOHANG) == child.pid) {
+      child.pid = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  kill(child.pid, SIGKILL);
-  waitpid(child.pid, &status, 0);
-  return -1;
+  return -1;  // the destructor kills it
 }
 
 std::chrono::milliseconds cpu_time(pid_t pid) {

@@ -40,17 +40,25 @@ std::string get_raw(const std::string& target, const std::string& extra = "Host:
   return "GET " + target + " HTTP/1.1\r\n" + extra + "\r\n";
 }
 
-std::string temp_dir(const std::string& name) {
-  const auto dir = fs::temp_directory_path() / (name + "-" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
+// A fresh folder under /tmp, removed with the test.
+struct ScratchDir {
+  explicit ScratchDir(const std::string& name)
+      : path((fs::temp_directory_path() / (name + "-" + std::to_string(getpid()))).string()) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string path;
+};
 
 }  // namespace
 
 TEST(HttpRules, PercentEncodedPathsAreDecodedOnceAndRouted) {
-  const auto media = temp_dir("sp-media-space");
+  const ScratchDir scratch("sp-media-space");
+  const auto& media = scratch.path;
   std::ofstream(fs::path(media) / "my clip.m3u8") << "#EXTM3U\n";
   auto config = test_config();
   config.media_dir = media;
@@ -141,7 +149,8 @@ TEST(HttpRules, CrLfInAnUploadPathIsRefused) {
 }
 
 TEST(HttpRules, ActiveContentUnderMediaIsConfined) {
-  const auto media = temp_dir("sp-media-active");
+  const ScratchDir scratch("sp-media-active");
+  const auto& media = scratch.path;
   std::ofstream(fs::path(media) / "evil.svg") << "<svg onload='alert(1)'/>";
   std::ofstream(fs::path(media) / "seg.ts") << "ts";
   auto config = test_config();
