@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -63,7 +64,8 @@ class KeptConnection {
 
 TEST(HttpRules, EscapedPathsThenStopWithABusyConnectionExitsZero) {
   const auto log = log_file("sp-escapes");
-  auto child = start_binary({"--admin-token", "adm", "--log-level", "warn"}, log);
+  auto child = start_binary(
+      {"--admin-token", "adm", "--log-level", "warn", "--shutdown-grace-ms", "500"}, log);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(statuses_in(raw_exchange(child.port,
                                        "GET /static/%70%6c%61%79%65%72.css HTTP/1.1\r\n"
@@ -78,10 +80,17 @@ TEST(HttpRules, EscapedPathsThenStopWithABusyConnectionExitsZero) {
                                        "Host: x\r\n\r\n")),
               std::vector<unsigned>{400u});
   }
-  // A request in flight when the stop comes: answered, then a clean exit.
+  // Requests in flight when the stop comes: a long-poll, answered; an upload stuck half-way,
+  // still busy when the grace period ends, so the stop closes every registered connection
+  // (where the escapes used to leave dangling entries). Then a clean exit.
   auto poll = std::async(std::launch::async, [&] {
     return http_get(child.port, "/topics/video/quiet", {{"authorization", "Bearer adm"}});
   });
+  asio::io_context ioc;
+  tcp::socket stuck(ioc);
+  stuck.connect({asio::ip::make_address("127.0.0.1"), child.port});
+  asio::write(stuck, asio::buffer(std::string("POST /cmcd HTTP/1.1\r\nHost: x\r\n"
+                                              "Content-Length: 1000\r\n\r\nabc")));
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(stop_binary(child), 0);
   EXPECT_EQ(poll.get().status, 200u);
