@@ -120,9 +120,10 @@ std::vector<bh::verb> request_methods(std::string_view in) {
     p.body_limit(boost::none);
     p.eager(true);
     const auto used = p.put(asio::buffer(in.data(), in.size()), ec);
-    if (ec || !p.is_header_done()) break;
+    // A request refused on its header is answered even when its body would not parse.
+    if (!p.is_header_done()) break;
     out.push_back(p.get().method());
-    if (!p.is_done()) break;
+    if (ec || !p.is_done()) break;
     in.remove_prefix(used);
   }
   return out;
