@@ -117,7 +117,7 @@ std::vector<bh::verb> request_methods(std::string_view in) {
   while (!in.empty() && out.size() < 64) {
     bh::request_parser<bh::string_body> p;
     p.header_limit(8 * 1024);
-    p.body_limit(boost::none);
+    p.body_limit(1024 * 1024);  // above every route's limit; a huge Content-Length stops here
     p.eager(true);
     const auto used = p.put(asio::buffer(in.data(), in.size()), ec);
     // A request refused on its header is answered even when its body would not parse.
