@@ -194,6 +194,9 @@ http::Handler metrics_handler(app::Services& s) {
              st.players_pruned);
     m.metric("streampulse_dashboard_streams_refused_total", "counter",
              "dashboard event streams refused beyond the bound", st.dashboard_streams_refused);
+    m.metric("streampulse_accept_failures_total", "counter",
+             "failed accepts (descriptor or memory limits), each pausing the accept loop",
+             st.accept_failures);
     const auto requests = st.requests();
     if (!requests.counts.empty()) {
       m.family("streampulse_requests_total", "counter",

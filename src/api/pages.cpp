@@ -72,6 +72,7 @@ void add_page_routes(http::Router& router, app::Services& s) {
   media_options.max_age_default = std::chrono::seconds(300);
   media_options.cors = true;
   media_options.hls_cache_policy = true;
+  media_options.confine_active_content = true;  // the admin token lives on this origin
   if (const embedded::MediaStore* store = s.media_store) {
     media_options.memory = [store](std::string_view path) -> std::optional<http::MemoryEntity> {
       auto object = store->find_shared(path);

@@ -36,7 +36,10 @@ TokenLookup find_token(const http::RequestContext& ctx) {
     return out;
   }
   if (header != ctx.request.end()) out.token = std::string(strip_bearer(header->value()));
-  if (has_param) out.token = std::string((*param).value);
+  if (has_param) {
+    out.token = std::string((*param).value);
+    out.in_query = true;
+  }
   return out;
 }
 

@@ -58,6 +58,13 @@ TopicAccess authorize(app::Services& s, http::RequestContext& ctx, embedded::Top
     return a;
   }
   if (secrets_equal(*token.token, s.config.admin_token) && !s.config.admin_token.empty()) {
+    if (token.in_query) {
+      // URLs end up in logs, proxies and browser history: the admin token only in a header.
+      a.refusal = http::error_response(req, bh::status::unauthorized, "token_in_url",
+                                       "send the admin token in the Authorization header, "
+                                       "never in the URL");
+      return a;
+    }
     a.publisher_id = "admin";
     return a;
   }

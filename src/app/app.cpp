@@ -230,6 +230,7 @@ boost::system::error_code App::start(std::string& message) {
   ss.endpoint = *endpoint;
   ss.max_connections = c.max_connections;
   ss.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
+  ss.on_accept_failure = [&stats = m.stats] { ++stats.accept_failures; };  // on the state loop
   const unsigned threads =
       c.threads > 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
   m.connection_loops = std::make_unique<ConnectionLoops>(threads - 1);

@@ -82,6 +82,14 @@ bool is_segment(std::string_view type) {
   return type.starts_with("video/") || type.starts_with("audio/") || type == "text/vtt";
 }
 
+// Types a browser never runs as a document on our origin: playlists, segments, raster images.
+// Anything else (HTML, SVG, XML, JavaScript, unknown) could script the dashboard's origin.
+bool passive_media(std::string_view type) {
+  return type == "application/vnd.apple.mpegurl" || is_segment(type) || type == "image/png" ||
+         type == "image/jpeg" || type == "image/gif" || type == "image/webp" ||
+         type == "image/x-icon";
+}
+
 // What the headers, conditionals and ranges need to know about the thing served, whether a
 // file or bytes in memory.
 struct Representation {
@@ -114,6 +122,10 @@ Response respond(const Request& req, const FileServerOptions& options, const Rep
     res.set(beast_http::field::cache_control, cache_control);
     res.set("X-Content-Type-Options", "nosniff");
     if (with_type) res.set(beast_http::field::content_type, rep.content_type);
+    if (options.confine_active_content && !passive_media(rep.content_type)) {
+      res.set(beast_http::field::content_disposition, "attachment");
+      res.set("Content-Security-Policy", "sandbox; default-src 'none'");
+    }
     if (options.cors) {
       res.set(beast_http::field::access_control_allow_origin, "*");
       res.set(beast_http::field::access_control_expose_headers,
@@ -183,7 +195,8 @@ Response respond(const Request& req, const FileServerOptions& options, const Rep
 }  // namespace
 
 bool plain_relative_path(std::string_view p) {
-  if (p.empty() || p.find('\0') != std::string_view::npos ||
+  const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+  if (p.empty() || std::any_of(p.begin(), p.end(), control) ||
       p.find('\\') != std::string_view::npos) {
     return false;
   }

@@ -14,6 +14,9 @@ Response text_response(const Request& req, beast_http::status status, std::strin
   res.keep_alive(req.keep_alive());
   res.body() = std::move(body);
   res.prepare_payload();
+  // A HEAD is answered with the head only (Content-Length stays): a body would be read as the
+  // next response on a keep-alive connection.
+  if (req.method() == beast_http::verb::head) res.body().clear();
   return res;
 }
 

@@ -6,6 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -27,7 +28,7 @@ struct Shard {
 struct Server::Impl {
   Impl(asio::any_io_executor state, ServerSettings s, const Router& r,
        std::vector<asio::any_io_executor> others)
-      : executor(state), acceptor(state), settings(std::move(s)), router(r) {
+      : executor(state), acceptor(state), backoff(state), settings(std::move(s)), router(r) {
     shards.push_back(std::make_unique<Shard>(state, true));
     for (auto& ex : others) shards.push_back(std::make_unique<Shard>(ex, false));
   }
@@ -43,6 +44,7 @@ struct Server::Impl {
 
   asio::any_io_executor executor;
   tcp::acceptor acceptor;
+  asio::steady_timer backoff;  // the pause after a failed accept (cancelled by a stop)
   ServerSettings settings;
   const Router& router;
   std::vector<std::unique_ptr<Shard>> shards;
@@ -92,10 +94,38 @@ asio::awaitable<void> refuse(tcp::socket socket) {
   co_return;
 }
 
+// Failed accepts (EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending connection stays queued, so an
+// immediate retry fails again) pause the accept loop, 10 ms doubling up to 1 s, reset by a
+// success, as nginx does; the connections already open are served meanwhile. One log line per
+// second at most, with the count, instead of one per failure.
+class AcceptBackoff {
+ public:
+  static constexpr std::chrono::milliseconds kFirst{10}, kMost{1000};
+  std::chrono::milliseconds failed(const boost::system::error_code& ec) {
+    ++unlogged_;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_log_ >= std::chrono::seconds(1)) {
+      spdlog::warn("accept failed {} times: {}; pausing accepts up to {} ms", unlogged_,
+                   ec.message(), kMost.count());
+      unlogged_ = 0;
+      last_log_ = now;
+    }
+    delay_ = delay_.count() == 0 ? kFirst : std::min(delay_ * 2, kMost);
+    return delay_;
+  }
+  void succeeded() { delay_ = {}; }
+
+ private:
+  std::chrono::milliseconds delay_{0};
+  std::uint64_t unlogged_ = 0;
+  std::chrono::steady_clock::time_point last_log_{};
+};
+
 }  // namespace
 
 asio::awaitable<void> Server::run() {
   auto impl = impl_;  // keeps the state alive while sessions run
+  AcceptBackoff backoff;
   while (impl->accepting) {
     Shard& shard = *impl->shards[impl->next_shard];
     // The socket belongs to its shard's thread from the start.
@@ -103,9 +133,12 @@ asio::awaitable<void> Server::run() {
         co_await impl->acceptor.async_accept(shard.executor, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (!impl->accepting || ec == asio::error::operation_aborted) break;
-      spdlog::warn("accept failed: {}", ec.message());
-      continue;  // EMFILE and friends: keep serving those already connected
+      if (impl->settings.on_accept_failure) impl->settings.on_accept_failure();
+      impl->backoff.expires_after(backoff.failed(ec));
+      co_await impl->backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
     }
+    backoff.succeeded();
     if (impl->sessions() >= impl->settings.max_connections) {
       co_await refuse(std::move(socket));
       continue;
@@ -127,6 +160,7 @@ void Server::stop_accepting() {
   impl_->accepting = false;
   boost::system::error_code ec;
   impl_->acceptor.close(ec);
+  impl_->backoff.cancel();
 }
 
 void Server::close_idle() {

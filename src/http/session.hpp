@@ -27,6 +27,7 @@ class SessionRegistry {
   // Closes every connection, busy or not: the last resort when the grace period is over.
   void close_all();
   bool closing() const { return closing_; }
+  std::size_t size() const { return sessions_.size(); }
 
  private:
   std::unordered_map<void*, Entry> sessions_;

@@ -19,6 +19,7 @@ bool secrets_equal(std::string_view a, std::string_view b);
 struct TokenLookup {
   std::optional<std::string> token;
   bool both = false;
+  bool in_query = false;  // from ?token=: never accepted for the admin token (URLs get logged)
 };
 TokenLookup find_token(const http::RequestContext& ctx);
 

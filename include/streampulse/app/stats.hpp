@@ -45,6 +45,7 @@ struct Stats {
   std::uint64_t cmcd_reports_invalid = 0;
   std::uint64_t dashboard_streams_refused = 0;  // beyond the bound on open streams
   std::uint64_t dashboard_feed_errors = 0;      // ticks whose dashboard the backend failed
+  std::uint64_t accept_failures = 0;  // failed accepts (EMFILE...), each followed by a pause
 
  private:
   mutable std::mutex request_mutex_;

@@ -36,6 +36,10 @@ struct FileServerOptions {
   // Manifests (.m3u8) get max-age=2 (live playlists change every segment); segments (.ts, .m4s,
   // .mp4, .aac...) get max-age=86400, not immutable, since a VOD may be re-encoded in place.
   bool hls_cache_policy = false;
+  // Everything but playlists, segments and raster images (HTML, SVG, scripts, unknown types) is
+  // sent with Content-Disposition: attachment and Content-Security-Policy: sandbox, so an
+  // uploaded or planted file cannot run script on the service's origin (meant for /media/).
+  bool confine_active_content = false;
   // Consulted before the folder when set.
   MemoryLookup memory;
   // Files up to cache_max_object_bytes stay in memory once read, cache_bytes in all (0: no
@@ -74,7 +78,8 @@ class FileServer {
 std::string_view content_type_for(std::string_view path);
 
 // The rules a decoded relative path must follow: plain segments, none empty (no leading,
-// trailing or doubled '/'), none starting with '.' (no "..", no dotfiles), no NUL, no backslash.
+// trailing or doubled '/'), none starting with '.' (no "..", no dotfiles), no control characters
+// (NUL, CR, LF...), no backslash.
 bool plain_relative_path(std::string_view path);
 
 // True when an encoded request path carries %2F or %5C (separators the router never saw).

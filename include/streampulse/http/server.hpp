@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct ServerSettings {
   std::chrono::milliseconds write_timeout{30'000};
   std::size_t header_limit = 8 * 1024;
   std::size_t default_body_limit = 64 * 1024;
+  // Called on the accept loop's thread (the state loop) for each failed accept, for metrics.
+  std::function<void()> on_accept_failure;
 };
 
 class Server {
