@@ -227,7 +227,9 @@ TEST(TokenRate, PastItsBucketAnAddressGets429WithRetryAfterAndForgedForwardingCh
   auto r = http_get(port, "/api/player-config");
   EXPECT_EQ(r.status, 429u);
   EXPECT_EQ(error_code(r), "too_many_tokens");
-  EXPECT_EQ(r.headers["retry-after"], "12");  // 5 a minute: one every 12 s
+  // 5 a minute: one every 12 s (11 when the five requests took over a second).
+  EXPECT_TRUE(r.headers["retry-after"] == "12" || r.headers["retry-after"] == "11")
+      << r.headers["retry-after"];
   // The peer (127.0.0.1) is no trusted proxy: its X-Forwarded-For is the client's own claim.
   r = http_get(port, "/api/player-config", {{"x-forwarded-for", "203.0.113.77"}});
   EXPECT_EQ(r.status, 429u);
@@ -245,7 +247,8 @@ TEST(TokenRate, BehindATrustedProxyEachForwardedClientHasItsOwnBucket) {
   for (int i = 0; i < 3; ++i) ASSERT_EQ(http_get(port, "/api/player-config", a).status, 200u);
   auto r = http_get(port, "/api/player-config", a);
   EXPECT_EQ(r.status, 429u);
-  EXPECT_EQ(r.headers["retry-after"], "20");
+  EXPECT_TRUE(r.headers["retry-after"] == "20" || r.headers["retry-after"] == "19")
+      << r.headers["retry-after"];
   // The client's own claim left of the proxy's entry is not believed: still 198.51.100.7.
   EXPECT_EQ(
       http_get(port, "/api/player-config", {{"x-forwarded-for", "10.9.9.9, 198.51.100.7"}}).status,

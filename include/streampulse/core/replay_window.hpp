@@ -24,7 +24,7 @@ class ReplayWindow {
   enum class Verdict { first, replay, full };
   struct Settings {
     EpochMs window_ms = 60'000;        // parse_webhook_event's window
-    std::size_t capacity = 2'000'000;  // ~50 B each: ~100 MB at most
+    std::size_t capacity = 1'000'000;  // ~70 B each: ~70 MB at most
   };
   ReplayWindow() = default;
   explicit ReplayWindow(Settings settings) : settings_(settings) {}
