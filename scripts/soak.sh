@@ -68,8 +68,10 @@ fi
 echo "soak: $seconds s at $rate heartbeats/s ($players players every $interval_ms ms, $mode mode)"
 echo "soak: logs and samples in $out"
 
+# Topics mode fetches one token per simulated player, all from here: no per-address limit.
 STREAMPULSE_LISTEN="127.0.0.1:$port" \
 STREAMPULSE_WEBHOOK_SECRET="$secret" \
+STREAMPULSE_TOKENS_PER_ADDRESS_PER_MINUTE=0 \
 STREAMPULSE_LOG_LEVEL=warn \
 STREAMPULSE_STATIC_DIR="$PWD/static" \
   "$bin" serve >"$out/server.log" 2>&1 &

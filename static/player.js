@@ -13,6 +13,11 @@
  * 4. Long-polls the viewer-count topic and shows the count over the video.
  * 5. Fetches a new configuration before the token expires and after any 401.
  *
+ * Identity: the token is bound to one player (the first id it reports; others get 403). The
+ * page reports under the playerId the first configuration issued (one per page load, a view)
+ * and keeps it when it renews the token: the new token binds to the same id. The profile's
+ * long-lived id (localStorage) travels as viewerId.
+ *
  * Plain script, no build step. Needs window.Hls (static/vendor/hls.min.js, optional) and
  * window.detectAgent (static/agent.js).
  */
@@ -37,7 +42,8 @@
     configTimer: null,
     stream: null,            // {url, name}, fixed once playback starts
     hls: null,
-    playerId: loadPlayerId(),
+    playerId: null,          // issued by the first configuration (a view)
+    viewerId: loadViewerId(), // this browser profile, across views
     agent: window.detectAgent
       ? window.detectAgent(navigator.userAgent, navigator.userAgentData, { maxTouchPoints: navigator.maxTouchPoints })
       : null,
@@ -73,8 +79,8 @@
     return out;
   }
 
-  // One id per browser profile (localStorage), as in the original demo.
-  function loadPlayerId() {
+  // One id per browser profile (localStorage), as the original demo's playerId was.
+  function loadViewerId() {
     var id = null;
     try { id = window.localStorage.getItem(STORAGE_PLAYER_ID); } catch (e) { /* storage blocked */ }
     if (!id || !PLAYER_ID_RE.test(id)) {
@@ -145,6 +151,11 @@
 
   function applyConfig(cfg) {
     state.config = cfg;
+    if (!state.playerId) {
+      // A server that issues no playerId binds the token to whatever comes first: the profile id.
+      state.playerId = typeof cfg.playerId === 'string' && PLAYER_ID_RE.test(cfg.playerId) ? cfg.playerId : state.viewerId;
+      $('stat-player-id').textContent = state.playerId;
+    }
     clearTimeout(state.configTimer);
     var expiresAt = Number(cfg.topics.expiresAt);
     var left = isFinite(expiresAt) && expiresAt > 0 ? expiresAt - Date.now() : 0;
@@ -300,6 +311,7 @@
   function heartbeatBody() {
     var body = {
       playerId: state.playerId,
+      viewerId: state.viewerId,
       bitrate: currentBitrateKbps(),
       playTime: Math.floor(state.playTime)
     };
@@ -495,7 +507,7 @@
 
   // ---------------------------------------------------------------- start
 
-  $('stat-player-id').textContent = state.playerId;
+  $('stat-player-id').textContent = '…';
   if (state.agent) {
     $('agent-text').textContent = state.agent.browser + ' · ' + state.agent.os + ' · ' + state.agent.device;
   }
@@ -503,6 +515,7 @@
   // For tests and curious people: the page's live state, read-only.
   window.streampulse = {
     get playerId() { return state.playerId; },
+    get viewerId() { return state.viewerId; },
     get agent() { return state.agent; },
     get viewerCount() { return state.viewerCount; },
     get playTime() { return Math.floor(state.playTime); },

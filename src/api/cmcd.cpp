@@ -1,14 +1,22 @@
 // POST /cmcd: CMCD v2 event-mode JSON reports (core/cmcd.hpp), a second way for a player to
-// report. Every report in the body is checked first (a 400 names the key and changes no state),
-// then each becomes a heartbeat of its player and takes the heartbeat pipeline. CORS-enabled:
-// players report from pages served elsewhere.
+// report. Like a heartbeat, a report needs a viewer token (the player config's reportToken, in
+// the Authorization header) and speaks for the one player that token is bound to. Every report
+// in the body is checked first (a 400 names the key, a 403 a foreign player; neither changes
+// state), then each becomes a heartbeat of its player and takes the heartbeat pipeline.
+//
+// CORS: players report from pages served elsewhere, so answers allow any origin; but only JSON
+// is read and a token is required, and both make a browser send a preflight first. A page on
+// another origin cannot make its visitors' browsers post reports behind their backs (a "simple"
+// cross-origin POST, text/plain without Authorization, is refused before anything is read).
 #include "streampulse/core/cmcd.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
-#include "streampulse/core/json_text.hpp"
+#include "streampulse/embedded/token_authority.hpp"
 #include "streampulse/http/response.hpp"
 
 #include <boost/beast/http/empty_body.hpp>
+
+#include <cctype>
 
 namespace streampulse::api {
 
@@ -17,11 +25,14 @@ using boost::asio::awaitable;
 
 namespace {
 
+const http::ExtraHeaders kCors{{bh::field::access_control_allow_origin, "*"}};
+
 http::Response cors_answer(const http::Request& req, bh::status status) {
   bh::response<bh::empty_body> res{status, req.version()};
   res.set(bh::field::access_control_allow_origin, "*");
   res.set(bh::field::access_control_allow_methods, "POST, OPTIONS");
-  res.set(bh::field::access_control_allow_headers, "Content-Type");
+  // Authorization is never covered by a wildcard: named, so players may send their token.
+  res.set(bh::field::access_control_allow_headers, "Content-Type, Authorization");
   res.set(bh::field::access_control_max_age, "600");
   res.keep_alive(req.keep_alive());
   res.prepare_payload();
@@ -30,18 +41,18 @@ http::Response cors_answer(const http::Request& req, bh::status status) {
 
 http::Response cors_error(const http::Request& req, bh::status status, std::string_view code,
                           const std::string& message) {
-  bh::response<bh::string_body> res{status, req.version()};
-  res.set(bh::field::access_control_allow_origin, "*");
-  res.set(bh::field::content_type, "application/json");
-  res.keep_alive(req.keep_alive());
-  std::string body = R"({"error":)";
-  core::append_json_string(body, code);
-  body += R"(,"message":)";
-  core::append_json_string(body, message);
-  body += '}';
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
+  return http::error_response(req, status, code, message, kCors);
+}
+
+// application/json, any parameters (charset), any case.
+bool is_json(std::string_view type) {
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  constexpr std::string_view kJson = "application/json";
+  if (type.size() != kJson.size()) return false;
+  for (std::size_t i = 0; i < type.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(type[i])) != kJson[i]) return false;
+  return true;
 }
 
 }  // namespace
@@ -54,33 +65,70 @@ http::Handler cmcd_preflight_handler(app::Services&) {
 
 http::Handler cmcd_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
-    auto reports = core::parse_cmcd(ctx.request.body());
+    const auto& req = ctx.request;
+    if (!is_json(req[bh::field::content_type])) {
+      ++s.stats.reports_refused_media_type;
+      co_return cors_error(req, bh::status::unsupported_media_type, "unsupported_media_type",
+                           "CMCD reports are sent as application/json");
+    }
+    if (!s.report_tokens) {
+      co_return cors_error(req, bh::status::service_unavailable, "cmcd_disabled",
+                           "this backend cannot check report tokens");
+    }
+    auto header = req.find(bh::field::authorization);
+    if (header == req.end()) {
+      ++s.stats.reports_refused_no_token;
+      co_return cors_error(req, bh::status::unauthorized, "missing_token",
+                           "a viewer token is required (Authorization header: the reportToken "
+                           "of /api/player-config)");
+    }
+    std::string_view token = header->value();
+    if (token.starts_with("Bearer ") || token.starts_with("bearer ")) token.remove_prefix(7);
+    auto claims = s.report_tokens->verify(token, s.config.cache, s.config.heartbeat_topic,
+                                          embedded::TopicAction::publish);
+    if (!claims) {
+      ++s.stats.reports_refused_no_token;
+      co_return cors_error(req, bh::status::unauthorized, "invalid_token",
+                           "the token is invalid or expired; fetch a new one from "
+                           "/api/player-config");
+    }
+    auto reports = core::parse_cmcd(req.body());
     if (!reports) {
       ++s.stats.cmcd_reports_invalid;
-      co_return cors_error(ctx.request, bh::status::bad_request, "invalid_cmcd",
-                           reports.error().message);
+      co_return cors_error(req, bh::status::bad_request, "invalid_cmcd", reports.error().message);
+    }
+    // One token, one player: every report of the request for the token's player.
+    for (const auto& report : *reports) {
+      if (report.sid != reports->front().sid) {
+        ++s.stats.reports_refused_player_mismatch;
+        co_return binding_refusal(req, core::BindVerdict::mismatch, kCors);
+      }
+    }
+    if (!reports->empty()) {
+      const auto verdict =
+          s.pipeline.bind(claims->token_id, reports->front().sid, claims->expires_at_ms);
+      if (verdict != core::BindVerdict::ok) co_return binding_refusal(req, verdict, kCors);
     }
     for (const auto& report : *reports) {
       const std::string text =
           core::cmcd_heartbeat_json(report, s.registry.index().latest(report.sid));
-      auto outcome = co_await s.pipeline.accept(text);
+      auto outcome = co_await s.pipeline.accept(text, claims->token_id);
       if (outcome.kind == app::HeartbeatOutcome::Kind::failed) {
-        auto res = store_error_response(ctx.request, outcome.error);
+        auto res = store_error_response(req, outcome.error);
         const auto status = static_cast<bh::status>(res.status());
         co_return cors_error(
-            ctx.request, status,
+            req, status,
             status == bh::status::too_many_requests ? "resource_exhausted" : "backend_unavailable",
             "the report could not be recorded: " + outcome.error.message());
       }
-      if (outcome.kind == app::HeartbeatOutcome::Kind::invalid) {
-        // Not expected (the report was checked); said plainly if it happens.
+      if (outcome.kind != app::HeartbeatOutcome::Kind::accepted) {
+        // Not expected (the report and its player were checked); said plainly if it happens.
         ++s.stats.cmcd_reports_invalid;
-        co_return cors_error(ctx.request, bh::status::bad_request, "invalid_cmcd",
-                             outcome.problem.message);
+        co_return cors_error(req, bh::status::bad_request, "invalid_cmcd", outcome.problem.message);
       }
       ++s.stats.cmcd_reports_accepted;
     }
-    co_return cors_answer(ctx.request, bh::status::no_content);
+    co_return cors_answer(req, bh::status::no_content);
   };
 }
 

@@ -197,6 +197,27 @@ http::Handler metrics_handler(app::Services& s) {
     m.metric("streampulse_accept_failures_total", "counter",
              "failed accepts (descriptor or memory limits), each pausing the accept loop",
              st.accept_failures);
+    m.metric("streampulse_tokens_issued_total", "counter", "viewer tokens handed out",
+             st.tokens_issued);
+    m.family("streampulse_tokens_refused_total", "counter",
+             "viewer tokens refused to a client address, by reason");
+    m.sample("streampulse_tokens_refused_total", "reason=\"rate\"", st.tokens_refused_rate);
+    m.sample("streampulse_tokens_refused_total", "reason=\"clients_full\"",
+             st.tokens_refused_clients_full);
+    m.family("streampulse_reports_refused_total", "counter",
+             "heartbeats and CMCD reports refused for their credential, by reason");
+    m.sample("streampulse_reports_refused_total", "reason=\"player_mismatch\"",
+             st.reports_refused_player_mismatch);
+    m.sample("streampulse_reports_refused_total", "reason=\"bindings_full\"",
+             st.reports_refused_bindings_full);
+    m.sample("streampulse_reports_refused_total", "reason=\"no_token\"",
+             st.reports_refused_no_token);
+    m.sample("streampulse_reports_refused_total", "reason=\"media_type\"",
+             st.reports_refused_media_type);
+    m.sample("streampulse_reports_refused_total", "reason=\"replay_window_full\"",
+             st.webhooks_replay_window_full);
+    m.metric("streampulse_player_bindings", "gauge", "viewer tokens bound to a player",
+             s.pipeline.bindings().size());
     const auto requests = st.requests();
     if (!requests.counts.empty()) {
       m.family("streampulse_requests_total", "counter",

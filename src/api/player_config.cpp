@@ -1,7 +1,15 @@
-// GET /api/player-config: where the player publishes heartbeats and reads the count.
+// GET /api/player-config: where the player publishes heartbeats and reads the count, and the
+// player id (a view) its token is bound to. Tokens are rationed per client address
+// (STREAMPULSE_TOKENS_PER_ADDRESS_PER_MINUTE): each token is one player, so a client must not
+// mint players faster than a crowd behind one address really starts views.
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
+#include "streampulse/embedded/token_authority.hpp"
 #include "streampulse/http/response.hpp"
+
+#include <openssl/rand.h>
+
+#include <stdexcept>
 
 namespace streampulse::api {
 
@@ -19,25 +27,69 @@ std::string own_origin(const http::Request& req) {
   return scheme + "://" + std::string(host != req.end() ? host->value() : "localhost");
 }
 
+// A fresh player id: "view-" and 96 random bits in hex (a valid playerId and Momento token_id).
+std::string new_player_id() {
+  unsigned char bytes[12];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "view-";
+  for (unsigned char b : bytes) {
+    id += kHex[b >> 4];
+    id += kHex[b & 15];
+  }
+  return id;
+}
+
+http::Response too_many_tokens(const http::Request& req, const core::RateDecision& d) {
+  return http::error_response(
+      req, bh::status::too_many_requests, "too_many_tokens",
+      d.kind == core::RateDecision::Kind::over_rate
+          ? "this address has been given as many viewer tokens as it may have for now"
+          : "the service is rationing viewer tokens among too many addresses right now",
+      {{bh::field::retry_after, std::to_string((d.retry_after_ms + 999) / 1000)}});
+}
+
 }  // namespace
 
 http::Handler player_config_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
+    const auto decision = s.token_buckets.take(core::rate_key(client_of(s, ctx)), s.clock.now_ms());
+    if (!decision.allowed()) {
+      ++(decision.kind == core::RateDecision::Kind::over_rate
+             ? s.stats.tokens_refused_rate
+             : s.stats.tokens_refused_clients_full);
+      co_return too_many_tokens(ctx.request, decision);
+    }
+    const std::string player_id = new_player_id();
     auto token =
         co_await s.tokens.vend_viewer_token(s.config.heartbeat_topic, s.config.viewer_count_topic,
-                                            std::chrono::seconds(s.config.token_ttl_s));
+                                            std::chrono::seconds(s.config.token_ttl_s), player_id);
     if (token.has_error()) co_return store_error_response(ctx.request, token.error());
+    ++s.stats.tokens_issued;
+    // POST /cmcd's credential: the topics token where the service signs it (embedded), else one
+    // of its own for the same player and lifetime.
+    std::string report_token = token->token;
+    if (s.report_tokens && !token->topics_base_url.empty()) {
+      embedded::TokenClaims claims;
+      claims.cache = s.config.cache;
+      claims.grants = {{s.config.heartbeat_topic, true, false}};
+      claims.expires_at_ms = token->expires_at_ms;
+      claims.token_id = player_id;
+      report_token = s.report_tokens->issue(claims);
+    }
     const std::string base =
         token->topics_base_url.empty() ? own_origin(ctx.request) : token->topics_base_url;
     co_return http::json_response(
         ctx.request, bh::status::ok,
-        {{"topics",
+        {{"playerId", player_id},
+         {"topics",
           {{"baseUrl", base},
            {"cache", s.config.cache},
            {"heartbeatTopic", s.config.heartbeat_topic},
            {"viewerCountTopic", s.config.viewer_count_topic},
            {"token", token->token},
            {"expiresAt", token->expires_at_ms}}},
+         {"reportToken", report_token},
          {"heartbeatIntervalMs", s.config.heartbeat_interval_ms},
          {"stream", {{"url", s.config.stream_url}, {"name", s.config.stream_name}}}});
   };

@@ -92,6 +92,21 @@ http::Response store_error_response(const http::Request& req, boost::system::err
                               "the backend is unavailable; retry shortly");
 }
 
+http::Response binding_refusal(const http::Request& req, core::BindVerdict verdict,
+                               http::ExtraHeaders headers) {
+  if (verdict == core::BindVerdict::full) {
+    headers.emplace_back(bh::field::retry_after, "60");
+    return http::error_response(req, bh::status::service_unavailable, "too_many_players",
+                                "the service is tracking as many viewer tokens as it can; "
+                                "retry later",
+                                headers);
+  }
+  return http::error_response(req, bh::status::forbidden, "player_mismatch",
+                              "this token reports for another player: one token, one player "
+                              "(use the playerId of /api/player-config, or fetch a new token)",
+                              headers);
+}
+
 std::string client_of(const app::Services& s, const http::RequestContext& ctx) {
   std::string_view forwarded;
   if (auto it = ctx.request.find("X-Forwarded-For"); it != ctx.request.end())

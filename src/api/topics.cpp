@@ -18,7 +18,9 @@ using boost::asio::awaitable;
 namespace {
 
 struct TopicAccess {
-  std::string cache, topic, publisher_id;
+  std::string cache, topic;
+  std::string publisher_id;  // the token's id; empty for the admin token (trusted)
+  core::EpochMs expires_at_ms = 0;
   std::optional<http::Response> refusal;
 };
 
@@ -65,8 +67,7 @@ TopicAccess authorize(app::Services& s, http::RequestContext& ctx, embedded::Top
                                        "never in the URL");
       return a;
     }
-    a.publisher_id = "admin";
-    return a;
+    return a;  // the operator's credential: no token id, like a Momento API key
   }
   auto claims = s.token_authority->verify(*token.token, a.cache, a.topic, action);
   if (!claims) {
@@ -79,6 +80,7 @@ TopicAccess authorize(app::Services& s, http::RequestContext& ctx, embedded::Top
     return a;
   }
   a.publisher_id = claims->token_id;
+  a.expires_at_ms = claims->expires_at_ms;
   return a;
 }
 
@@ -120,12 +122,17 @@ http::Handler topic_publish_handler(app::Services& s) {
     const auto type = req[bh::field::content_type];
     const bool binary = type.starts_with("application/octet-stream");
     // Heartbeats are checked here too, so a player sees its mistake at once (Momento would
-    // accept anything; the intake validates again either way).
+    // accept anything; the intake validates again either way), and so is the token's player:
+    // one token, one player (core/player_bindings.hpp).
     if (access.topic == s.config.heartbeat_topic && !binary) {
-      if (auto hb = core::parse_heartbeat(req.body()); !hb) {
+      auto hb = core::parse_heartbeat(req.body());
+      if (!hb) {
         co_return http::error_response(req, bh::status::bad_request, "invalid_heartbeat",
                                        hb.error().message);
       }
+      const auto verdict =
+          s.pipeline.bind(access.publisher_id, hb->player_id, access.expires_at_ms);
+      if (verdict != core::BindVerdict::ok) co_return binding_refusal(req, verdict);
     }
     // A named value, not a braced temporary: GCC 12 corrupts those when passed into co_await.
     store::TopicValue value{binary, req.body()};

@@ -23,6 +23,9 @@ struct CheckedEvent {
   enum class Counter { none, unauthorized, stale } counter = Counter::none;
   std::optional<http::Response> refusal;
   std::uint64_t sequence_number = 0;
+  core::EpochMs publish_timestamp = 0;
+  std::string signature;  // the replay window's key
+  std::string token_id;   // the publisher's token id: empty for the operator's own credential
   std::string text;
   app::HeartbeatPipeline::Parsed heartbeat = core::InvalidHeartbeat{};
 };
@@ -75,6 +78,9 @@ CheckedEvent check_event(const app::Services& s, const http::Request& req) {
                                  "', not the heartbeat topic '" + s.config.heartbeat_topic + "'"));
   }
   out.sequence_number = event->topic_sequence_number;
+  out.publish_timestamp = event->publish_timestamp;
+  out.signature = std::string(signature->value());
+  out.token_id = std::move(event->token_id);
   out.text = std::move(event->text);
   out.heartbeat = core::parse_heartbeat(out.text);
   return out;
@@ -88,9 +94,23 @@ awaitable<std::optional<http::Response>> record_event(app::Services& s, const ht
   if (checked.counter == Counter::stale) ++s.stats.webhooks_stale;
   if (checked.refusal) co_return std::move(checked.refusal);
 
-  auto outcome = co_await s.pipeline.accept_parsed_message(checked.sequence_number, checked.text,
-                                                           std::move(checked.heartbeat));
+  // A replay (a captured event, or Momento delivering again) is acknowledged, not recorded.
+  switch (s.webhook_replays.see(checked.signature, checked.publish_timestamp, s.clock.now_ms())) {
+    case core::ReplayWindow::Verdict::replay:
+      ++s.stats.heartbeats_duplicate;
+      co_return http::empty_response(req, bh::status::no_content);
+    case core::ReplayWindow::Verdict::full:
+      ++s.stats.webhooks_replay_window_full;
+      co_return http::error_response(req, bh::status::service_unavailable, "replay_window_full",
+                                     "too many events within the replay window; retry shortly",
+                                     {{bh::field::retry_after, "1"}});
+    case core::ReplayWindow::Verdict::first:
+      break;
+  }
+  auto outcome = co_await s.pipeline.accept_parsed_message(
+      checked.sequence_number, checked.text, std::move(checked.heartbeat), checked.token_id);
   using Kind = app::HeartbeatOutcome::Kind;
+  if (outcome.kind == Kind::refused) co_return binding_refusal(req, outcome.refusal);
   if (outcome.kind == Kind::invalid) {
     co_return http::error_response(
         req, bh::status::bad_request, "invalid_heartbeat",

@@ -3,6 +3,7 @@
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/app/background.hpp"
 #include "streampulse/app/connection_loops.hpp"
+#include "streampulse/app/guards.hpp"
 #include "streampulse/app/history_store.hpp"
 #include "streampulse/app/journaled_store.hpp"
 #include "streampulse/app/live_dashboard.hpp"
@@ -52,6 +53,7 @@ struct App::Impl {
   std::unique_ptr<store::TokenVendor> token_vendor;  // Momento's token service
   std::unique_ptr<store::ObjectStore> media_origin;  // Momento's cache scalars
   std::unique_ptr<embedded::TokenAuthority> token_authority;
+  std::unique_ptr<embedded::TokenAuthority> report_authority;  // CMCD's tokens on Momento
   std::unique_ptr<embedded::MediaStore> media_store;
   std::unique_ptr<core::WebhookVerifier> webhook_verifier;
   std::unique_ptr<core::ViewerRegistry> registry;
@@ -175,11 +177,10 @@ boost::system::error_code App::start(std::string& message) {
   rs.retention_ms = c.player_retention_s * 1000;
   rs.concurrent_writes = on_momento;
   m.registry = std::make_unique<core::ViewerRegistry>(*m.store, m.clock, rs);
-  // Remember recent messages wherever webhooks come in: a replayed event (within the replay
-  // window) is acknowledged but not recorded again, and on Momento with intake "both" a
-  // message that arrives by webhook and by the subscription is recorded once.
-  const bool dedupe = c.heartbeat_intake != "subscription";
-  m.pipeline = std::make_unique<HeartbeatPipeline>(*m.registry, m.stats, dedupe);
+  // With intake "both", a message that arrives by webhook and by the subscription is recorded
+  // once (replayed webhooks are the webhook's own business: Services::webhook_replays).
+  m.pipeline = std::make_unique<HeartbeatPipeline>(
+      *m.registry, m.stats, m.clock, c.heartbeat_intake == "both", binding_settings(c));
   m.webhook_verifier = std::make_unique<core::WebhookVerifier>(c.webhook_secrets);
   const std::string static_dir = c.static_dir.empty() ? find_static_dir() : c.static_dir;
   m.services.reset(new Services{
@@ -201,6 +202,7 @@ boost::system::error_code App::start(std::string& message) {
       &m.live,
       m.ioc.get_executor(),
       {}});
+  set_up_guards(*m.services, m.report_authority, m.token_authority.get());
   // Checked by parse_serve_config; a Config built in code may still carry a bad entry.
   if (auto proxies = core::TrustedProxies::parse(c.trusted_proxies)) {
     m.services->trusted_proxies = std::move(*proxies);
@@ -260,7 +262,7 @@ bool App::Impl::start_simulation(std::size_t players, std::chrono::seconds durat
   options.max_in_flight = 64;
   // The synthetic players' heartbeats take the real path, minus the network.
   auto sender = sim::make_inprocess_sender([this](std::string json) -> asio::awaitable<void> {
-    auto outcome = co_await pipeline->accept(json);
+    auto outcome = co_await pipeline->accept(json, {});  // the service's own: trusted
     if (outcome.kind != HeartbeatOutcome::Kind::accepted)
       throw std::runtime_error("heartbeat refused: " + outcome.problem.message);
   });

@@ -114,10 +114,15 @@ asio::awaitable<void> run_topic_intake(Services& s) {
     for (const auto& e : *events) {
       const auto* item = std::get_if<store::TopicItem>(&e);
       if (!item || item->value.binary) continue;
-      auto outcome =
-          co_await s.pipeline.accept_message(item->topic_sequence_number, item->value.data);
+      // publisher_id: the publishing token's id, checked against the player it is bound to;
+      // empty for the operator's own credential.
+      auto outcome = co_await s.pipeline.accept_message(item->topic_sequence_number,
+                                                        item->value.data, item->publisher_id);
       if (outcome.kind == HeartbeatOutcome::Kind::invalid)
         spdlog::debug("heartbeat on the topic refused: {}", outcome.problem.message);
+      if (outcome.kind == HeartbeatOutcome::Kind::refused)
+        spdlog::debug("heartbeat on the topic refused: token {} reports another player",
+                      item->publisher_id);
     }
     position = store::next_position(position, *events);
   }

@@ -6,33 +6,50 @@
 
 namespace streampulse::app {
 
-store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept(std::string_view text) {
+store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept(std::string_view text,
+                                                             std::string_view token_id) {
   const auto started = std::chrono::steady_clock::now();
-  co_return co_await record(core::parse_heartbeat(text), started);
+  co_return co_await record(core::parse_heartbeat(text), token_id, started);
 }
 
 store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept_message(std::uint64_t sequence_number,
-                                                                     std::string_view text) {
-  co_return co_await accept_parsed_message(sequence_number, text, core::parse_heartbeat(text));
+                                                                     std::string_view text,
+                                                                     std::string_view token_id) {
+  co_return co_await accept_parsed_message(sequence_number, text, core::parse_heartbeat(text),
+                                           token_id);
 }
 
 store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept_parsed_message(
-    std::uint64_t sequence_number, std::string_view text, Parsed parsed) {
+    std::uint64_t sequence_number, std::string_view text, Parsed parsed,
+    std::string_view token_id) {
   const auto started = std::chrono::steady_clock::now();
   if (deduplicate_ && !recent_.first_sighting(sequence_number, text)) {
     ++stats_.heartbeats_duplicate;
     co_return HeartbeatOutcome{HeartbeatOutcome::Kind::duplicate, {}, {}};
   }
-  co_return co_await record(std::move(parsed), started);
+  co_return co_await record(std::move(parsed), token_id, started);
+}
+
+core::BindVerdict HeartbeatPipeline::bind(std::string_view token_id, std::string_view player_id,
+                                          core::EpochMs expires_at) {
+  const auto verdict = bindings_.bind(token_id, player_id, clock_.now_ms(), expires_at);
+  if (verdict == core::BindVerdict::mismatch) ++stats_.reports_refused_player_mismatch;
+  if (verdict == core::BindVerdict::full) ++stats_.reports_refused_bindings_full;
+  return verdict;
 }
 
 store::awaitable<HeartbeatOutcome> HeartbeatPipeline::record(
-    Parsed parsed, std::chrono::steady_clock::time_point started) {
+    Parsed parsed, std::string_view token_id, std::chrono::steady_clock::time_point started) {
   if (!parsed) {
     const auto& problem = parsed.error();
     ++stats_.heartbeats_invalid;
     ++stats_.heartbeats_invalid_by_field[problem.field.empty() ? "body" : problem.field];
     co_return HeartbeatOutcome{HeartbeatOutcome::Kind::invalid, problem, {}};
+  }
+  if (const auto verdict = bind(token_id, parsed->player_id); verdict != core::BindVerdict::ok) {
+    HeartbeatOutcome refused{HeartbeatOutcome::Kind::refused, {}, {}};
+    refused.refusal = verdict;
+    co_return refused;
   }
   auto recorded = co_await registry_.record(*parsed);
   if (recorded.has_error()) {

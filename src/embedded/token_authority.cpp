@@ -9,7 +9,6 @@
 #include <boost/json.hpp>
 
 #include <array>
-#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -186,20 +185,15 @@ store::result<TokenClaims> TokenAuthority::verify(std::string_view token, std::s
 }
 
 store::awaitable<store::result<store::ViewerToken>> TokenAuthority::vend_viewer_token(
-    std::string_view heartbeat_topic, std::string_view count_topic,
-    std::chrono::seconds valid_for) {
+    std::string_view heartbeat_topic, std::string_view count_topic, std::chrono::seconds valid_for,
+    std::string token_id) {
   TokenClaims claims;
   claims.cache = cache_;
   claims.grants = {{std::string(heartbeat_topic), true, false},
                    {std::string(count_topic), false, true}};
   claims.expires_at_ms =
       clock_.now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(valid_for).count();
-  const std::string id = random_bytes(4);
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%02x%02x%02x%02x", static_cast<unsigned char>(id[0]),
-                static_cast<unsigned char>(id[1]), static_cast<unsigned char>(id[2]),
-                static_cast<unsigned char>(id[3]));
-  claims.token_id = std::string("viewer-") + hex;
+  claims.token_id = std::move(token_id);
   store::ViewerToken out;
   out.token = issue(claims);
   out.expires_at_ms = claims.expires_at_ms;

@@ -2,6 +2,7 @@
 
 #include <boost/beast/http/empty_body.hpp>
 
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace streampulse::http {
@@ -28,6 +29,18 @@ Response json_response(const Request& req, beast_http::status status,
 Response error_response(const Request& req, beast_http::status status, std::string_view code,
                         std::string_view message) {
   return json_response(req, status, {{"error", code}, {"message", message}});
+}
+
+Response error_response(const Request& req, beast_http::status status, std::string_view code,
+                        std::string_view message, const ExtraHeaders& headers) {
+  beast_http::response<beast_http::string_body> res{status, req.version()};
+  res.set(beast_http::field::content_type, "application/json");
+  res.set(beast_http::field::cache_control, "no-store");
+  for (const auto& [name, value] : headers) res.set(name, value);
+  res.keep_alive(req.keep_alive());
+  res.body() = boost::json::serialize(boost::json::object{{"error", code}, {"message", message}});
+  res.prepare_payload();
+  return res;
 }
 
 Response empty_response(const Request& req, beast_http::status status) {

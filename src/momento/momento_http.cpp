@@ -149,9 +149,10 @@ store::awaitable<result<void>> MomentoStore::scalar_delete(std::string_view key)
 // ---- tokens, health, stop ----
 
 store::awaitable<result<store::ViewerToken>> MomentoStore::viewer_token(
-    std::string_view heartbeat_topic, std::string_view count_topic,
-    std::chrono::seconds valid_for) {
+    std::string_view heartbeat_topic, std::string_view count_topic, std::chrono::seconds valid_for,
+    std::string token_id) {
   ViewerTokenRequest request;
+  request.token_id = token_id;  // a view of the coroutine's own copy
   request.auth_token = impl_->settings.credentials.auth_token;
   request.cache = impl_->settings.cache;
   request.heartbeat_topic = heartbeat_topic;

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
 
 namespace streampulse::sim {
@@ -84,18 +85,24 @@ class WebhookSender final : public Sender {
   std::uint64_t sequence_ = 0;
 };
 
+// Each simulated player fetches its own configuration (one token, one player: the service
+// binds the token to the first player id it reports, here the simulated player's) on its
+// first beat and again before its token expires or after a 401. Fetches happen inside sends,
+// so they are bounded like sends (--connections); a server that rations tokens per address
+// (STREAMPULSE_TOKENS_PER_ADDRESS_PER_MINUTE) must allow one per simulated player.
 class TopicsSender final : public Sender {
  public:
   TopicsSender(net::HttpClient& client, std::string base_url)
       : client_(client), base_(trim_slashes(std::move(base_url))) {}
 
   asio::awaitable<SendOutcome> send(std::string heartbeat) override {
-    std::uint64_t stale = 0;
+    const std::string player = player_id_of(heartbeat);
     for (int attempt = 0;; ++attempt) {
-      std::string why;
-      if (!co_await ensure_config(stale, why))
-        co_return SendOutcome{false, "player-config: " + why};
-      const Config cfg = *config_;
+      Config& cfg = configs_[player];  // std::map: references survive other players' inserts
+      if (cfg.token.empty() || Clock::now() >= cfg.refresh_at) {
+        std::string why;
+        if (!co_await fetch_config(cfg, why)) co_return SendOutcome{false, "player-config: " + why};
+      }
       net::Request req;
       req.method = bhttp::verb::post;
       req.url = cfg.publish_url;
@@ -106,7 +113,7 @@ class TopicsSender final : public Sender {
       // A 401 means the token expired or was revoked: nothing was published, so refresh the
       // configuration and try once more.
       if (res && res->status == 401 && attempt == 0) {
-        stale = cfg.generation;
+        configs_[player].token.clear();
         continue;
       }
       co_return outcome(res);
@@ -119,43 +126,32 @@ class TopicsSender final : public Sender {
     std::string publish_url;
     std::string token;
     Clock::time_point refresh_at;
-    std::uint64_t generation = 0;
-  };
-  // One refresh at a time; concurrent senders wait for it and share its result.
-  struct Refresh {
-    explicit Refresh(const asio::any_io_executor& ex) : done(ex, Clock::time_point::max()) {}
-    asio::steady_timer done;
-    bool ok = false;
-    std::string error;
   };
 
-  asio::awaitable<bool> ensure_config(std::uint64_t stale_generation, std::string& why) {
-    if (config_ && config_->generation != stale_generation && Clock::now() < config_->refresh_at)
-      co_return true;
-    if (auto running = refresh_) {
-      co_await running->done.async_wait(asio::as_tuple(asio::use_awaitable));
-      why = running->error;
-      co_return running->ok;
-    }
-    auto r = std::make_shared<Refresh>(co_await asio::this_coro::executor);
-    refresh_ = r;
+  static std::string player_id_of(std::string_view heartbeat) {
+    boost::system::error_code ec;
+    const auto doc = boost::json::parse(heartbeat, ec);
+    const auto* o = ec ? nullptr : doc.if_object();
+    const auto* id = o ? o->if_contains("playerId") : nullptr;
+    return id && id->is_string() ? std::string(id->get_string()) : std::string();
+  }
+
+  asio::awaitable<bool> fetch_config(Config& cfg, std::string& why) {
     net::Request req;
     req.url = base_ + "/api/player-config";
     auto res = co_await client_.request(std::move(req));
     if (!res) {
-      r->error = res.error().message();
-    } else if (res->status != 200) {
-      r->error = "HTTP " + std::to_string(res->status);
-    } else {
-      r->ok = parse_config(res->body, r->error);
+      why = res.error().message();
+      co_return false;
     }
-    refresh_.reset();
-    r->done.cancel();
-    why = r->error;
-    co_return r->ok;
+    if (res->status != 200) {
+      why = "HTTP " + std::to_string(res->status);
+      co_return false;
+    }
+    co_return parse_config(res->body, cfg, why);
   }
 
-  bool parse_config(std::string_view body, std::string& why) {
+  bool parse_config(std::string_view body, Config& out, std::string& why) {
     boost::system::error_code ec;
     const auto doc = boost::json::parse(body, ec);
     const auto* root = ec ? nullptr : doc.if_object();
@@ -173,8 +169,8 @@ class TopicsSender final : public Sender {
     const std::string cache = text("cache");
     const std::string topic = text("heartbeatTopic");
     cfg.token = text("token");
-    if (cache.empty() || topic.empty()) {
-      why = "topics.cache or topics.heartbeatTopic missing";
+    if (cache.empty() || topic.empty() || cfg.token.empty()) {
+      why = "topics.cache, topics.heartbeatTopic or topics.token missing";
       return false;
     }
     std::string base = trim_slashes(text("baseUrl"));
@@ -188,16 +184,13 @@ class TopicsSender final : public Sender {
       const auto early_ms = std::min<std::int64_t>(30'000, std::max<std::int64_t>(left_ms, 0) / 5);
       cfg.refresh_at = Clock::now() + std::chrono::milliseconds(left_ms - early_ms);
     }
-    cfg.generation = ++generation_;
-    config_ = std::move(cfg);
+    out = std::move(cfg);
     return true;
   }
 
   net::HttpClient& client_;
   std::string base_;
-  std::optional<Config> config_;
-  std::shared_ptr<Refresh> refresh_;
-  std::uint64_t generation_ = 0;
+  std::map<std::string, Config> configs_;  // per simulated player
 };
 
 class InProcessSender final : public Sender {

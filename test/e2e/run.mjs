@@ -212,6 +212,8 @@ async function main() {
   await check('a: heartbeat body has the contract shape', async () => {
     const hb = await page1.evaluate(() => window.streampulse.heartbeatBody());
     assert(/^[A-Za-z0-9_-]{1,64}$/.test(hb.playerId), 'bad playerId ' + hb.playerId);
+    const issued = await page1.evaluate(() => window.streampulse.config.playerId);
+    assert(hb.playerId === issued, `heartbeats under ${hb.playerId}, not the issued playerId ${issued}`);
     assert(Number.isInteger(hb.bitrate) && hb.bitrate >= 0 && hb.bitrate <= 1e6, 'bad bitrate ' + hb.bitrate);
     assert(Number.isInteger(hb.playTime) && hb.playTime >= 0, 'bad playTime ' + hb.playTime);
     assert(hb.agent && ['os', 'browser', 'device'].every((k) => typeof hb.agent[k] === 'string' && hb.agent[k].length <= 64), 'bad agent ' + JSON.stringify(hb.agent));

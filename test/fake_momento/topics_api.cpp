@@ -52,10 +52,13 @@ json::object event_json(const store::SubscriptionEvent& event) {
   } else {
     value["text"] = item.value.data;
   }
-  return {{"item",
-           {{"topic_sequence_number", item.topic_sequence_number},
-            {"sequence_page", item.sequence_page},
-            {"value", std::move(value)}}}};
+  // publisher_id: the publisher's token_id, as in the gRPC _TopicItem (its presence in the
+  // HTTP API's JSON is unconfirmed, momento-protocol.md §3.3); empty ones are left out.
+  json::object fields{{"topic_sequence_number", item.topic_sequence_number},
+                      {"sequence_page", item.sequence_page},
+                      {"value", std::move(value)}};
+  if (!item.publisher_id.empty()) fields["publisher_id"] = item.publisher_id;
+  return {{"item", std::move(fields)}};
 }
 
 // Auth, then the cache, then the grant: 401 / 404 / 403, or nullopt with the caller.

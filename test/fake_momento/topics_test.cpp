@@ -163,5 +163,16 @@ TEST(FakeTopics, GrpcPublishWithToken) {
   EXPECT_EQ(fake.published("stream"), std::vector<std::string>{"hb"});
 }
 
+TEST(FakeTopics, LongPollItemsCarryThePublishersTokenIdAsPublisherId) {
+  FakeMomento fake(quick());
+  const std::string key = "fake-service-key";
+  ASSERT_EQ(post(fake, "video/stream", browser_token(fake), "from a viewer").status, 204u);
+  const auto viewer = json::parse(poll(fake, "video/stream", key).body).at("items").at(0);
+  EXPECT_EQ(viewer.at("item").at("publisher_id"), "player-1");  // the token's token_id
+  ASSERT_EQ(post(fake, "video/stream", key, "from the service").status, 204u);
+  const auto service = json::parse(poll(fake, "video/stream", key).body).at("items").at(0);
+  EXPECT_FALSE(service.at("item").as_object().contains("publisher_id"));  // no token id
+}
+
 }  // namespace
 }  // namespace streampulse::testing

@@ -128,11 +128,11 @@ TEST(MomentoBackend, HeartbeatsArrivingByWebhookAndSubscriptionAreRecordedOnce) 
       Backend::momento,
       [&](app::Config& c) { c.listen = "127.0.0.1:" + std::to_string(service_port); },
       fake_options);
-  const auto token = viewer_token(service.port());
-  const std::map<std::string, std::string> auth{{"authorization", token},
-                                                {"content-type", "text/plain"}};
-  for (const auto* hb : {&kP1, &kP2, &kP3})
+  for (const auto* hb : {&kP1, &kP2, &kP3}) {  // three players: three tokens
+    const std::map<std::string, std::string> auth{{"authorization", viewer_token(service.port())},
+                                                  {"content-type", "text/plain"}};
     ASSERT_EQ(http_post(service.topics_port(), "/topics/video/stream", *hb, auth).status, 204u);
+  }
   ASSERT_TRUE(eventually([&] {
     return metric(service.port(), "streampulse_heartbeats_duplicate_total") == 3;
   })) << http_get(service.port(), "/metrics").body;

@@ -139,10 +139,13 @@ TEST_P(Quality, CmcdReportsCountLikeHeartbeats) {
   EXPECT_EQ(pre.status, 204u);
   EXPECT_EQ(pre.headers["access-control-allow-origin"], "*");
 
+  // A viewer token (the reportToken), bound to the report's sid: one token, one player.
+  const std::map<std::string, std::string> headers{
+      {"content-type", "application/json"}, {"authorization", viewer_config(port).report_token}};
   auto r = http_post(port, "/cmcd",
                      R"([{"v":2,"sid":"cmcd-1","br":2400,"mtp":8000,"sta":"p","bs":false},)"
                      R"({"v":2,"sid":"cmcd-1","bs":true,"bsd":700,"sta":"r","e":"e"}])",
-                     {{"content-type", "application/json"}});
+                     headers);
   EXPECT_EQ(r.status, 204u) << r.body;
   EXPECT_EQ(r.headers["access-control-allow-origin"], "*");
   auto d = dashboard(port);
@@ -154,8 +157,7 @@ TEST_P(Quality, CmcdReportsCountLikeHeartbeats) {
   EXPECT_EQ(q.at("errors").as_int64(), 1);
   EXPECT_EQ(q.at("bufferRate").to_number<double>(), 1);
 
-  r = http_post(port, "/cmcd", R"({"sid":"cmcd-2","br":"high"})",
-                {{"content-type", "application/json"}});
+  r = http_post(port, "/cmcd", R"({"sid":"cmcd-1","br":"high"})", headers);
   EXPECT_EQ(r.status, 400u);
   EXPECT_NE(r.body.find("'br'"), std::string::npos) << r.body;
   EXPECT_EQ(dashboard(port).at("players").at("total").as_int64(), 1);

@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -50,14 +51,37 @@ class TestServer {
   std::thread thread_;
 };
 
-// A webhook event for `heartbeat_json`, published at publish_ms (0: now), unsigned.
-std::string webhook_event(const std::string& heartbeat_json, std::int64_t publish_ms = 0);
+// A webhook event for `heartbeat_json`, published at publish_ms (0: now), unsigned; token_id:
+// the publisher's (empty: the operator's own credential).
+std::string webhook_event(const std::string& heartbeat_json, std::int64_t publish_ms = 0,
+                          const std::string& token_id = {});
 
 // POSTs `heartbeat_json` to /webhook as a fresh event signed with `secret`.
 HttpResult send_webhook(unsigned short port, const std::string& heartbeat_json,
-                        const std::string& secret = "test-secret");
+                        const std::string& secret = "test-secret",
+                        const std::string& token_id = {});
 
 // The viewer token GET /api/player-config hands out.
 std::string viewer_token(unsigned short port);
+
+// What GET /api/player-config hands one view: its player id, the topics token, CMCD's token.
+struct ViewerConfig {
+  std::string player_id, token, report_token;
+};
+ViewerConfig viewer_config(unsigned short port);
+
+// One keep-alive connection for many requests (floods, long runs), blocking.
+class KeepAliveClient {
+ public:
+  explicit KeepAliveClient(unsigned short port);
+  ~KeepAliveClient();
+  HttpResult request(boost::beast::http::verb method, const std::string& target,
+                     const std::string& body = {},
+                     const std::map<std::string, std::string>& headers = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace streampulse::testing

@@ -1,6 +1,8 @@
 #pragma once
 // Small pieces the handlers share: credentials and the store-error -> HTTP mapping.
 #include "streampulse/app/services.hpp"
+#include "streampulse/core/player_bindings.hpp"
+#include "streampulse/http/response.hpp"
 #include "streampulse/http/router.hpp"
 
 #include <boost/system/error_code.hpp>
@@ -36,5 +38,10 @@ std::string client_of(const app::Services& s, const http::RequestContext& ctx);
 
 // The one place a store error becomes an HTTP status.
 http::Response store_error_response(const http::Request& req, boost::system::error_code ec);
+
+// A report refused for its token's binding (core/player_bindings.hpp): 403 player_mismatch,
+// or 503 too_many_players (with Retry-After) when the binding table is full.
+http::Response binding_refusal(const http::Request& req, core::BindVerdict verdict,
+                               http::ExtraHeaders headers = {});
 
 }  // namespace streampulse::api

@@ -1,7 +1,9 @@
 #pragma once
-// One path for every heartbeat, whichever way it arrived (webhook or topic): validate, then
-// run the registry's actions. Invalid input changes no state. Runs on the state loop.
+// One path for every heartbeat, whichever way it arrived (webhook, topic, CMCD): validate,
+// check the publisher's binding (one viewer token, one player: core/player_bindings.hpp), then
+// run the registry's actions. Invalid or refused input changes no state. Runs on the state loop.
 #include "streampulse/app/stats.hpp"
+#include "streampulse/core/player_bindings.hpp"
 #include "streampulse/core/recent_messages.hpp"
 #include "streampulse/core/viewer_registry.hpp"
 
@@ -10,39 +12,58 @@
 namespace streampulse::app {
 
 struct HeartbeatOutcome {
-  enum class Kind { accepted, duplicate, invalid, failed } kind = Kind::accepted;
-  core::InvalidHeartbeat problem;   // for invalid
-  boost::system::error_code error;  // for failed
+  enum class Kind { accepted, duplicate, invalid, refused, failed } kind = Kind::accepted;
+  core::InvalidHeartbeat problem;                     // for invalid
+  boost::system::error_code error;                    // for failed
+  core::BindVerdict refusal = core::BindVerdict::ok;  // for refused: mismatch or full
 };
 
 class HeartbeatPipeline {
  public:
   // deduplicate: remember recent topic messages, for when each arrives twice (webhook and
   // subscription both on).
-  HeartbeatPipeline(core::ViewerRegistry& registry, Stats& stats, bool deduplicate = false)
-      : registry_(registry), stats_(stats), deduplicate_(deduplicate) {}
+  HeartbeatPipeline(core::ViewerRegistry& registry, Stats& stats, const core::Clock& clock,
+                    bool deduplicate = false, core::PlayerBindings::Settings bindings = {})
+      : registry_(registry),
+        stats_(stats),
+        clock_(clock),
+        deduplicate_(deduplicate),
+        bindings_(bindings) {}
 
-  store::awaitable<HeartbeatOutcome> accept(std::string_view text);
+  // `token_id`: the publisher's viewer token id, to which the heartbeat's player must be bound;
+  // empty for the operator's own credential (trusted).
+  store::awaitable<HeartbeatOutcome> accept(std::string_view text, std::string_view token_id);
 
   // A heartbeat that came as a topic message (by webhook or by subscription): with
   // deduplication on, a message already seen is acknowledged as `duplicate` and not recorded.
   store::awaitable<HeartbeatOutcome> accept_message(std::uint64_t sequence_number,
-                                                    std::string_view text);
+                                                    std::string_view text,
+                                                    std::string_view token_id);
 
   // accept_message for a heartbeat already parsed (core::parse_heartbeat(text)), which the
   // webhook does on the connection's thread.
   using Parsed = boost::system::result<core::Heartbeat, core::InvalidHeartbeat>;
   store::awaitable<HeartbeatOutcome> accept_parsed_message(std::uint64_t sequence_number,
-                                                           std::string_view text, Parsed parsed);
+                                                           std::string_view text, Parsed parsed,
+                                                           std::string_view token_id);
+
+  // Binds a token to a player ahead of the heartbeat (the embedded publish and CMCD check at
+  // once, so the player sees the refusal); counts a refusal. `expires_at`: the token's expiry
+  // when known (0: the bindings' lifetime).
+  core::BindVerdict bind(std::string_view token_id, std::string_view player_id,
+                         core::EpochMs expires_at = 0);
+  const core::PlayerBindings& bindings() const { return bindings_; }
 
  private:
   core::ViewerRegistry& registry_;
   Stats& stats_;
+  const core::Clock& clock_;
   bool deduplicate_;
-  store::awaitable<HeartbeatOutcome> record(Parsed parsed,
+  store::awaitable<HeartbeatOutcome> record(Parsed parsed, std::string_view token_id,
                                             std::chrono::steady_clock::time_point started);
 
   core::RecentMessages recent_;
+  core::PlayerBindings bindings_;
 };
 
 }  // namespace streampulse::app

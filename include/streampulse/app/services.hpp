@@ -5,6 +5,8 @@
 #include "streampulse/app/heartbeat_pipeline.hpp"
 #include "streampulse/app/stats.hpp"
 #include "streampulse/core/client_address.hpp"
+#include "streampulse/core/replay_window.hpp"
+#include "streampulse/core/token_buckets.hpp"
 #include "streampulse/core/viewer_registry.hpp"
 #include "streampulse/core/webhook.hpp"
 #include "streampulse/store/store.hpp"
@@ -61,6 +63,15 @@ struct Services {
 
   // Proxies whose X-Forwarded-For names the client (api::client_of).
   core::TrustedProxies trusted_proxies;
+
+  // Webhook events seen within the replay window (POST /webhook); state loop only.
+  core::ReplayWindow webhook_replays;
+  // Viewer tokens per client address (GET /api/player-config); state loop only.
+  core::TokenBuckets token_buckets;
+  // Signs and checks the tokens POST /cmcd takes (the player config's reportToken): the
+  // topics' authority on the embedded backend; on Momento, one keyed from the API key, so
+  // every instance of the cache accepts the others'. Null: CMCD answers 503.
+  const embedded::TokenAuthority* report_tokens = nullptr;
 };
 
 }  // namespace streampulse::app

@@ -46,6 +46,15 @@ struct Stats {
   std::uint64_t dashboard_streams_refused = 0;  // beyond the bound on open streams
   std::uint64_t dashboard_feed_errors = 0;      // ticks whose dashboard the backend failed
   std::uint64_t accept_failures = 0;  // failed accepts (EMFILE...), each followed by a pause
+  // One token, one player (docs/security.md): viewer tokens refused, reports refused.
+  std::uint64_t tokens_issued = 0;
+  std::uint64_t tokens_refused_rate = 0;              // past the client's bucket (429)
+  std::uint64_t tokens_refused_clients_full = 0;      // every bucket busy (429)
+  std::uint64_t reports_refused_player_mismatch = 0;  // token bound to another player (403)
+  std::uint64_t reports_refused_bindings_full = 0;    // binding table full (503)
+  std::uint64_t reports_refused_no_token = 0;         // CMCD without a valid token (401)
+  std::uint64_t reports_refused_media_type = 0;       // CMCD not sent as JSON (415)
+  std::uint64_t webhooks_replay_window_full = 0;      // replay memory full (503)
 
  private:
   mutable std::mutex request_mutex_;

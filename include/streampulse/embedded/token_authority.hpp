@@ -40,7 +40,7 @@ class TokenAuthority final : public store::TokenVendor {
 
   store::awaitable<store::result<store::ViewerToken>> vend_viewer_token(
       std::string_view heartbeat_topic, std::string_view count_topic,
-      std::chrono::seconds valid_for) override;
+      std::chrono::seconds valid_for, std::string token_id) override;
 
  private:
   const core::Clock& clock_;

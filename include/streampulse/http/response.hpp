@@ -4,6 +4,10 @@
 
 #include <boost/json/value.hpp>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace streampulse::http {
 
 // A JSON body with the request's keep-alive and version.
@@ -13,6 +17,10 @@ Response json_response(const Request& req, beast_http::status status,
 // {"error": code, "message": message}, the contract's error shape.
 Response error_response(const Request& req, beast_http::status status, std::string_view code,
                         std::string_view message);
+// The same with headers added (Retry-After, CORS...).
+using ExtraHeaders = std::vector<std::pair<beast_http::field, std::string>>;
+Response error_response(const Request& req, beast_http::status status, std::string_view code,
+                        std::string_view message, const ExtraHeaders& headers);
 
 // An empty answer (204, 304...).
 Response empty_response(const Request& req, beast_http::status status);

@@ -75,9 +75,12 @@ class MomentoStore final : public store::Store {
   store::awaitable<store::result<void>> scalar_delete(std::string_view key);
 
   // A disposable token for a viewer (GenerateDisposableToken on the token service).
+  // token_id: Momento's token_id of the token (the player id), reported as the webhook event's
+  // token_id and the topic item's publisher_id.
   store::awaitable<store::result<store::ViewerToken>> viewer_token(std::string_view heartbeat_topic,
                                                                    std::string_view count_topic,
-                                                                   std::chrono::seconds valid_for);
+                                                                   std::chrono::seconds valid_for,
+                                                                   std::string token_id);
 
   BackendCounters counters() const;
   const MomentoSettings& settings() const;
@@ -94,8 +97,8 @@ class MomentoTokenVendor final : public store::TokenVendor {
   explicit MomentoTokenVendor(MomentoStore& store) : store_(store) {}
   store::awaitable<store::result<store::ViewerToken>> vend_viewer_token(
       std::string_view heartbeat_topic, std::string_view count_topic,
-      std::chrono::seconds valid_for) override {
-    return store_.viewer_token(heartbeat_topic, count_topic, valid_for);
+      std::chrono::seconds valid_for, std::string token_id) override {
+    return store_.viewer_token(heartbeat_topic, count_topic, valid_for, std::move(token_id));
   }
 
  private:

@@ -48,8 +48,9 @@ struct WebhookTarget {
 
 // POSTs each heartbeat wrapped in a signed Momento webhook event.
 std::unique_ptr<Sender> make_webhook_sender(net::HttpClient& client, WebhookTarget target);
-// GETs {base_url}/api/player-config, then publishes to {topics.baseUrl}/topics/{cache}/{topic}
-// with the token; refreshes the configuration before it expires and after a 401.
+// Per simulated player: GETs {base_url}/api/player-config (its own token: one token, one
+// player), then publishes to {topics.baseUrl}/topics/{cache}/{topic} with it; refreshes the
+// configuration before it expires and after a 401.
 std::unique_ptr<Sender> make_topics_sender(net::HttpClient& client, std::string base_url);
 // Hands each heartbeat to a function (the service's own ingest); an exception is a failure.
 using HeartbeatSink = std::function<boost::asio::awaitable<void>(std::string heartbeat_json)>;

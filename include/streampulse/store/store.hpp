@@ -146,12 +146,16 @@ struct ViewerToken {
 };
 
 // Hands out short-lived tokens scoped to "publish on heartbeat topic, subscribe on count topic".
+// `token_id` (1 to 64 characters) is carried by the token and reported with everything it
+// publishes (TopicItem::publisher_id, a webhook event's token_id): the service issues the
+// player id as the token id (core/player_bindings.hpp).
 class TokenVendor {
  public:
   virtual ~TokenVendor() = default;
   virtual awaitable<result<ViewerToken>> vend_viewer_token(std::string_view heartbeat_topic,
                                                            std::string_view count_topic,
-                                                           std::chrono::seconds valid_for) = 0;
+                                                           std::chrono::seconds valid_for,
+                                                           std::string token_id) = 0;
 };
 
 }  // namespace streampulse::store

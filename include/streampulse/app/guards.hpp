@@ -1,0 +1,23 @@
+#pragma once
+// The bounds on what one credential or one address may claim (docs/security.md): the player
+// bindings' settings, the token buckets per address, CMCD's report tokens.
+#include "streampulse/app/services.hpp"
+#include "streampulse/core/player_bindings.hpp"
+
+#include <memory>
+
+namespace streampulse::embedded {
+class TokenAuthority;
+}
+
+namespace streampulse::app {
+
+// Bindings live as long as the tokens they bind, plus a margin.
+core::PlayerBindings::Settings binding_settings(const Config& c);
+
+// Sets s.token_buckets and s.report_tokens: the topics' authority when there is one
+// (embedded), else a new one in `report_authority` keyed from the Momento API key.
+void set_up_guards(Services& s, std::unique_ptr<embedded::TokenAuthority>& report_authority,
+                   const embedded::TokenAuthority* topics_authority);
+
+}  // namespace streampulse::app
