@@ -64,6 +64,12 @@ http::Handler cmcd_handler(app::Services& s) {
       const std::string text =
           core::cmcd_heartbeat_json(report, s.registry.index().latest(report.sid));
       auto outcome = co_await s.pipeline.accept(text);
+      if (outcome.kind == app::HeartbeatOutcome::Kind::refused) {
+        // Reports before this one were recorded; this one and the rest change nothing.
+        co_return cors_error(ctx.request, bh::status::too_many_requests, "too_many_players",
+                             "the service tracks as many players as it may, all of them "
+                             "active; retry later");
+      }
       if (outcome.kind == app::HeartbeatOutcome::Kind::failed) {
         auto res = store_error_response(ctx.request, outcome.error);
         const auto status = static_cast<bh::status>(res.status());

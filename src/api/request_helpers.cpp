@@ -82,6 +82,10 @@ http::Response store_error_response(const http::Request& req, boost::system::err
   if (ec == errc::resource_exhausted)
     return http::error_response(req, bh::status::too_many_requests, "resource_exhausted",
                                 "a limit was reached; retry shortly");
+  if (ec == errc::too_many_players)
+    return http::error_response(req, bh::status::too_many_requests, "too_many_players",
+                                "the service tracks as many players as it may, all of them "
+                                "active; retry later");
   if (ec == errc::deadline_exceeded)
     return http::error_response(req, bh::status::gateway_timeout, "backend_timeout",
                                 "the backend did not answer in time");

@@ -96,7 +96,9 @@ awaitable<std::optional<http::Response>> record_event(app::Services& s, const ht
         req, bh::status::bad_request, "invalid_heartbeat",
         "the event's text is not a valid heartbeat: " + outcome.problem.message);
   }
-  if (outcome.kind == Kind::failed) co_return store_error_response(req, outcome.error);
+  // failed: the backend; refused: a new player past the cap (429 too_many_players).
+  if (outcome.kind == Kind::failed || outcome.kind == Kind::refused)
+    co_return store_error_response(req, outcome.error);
   co_return http::empty_response(req, bh::status::no_content);
 }
 

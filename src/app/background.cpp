@@ -118,6 +118,8 @@ asio::awaitable<void> run_topic_intake(Services& s) {
           co_await s.pipeline.accept_message(item->topic_sequence_number, item->value.data);
       if (outcome.kind == HeartbeatOutcome::Kind::invalid)
         spdlog::debug("heartbeat on the topic refused: {}", outcome.problem.message);
+      if (outcome.kind == HeartbeatOutcome::Kind::refused)  // counted in /metrics
+        spdlog::debug("heartbeat on the topic refused: {}", outcome.error.message());
     }
     position = store::next_position(position, *events);
   }

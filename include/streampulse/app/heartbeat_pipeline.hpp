@@ -10,9 +10,11 @@
 namespace streampulse::app {
 
 struct HeartbeatOutcome {
-  enum class Kind { accepted, duplicate, invalid, failed } kind = Kind::accepted;
+  // refused: a bound said no (errc::too_many_players: a new player past the cap); nothing
+  // changed.
+  enum class Kind { accepted, duplicate, invalid, failed, refused } kind = Kind::accepted;
   core::InvalidHeartbeat problem;   // for invalid
-  boost::system::error_code error;  // for failed
+  boost::system::error_code error;  // for failed and refused
 };
 
 class HeartbeatPipeline {
