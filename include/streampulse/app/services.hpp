@@ -5,6 +5,7 @@
 #include "streampulse/app/heartbeat_pipeline.hpp"
 #include "streampulse/app/stats.hpp"
 #include "streampulse/core/client_address.hpp"
+#include "streampulse/core/client_slots.hpp"
 #include "streampulse/core/viewer_registry.hpp"
 #include "streampulse/core/webhook.hpp"
 #include "streampulse/store/store.hpp"
@@ -61,6 +62,11 @@ struct Services {
 
   // Proxies whose X-Forwarded-For names the client (api::client_of).
   core::TrustedProxies trusted_proxies;
+
+  // Per-client slots (api/client_slot.hpp): topic long-polls (embedded backend) and dashboard
+  // streams. Null: no per-client bound.
+  core::ClientSlots* long_poll_slots = nullptr;
+  core::ClientSlots* stream_slots = nullptr;
 };
 
 }  // namespace streampulse::app
