@@ -36,7 +36,7 @@ Admission decide_admission(const AdmissionQuery& q);
 
 // What a tracked player costs, measured as the resident-memory growth per player on the
 // embedded backend (index + sorted set + dictionary, a 64-byte id and a full heartbeat with
-// quality fields): bench/player_memory.cpp; figures in docs/benchmarks.md.
+// quality fields): 878-897 B (bench/player_memory.cpp; docs/benchmarks.md), rounded up.
 inline constexpr std::uint64_t kBytesPerPlayer = 1024;
 // Share of the memory limit players may use when the cap is sized from it (the rest: the
 // media store, connections, buffers, the allocator's slack).
