@@ -147,12 +147,18 @@ void bounds_metrics(MetricsText& m, app::Services& s) {
   if (s.long_poll_slots) polls = s.long_poll_slots->figures();
   if (s.stream_slots) streams = s.stream_slots->figures();
   m.metric("streampulse_long_polls_open", "gauge", "topic long-polls waiting", polls.open);
+  m.metric("streampulse_long_polls_max", "gauge", "topic long-polls waiting at most",
+           s.config.max_long_polls);
   m.metric("streampulse_long_poll_clients", "gauge", "clients holding a topic long-poll",
            polls.clients);
   m.metric("streampulse_long_poll_clients_max", "gauge",
            "clients that may hold topic long-polls at once", polls.max_clients);
   m.metric("streampulse_long_polls_per_client_max", "gauge",
            "topic long-polls one client may hold at once", polls.per_client);
+  if (s.live) {
+    m.metric("streampulse_dashboard_streams_max", "gauge", "open dashboard event streams at most",
+             s.live->feed.max_subscribers());
+  }
   m.metric("streampulse_dashboard_stream_clients", "gauge", "clients holding a dashboard stream",
            streams.clients);
   m.metric("streampulse_dashboard_stream_clients_max", "gauge",

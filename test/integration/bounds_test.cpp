@@ -150,6 +150,7 @@ TEST_P(Bounds, NineDashboardStreamsFromOneClientThe9thIs429) {
   EXPECT_EQ(refusals(port, "dashboard_streams_per_client"), 1);
   EXPECT_EQ(metric(port, "streampulse_dashboard_stream_clients"), 2);
   EXPECT_EQ(metric(port, "streampulse_dashboard_streams_per_client_max"), 8);
+  EXPECT_EQ(metric(port, "streampulse_dashboard_streams_max"), 256);
   // A closed stream gives its slot back (once the service notices: its next write).
   open.pop_back();
   EXPECT_TRUE(eventually(
@@ -195,6 +196,7 @@ TEST(BoundsEmbedded, SixtyFiveLongPollsFromOneClientThe65thIs429AnotherClientIsS
   EXPECT_EQ(other.body, R"({"items":[]})");
   EXPECT_EQ(refusals(port, "long_polls_per_client"), 1);
   EXPECT_EQ(metric(port, "streampulse_long_polls_per_client_max"), 64);
+  EXPECT_EQ(metric(port, "streampulse_long_polls_max"), 1024);
   // The 64 answer at their timeout and free their slots; the table forgets the client.
   for (auto& s : waiting)
     EXPECT_NE(read_until_closed(s, 6000ms).bytes.find(" 200 "), std::string::npos);
