@@ -59,7 +59,8 @@ store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
   co_return result<void>{};
 }
 
-store::awaitable<result<ViewerRegistry::Placed>> ViewerRegistry::make_room(const std::string& player_id) {
+store::awaitable<result<ViewerRegistry::Placed>> ViewerRegistry::make_room(
+    const std::string& player_id) {
   AdmissionQuery q;
   q.max_players = settings_.max_players;
   q.active_window_ms = settings_.active_window_ms;
