@@ -7,8 +7,11 @@
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <thread>
+
+#include <unistd.h>
 
 using namespace streampulse;
 using namespace streampulse::testing;
@@ -201,4 +204,36 @@ TEST(BoundsEmbedded, SixtyFiveLongPollsFromOneClientThe65thIs429AnotherClientIsS
   for (auto& s : waiting)
     EXPECT_NE(read_until_closed(s, 6000ms).bytes.find(" 200 "), std::string::npos);
   EXPECT_TRUE(eventually([&] { return metric(port, "streampulse_long_poll_clients") == 0; }));
+}
+
+TEST(BoundsEmbedded, ARestartUnderALowerCapKeepsTheMostRecentlySeenPlayers) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("streampulse-bounds-restart-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto config = test_config();
+  config.data_dir = dir.string();
+  config.max_players = 10;
+  {
+    TestServer server(config);
+    for (int i = 0; i < 10; ++i) {
+      const auto hb = R"({"playerId":"p)" + std::to_string(i) + R"(","bitrate":)" +
+                      std::to_string(100 + i) + R"(,"playTime":1})";
+      ASSERT_EQ(send_webhook(server.port(), hb).status, 204u);
+      std::this_thread::sleep_for(5ms);  // each its own last-seen millisecond
+    }
+  }  // a graceful stop: the snapshot holds all ten
+  config.max_players = 4;
+  {
+    TestServer server(config);
+    const auto d = dashboard(server.port());
+    EXPECT_EQ(d.at("players").at("total").as_int64(), 4);
+    EXPECT_EQ(d.at("bitrates").at("min").to_number<double>(), 106);  // p6..p9, the newest
+    EXPECT_EQ(d.at("bitrates").at("max").to_number<double>(), 109);
+  }
+  config.max_players = 10;  // the fresh snapshot written at that restore left the others out
+  {
+    TestServer server(config);
+    EXPECT_EQ(dashboard(server.port()).at("players").at("total").as_int64(), 4);
+  }
+  std::filesystem::remove_all(dir);
 }
