@@ -26,9 +26,11 @@
     'headlesschrome': 'HeadlessChrome', 'duckduckgo': 'DuckDuckGo', 'opera gx': 'Opera GX'
   };
 
+  // Agent names come from players: "__proto__" or "constructor" must read as themselves, not as
+  // Object.prototype's members (own properties and Maps only).
   function pretty(key) {
     var k = String(key);
-    if (PRETTY[k.toLowerCase()]) return PRETTY[k.toLowerCase()];
+    if (Object.hasOwn(PRETTY, k.toLowerCase())) return PRETTY[k.toLowerCase()];
     return k.replace(/(^|[\s-])(\p{L})/gu, function (_m, sep, ch) { return sep + ch.toUpperCase(); });
   }
 
@@ -72,11 +74,11 @@
 
   // Each label keeps its colour for the life of the page, so refreshes never reshuffle them.
   function colourKeeper() {
-    var assigned = {};
+    var assigned = new Map();
     var next = 0;
     return function (label) {
-      if (!assigned[label]) assigned[label] = PALETTE[next++ % PALETTE.length];
-      return assigned[label];
+      if (!assigned.has(label)) assigned.set(label, PALETTE[next++ % PALETTE.length]);
+      return assigned.get(label);
     };
   }
 
@@ -203,8 +205,8 @@
   // Updates a doughnut in place: largest slice first, ties by name, colours fixed per label.
   function updateDistribution(chart, canvasId, dist) {
     if (!chart) return;
-    var entries = Object.keys(dist || {})
-      .map(function (k) { return [k, Number(dist[k]) || 0]; })
+    var entries = Object.entries(dist || {})
+      .map(function (e) { return [e[0], Number(e[1]) || 0]; })
       .filter(function (e) { return e[1] > 0; })
       .sort(function (a, b) { return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0); });
     var labels = entries.map(function (e) { return pretty(e[0]); });

@@ -113,6 +113,15 @@ http::Handler cmcd_handler(app::Services& s) {
       const std::string text =
           core::cmcd_heartbeat_json(report, s.registry.index().latest(report.sid));
       auto outcome = co_await s.pipeline.accept(text, claims->token_id);
+      if (outcome.kind == app::HeartbeatOutcome::Kind::refused && outcome.error) {
+        // Past the cap on players: reports before this one were recorded; this one and the
+        // rest change nothing.
+        co_return cors_error(req, bh::status::too_many_requests, "too_many_players",
+                             "the service tracks as many players as it may, all of them "
+                             "active; retry later");
+      }
+      if (outcome.kind == app::HeartbeatOutcome::Kind::refused)
+        co_return binding_refusal(req, outcome.refusal, kCors);
       if (outcome.kind == app::HeartbeatOutcome::Kind::failed) {
         auto res = store_error_response(req, outcome.error);
         const auto status = static_cast<bh::status>(res.status());

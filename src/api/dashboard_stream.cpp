@@ -1,6 +1,7 @@
 // GET /api/dashboard/stream: the dashboard as Server-Sent Events, and GET /api/history.
 // Each stream is a subscriber of the one DashboardFeed (app/dashboard_feed.hpp): the dashboard
 // is computed once per tick by run_dashboard_feed, whatever the number of open streams.
+#include "client_slot.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/app/live_dashboard.hpp"
 #include "streampulse/http/response.hpp"
@@ -20,9 +21,11 @@ constexpr std::chrono::milliseconds kKeepalive{15'000};  // a comment line for p
 
 // The stream's chunks: the reconnect delay first, then each update (or a keepalive comment
 // when none came for kKeepalive), until the service stops.
-http::Response::NextChunk stream_updates(std::shared_ptr<app::DashboardFeed::Subscriber> sub) {
+// `slot`: the client's stream slot, held as long as the stream (released where it ends).
+http::Response::NextChunk stream_updates(std::shared_ptr<app::DashboardFeed::Subscriber> sub,
+                                         std::shared_ptr<core::ClientSlots::Slot> slot) {
   auto started = std::make_shared<bool>(false);
-  return [sub, started]() -> awaitable<std::optional<std::string>> {
+  return [sub, started, slot]() -> awaitable<std::optional<std::string>> {
     if (!*started) {
       *started = true;
       co_return std::string("retry: 2000\n\n");
@@ -47,6 +50,13 @@ http::Handler dashboard_stream_handler(app::Services& s) {
       co_return http::error_response(ctx.request, bh::status::not_found, "not_found",
                                      "no live dashboard on this instance");
     }
+    auto slot = std::make_shared<core::ClientSlots::Slot>();
+    if (s.stream_slots) {
+      auto taken = take_client_slot(*s.stream_slots, s, ctx, "dashboard_streams_per_client",
+                                    "dashboard streams", 5);
+      if (taken.refusal) co_return std::move(*taken.refusal);
+      *slot = std::move(*taken.slot);
+    }
     auto sub = s.live->feed.subscribe(co_await asio::this_coro::executor);
     if (!sub) {
       ++s.stats.dashboard_streams_refused;
@@ -61,7 +71,7 @@ http::Handler dashboard_stream_handler(app::Services& s) {
     head.set("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
     head.keep_alive(false);               // the body ends when the connection closes
     http::Response res(std::move(head));
-    res.stream_after(stream_updates(std::move(sub)));
+    res.stream_after(stream_updates(std::move(sub), std::move(slot)));
     co_return res;
   };
 }

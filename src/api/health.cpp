@@ -121,6 +121,62 @@ void quality_metrics(MetricsText& m, const core::QualityMetrics& q) {
   }
 }
 
+// Each bound on what clients can make the service hold: its cap beside its use, and what was
+// refused or evicted at it (docs/security.md). Label values are fixed sets.
+void bounds_metrics(MetricsText& m, app::Services& s) {
+  m.metric("streampulse_players_max", "gauge", "players tracked at most (the cap)",
+           s.registry.settings().max_players);
+  m.metric("streampulse_players_evicted_total", "counter",
+           "inactive players dropped to make room for a new player at the cap",
+           s.registry.players_evicted());
+  const auto& index = s.registry.index();
+  const std::pair<const char*, const core::Distribution*> distributions[] = {
+      {"browser", &index.browsers()}, {"os", &index.os()}, {"device", &index.devices()}};
+  m.family("streampulse_agent_names", "gauge", "distinct agent names in use, by distribution");
+  for (const auto& [label, d] : distributions)
+    m.sample("streampulse_agent_names", fmt::format("distribution=\"{}\"", label), d->names());
+  m.metric("streampulse_agent_names_max", "gauge",
+           "distinct agent names per distribution at most (\"other\" included)",
+           index.browsers().max_names());
+  m.family("streampulse_agent_names_folded_total", "counter",
+           "heartbeats whose agent name counted as \"other\" because its distribution was full");
+  for (const auto& [label, d] : distributions)
+    m.sample("streampulse_agent_names_folded_total", fmt::format("distribution=\"{}\"", label),
+             d->folded());
+  core::ClientSlots::Figures polls, streams;
+  if (s.long_poll_slots) polls = s.long_poll_slots->figures();
+  if (s.stream_slots) streams = s.stream_slots->figures();
+  m.metric("streampulse_long_polls_open", "gauge", "topic long-polls waiting", polls.open);
+  m.metric("streampulse_long_polls_max", "gauge", "topic long-polls waiting at most",
+           s.config.max_long_polls);
+  m.metric("streampulse_long_poll_clients", "gauge", "clients holding a topic long-poll",
+           polls.clients);
+  m.metric("streampulse_long_poll_clients_max", "gauge",
+           "clients that may hold topic long-polls at once", polls.max_clients);
+  m.metric("streampulse_long_polls_per_client_max", "gauge",
+           "topic long-polls one client may hold at once", polls.per_client);
+  if (s.live) {
+    m.metric("streampulse_dashboard_streams_max", "gauge", "open dashboard event streams at most",
+             s.live->feed.max_subscribers());
+  }
+  m.metric("streampulse_dashboard_stream_clients", "gauge", "clients holding a dashboard stream",
+           streams.clients);
+  m.metric("streampulse_dashboard_stream_clients_max", "gauge",
+           "clients that may hold dashboard streams at once", streams.max_clients);
+  m.metric("streampulse_dashboard_streams_per_client_max", "gauge",
+           "dashboard streams one client may hold at once", streams.per_client);
+  m.family("streampulse_refusals_total", "counter", "requests refused at a bound, by bound");
+  m.sample("streampulse_refusals_total", "reason=\"too_many_players\"",
+           s.registry.players_refused());
+  m.sample("streampulse_refusals_total", "reason=\"long_polls_per_client\"",
+           polls.refused_per_client);
+  m.sample("streampulse_refusals_total", "reason=\"long_poll_clients\"", polls.refused_table_full);
+  m.sample("streampulse_refusals_total", "reason=\"dashboard_streams_per_client\"",
+           streams.refused_per_client);
+  m.sample("streampulse_refusals_total", "reason=\"dashboard_stream_clients\"",
+           streams.refused_table_full);
+}
+
 }  // namespace
 
 http::Handler metrics_handler(app::Services& s) {
@@ -132,6 +188,7 @@ http::Handler metrics_handler(app::Services& s) {
              dashboard ? dashboard->active : 0);
     m.metric("streampulse_players_tracked", "gauge", "players seen within the retention",
              s.registry.tracked_players());
+    bounds_metrics(m, s);
     if (dashboard) quality_metrics(m, dashboard->quality);
     if (s.live) {
       const auto peak = s.live->history.peak();
@@ -162,6 +219,8 @@ http::Handler metrics_handler(app::Services& s) {
     m.sample("streampulse_heartbeats_refused_total", "reason=\"duplicate\"",
              st.heartbeats_duplicate);
     m.sample("streampulse_heartbeats_refused_total", "reason=\"backend\"", st.heartbeats_failed);
+    m.sample("streampulse_heartbeats_refused_total", "reason=\"too_many_players\"",
+             s.registry.players_refused());
     m.sample("streampulse_heartbeats_refused_total", "reason=\"invalid_cmcd\"",
              st.cmcd_reports_invalid);
     if (!st.heartbeats_invalid_by_field.empty()) {

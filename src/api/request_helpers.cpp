@@ -85,6 +85,10 @@ http::Response store_error_response(const http::Request& req, boost::system::err
   if (ec == errc::resource_exhausted)
     return http::error_response(req, bh::status::too_many_requests, "resource_exhausted",
                                 "a limit was reached; retry shortly");
+  if (ec == errc::too_many_players)
+    return http::error_response(req, bh::status::too_many_requests, "too_many_players",
+                                "the service tracks as many players as it may, all of them "
+                                "active; retry later");
   if (ec == errc::deadline_exceeded)
     return http::error_response(req, bh::status::gateway_timeout, "backend_timeout",
                                 "the backend did not answer in time");
@@ -96,7 +100,7 @@ http::Response binding_refusal(const http::Request& req, core::BindVerdict verdi
                                http::ExtraHeaders headers) {
   if (verdict == core::BindVerdict::full) {
     headers.emplace_back(bh::field::retry_after, "60");
-    return http::error_response(req, bh::status::service_unavailable, "too_many_players",
+    return http::error_response(req, bh::status::service_unavailable, "bindings_full",
                                 "the service is tracking as many viewer tokens as it can; "
                                 "retry later",
                                 headers);

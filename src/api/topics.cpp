@@ -1,5 +1,6 @@
 // POST and GET /topics/{cache}/{topic}: Momento's HTTP API for topics, served by the embedded
 // backend, so the player page talks to it exactly as it would talk to Momento.
+#include "client_slot.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
 #include "streampulse/api/subscribe_query.hpp"
@@ -152,6 +153,13 @@ http::Handler topic_subscribe_handler(app::Services& s) {
       co_return http::error_response(ctx.request, bh::status::bad_request, "invalid_argument",
                                      "sequence_number and sequence_page must be non-negative "
                                      "integers");
+    }
+    // Held until the poll answers: one client cannot take every long-poll place.
+    ClientSlotTaken slot;
+    if (s.long_poll_slots) {
+      slot = take_client_slot(*s.long_poll_slots, s, ctx, "long_polls_per_client",
+                              "topic long-polls", 1);
+      if (slot.refusal) co_return std::move(*slot.refusal);
     }
     store::SubscribePosition from;
     from.sequence_number = query->sequence_number;

@@ -110,13 +110,16 @@ awaitable<std::optional<http::Response>> record_event(app::Services& s, const ht
   auto outcome = co_await s.pipeline.accept_parsed_message(
       checked.sequence_number, checked.text, std::move(checked.heartbeat), checked.token_id);
   using Kind = app::HeartbeatOutcome::Kind;
-  if (outcome.kind == Kind::refused) co_return binding_refusal(req, outcome.refusal);
+  if (outcome.kind == Kind::refused && !outcome.error)  // the token's binding said no
+    co_return binding_refusal(req, outcome.refusal);
   if (outcome.kind == Kind::invalid) {
     co_return http::error_response(
         req, bh::status::bad_request, "invalid_heartbeat",
         "the event's text is not a valid heartbeat: " + outcome.problem.message);
   }
-  if (outcome.kind == Kind::failed) co_return store_error_response(req, outcome.error);
+  // failed: the backend; refused: a new player past the cap (429 too_many_players).
+  if (outcome.kind == Kind::failed || outcome.kind == Kind::refused)
+    co_return store_error_response(req, outcome.error);
   co_return http::empty_response(req, bh::status::no_content);
 }
 

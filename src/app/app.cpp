@@ -8,6 +8,7 @@
 #include "streampulse/app/journaled_store.hpp"
 #include "streampulse/app/live_dashboard.hpp"
 #include "streampulse/app/logging.hpp"
+#include "streampulse/app/memory_limit.hpp"
 #include "streampulse/app/paths.hpp"
 #include "streampulse/app/snapshot.hpp"
 #include "streampulse/core/publisher_election.hpp"
@@ -69,7 +70,11 @@ struct App::Impl {
   JournaledStore* journaled_store = nullptr;
   asio::cancellation_signal journal_cancel;  // the flusher stops last, after the final snapshot
   std::vector<std::weak_ptr<sim::Simulator>> simulations;  // POST /api/simulations
-  LiveDashboard live;                     // history, SSE fan-out (run_dashboard_feed)
+  LiveDashboard live;  // history, SSE fan-out (run_dashboard_feed)
+  // Per-client slots; each table holds at most as many clients as the global bound has places.
+  core::ClientSlots long_poll_slots{config.max_long_polls_per_client, config.max_long_polls};
+  core::ClientSlots stream_slots{config.max_dashboard_streams_per_client,
+                                 live.feed.max_subscribers()};
   asio::cancellation_signal live_cancel;  // stops run_dashboard_feed, which ends the streams
   bool stopping = false;
   bool forced = false;  // a second signal: no grace for the connections still open
@@ -176,6 +181,7 @@ boost::system::error_code App::start(std::string& message) {
   rs.active_window_ms = c.active_window_ms;
   rs.retention_ms = c.player_retention_s * 1000;
   rs.concurrent_writes = on_momento;
+  rs.max_players = choose_player_cap(c).max_players;
   m.registry = std::make_unique<core::ViewerRegistry>(*m.store, m.clock, rs);
   // With intake "both", a message that arrives by webhook and by the subscription is recorded
   // once (replayed webhooks are the webhook's own business: Services::webhook_replays).
@@ -209,6 +215,8 @@ boost::system::error_code App::start(std::string& message) {
   } else {
     spdlog::warn("trusted proxies ignored: {}", proxies.error());
   }
+  m.services->long_poll_slots = &m.long_poll_slots;
+  m.services->stream_slots = &m.stream_slots;
   if (on_momento) {
     // Instances on one cache share the count duty; until the first election, nobody publishes.
     m.services->duty.elect = true;
@@ -264,7 +272,8 @@ bool App::Impl::start_simulation(std::size_t players, std::chrono::seconds durat
   auto sender = sim::make_inprocess_sender([this](std::string json) -> asio::awaitable<void> {
     auto outcome = co_await pipeline->accept(json, {});  // the service's own: trusted
     if (outcome.kind != HeartbeatOutcome::Kind::accepted)
-      throw std::runtime_error("heartbeat refused: " + outcome.problem.message);
+      throw std::runtime_error("heartbeat refused: " + outcome.problem.message +
+                               (outcome.error ? outcome.error.message() : std::string()));
   });
   spdlog::info("simulation: {} players for {} s", players, duration.count());
   simulations.push_back(sim::spawn_simulation(ioc.get_executor(), options, std::move(sender)));

@@ -120,9 +120,14 @@ asio::awaitable<void> run_topic_intake(Services& s) {
                                                         item->value.data, item->publisher_id);
       if (outcome.kind == HeartbeatOutcome::Kind::invalid)
         spdlog::debug("heartbeat on the topic refused: {}", outcome.problem.message);
-      if (outcome.kind == HeartbeatOutcome::Kind::refused)
-        spdlog::debug("heartbeat on the topic refused: token {} reports another player",
-                      item->publisher_id);
+      if (outcome.kind == HeartbeatOutcome::Kind::refused) {  // counted in /metrics
+        if (outcome.error) {
+          spdlog::debug("heartbeat on the topic refused: {}", outcome.error.message());
+        } else {
+          spdlog::debug("heartbeat on the topic refused: token {} reports another player",
+                        item->publisher_id);
+        }
+      }
     }
     position = store::next_position(position, *events);
   }

@@ -1,5 +1,7 @@
 #include "streampulse/app/heartbeat_pipeline.hpp"
 
+#include "streampulse/core/error.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -52,6 +54,10 @@ store::awaitable<HeartbeatOutcome> HeartbeatPipeline::record(
     co_return refused;
   }
   auto recorded = co_await registry_.record(*parsed);
+  if (recorded.has_error() && recorded.error() == errc::too_many_players) {
+    // Counted by the registry; not logged: a flood of made-up players would flood the log.
+    co_return HeartbeatOutcome{HeartbeatOutcome::Kind::refused, {}, recorded.error()};
+  }
   if (recorded.has_error()) {
     ++stats_.heartbeats_failed;
     spdlog::warn("heartbeat of {} not recorded: {}", parsed->player_id, recorded.error().message());

@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -391,6 +392,18 @@ store::awaitable<result<RestoreReport>> restore_state(store::Store& store,
   RestoreReport report;
   report.journal_records = st.journal_records;
   report.damaged_files = st.damaged_files;
+  // The cap on players holds across a restart: the journal may still hold players evicted
+  // since the last snapshot. The longest silent beyond the cap are left out (and out of the
+  // fresh snapshot).
+  if (st.players.size() > rs.max_players) {
+    const auto keep = static_cast<std::ptrdiff_t>(rs.max_players);
+    std::nth_element(st.players.begin(), st.players.begin() + keep, st.players.end(),
+                     [](const auto& a, const auto& b) { return a.last_seen > b.last_seen; });
+    spdlog::warn("restore: {} players over the cap of {} left out (the longest silent)",
+                 st.players.size() - rs.max_players, rs.max_players);
+    st.players.resize(rs.max_players);
+    st.rewrite = true;
+  }
   if (!st.players.empty()) {
     std::vector<store::ScoredMember> seen;
     std::vector<store::FieldValue> entries;

@@ -10,46 +10,10 @@ namespace streampulse::core {
 namespace {
 
 constexpr std::string_view kUnknown = "unknown";
-constexpr std::string_view kOther = "other";
-
-// Lower-cases into `buf` (agent names are at most kMaxAgentFieldLength characters).
-std::string_view lower(std::string_view s, std::array<char, kMaxAgentFieldLength>& buf) {
-  const std::size_t n = std::min(s.size(), buf.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    const char c = s[i];
-    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  return {buf.data(), n};
-}
 
 std::int64_t to_milli(double v) { return std::llround(v * 1000.0); }
 
 }  // namespace
-
-std::uint16_t Distribution::add(std::string_view raw) {
-  std::array<char, kMaxAgentFieldLength> buf;
-  const std::string_view name = raw.empty() ? kUnknown : lower(raw, buf);
-  auto it = ids_.find(name);
-  if (it == ids_.end()) {
-    // Past the bound, new names fold into "other" so hostile input cannot grow memory.
-    if (names_.size() + 1 >= max_names_ && name != kOther) return add(kOther);
-    it = ids_.emplace(std::string(name), static_cast<std::uint16_t>(names_.size())).first;
-    names_.emplace_back(name);
-    counts_.push_back(0);
-  }
-  ++counts_[it->second];
-  return it->second;
-}
-
-void Distribution::remove(std::uint16_t id) { --counts_[id]; }
-
-std::map<std::string, std::uint64_t> Distribution::counts() const {
-  std::map<std::string, std::uint64_t> out;
-  for (std::size_t i = 0; i < names_.size(); ++i) {
-    if (counts_[i] > 0) out.emplace(names_[i], counts_[i]);
-  }
-  return out;
-}
 
 AudienceIndex::AudienceIndex(EpochMs active_window_ms)
     : os_(kMaxDistinctNames),
@@ -78,8 +42,13 @@ void carry(const Heartbeat& hb, const Player* prev, Player& p) {
       p.rebuffer_ms = 0;
       p.rebuffer_count = 0;
     }
-    p.rebuffer_count += hb.rebuffer_count.value_or(0);
-    p.rebuffer_ms += std::llround(hb.rebuffer_ms.value_or(0));
+    // Saturate, as the stored totals do: a player that reports stalls long enough (or a
+    // restored total near the top) must not wrap to a small count.
+    const std::uint64_t count = std::uint64_t{p.rebuffer_count} + hb.rebuffer_count.value_or(0);
+    p.rebuffer_count = static_cast<std::uint32_t>(std::min<std::uint64_t>(count, UINT32_MAX));
+    constexpr double kMaxMs = 1e15;  // 30,000 years: far from int64's end, sums stay exact
+    const auto ms = std::llround(std::min(hb.rebuffer_ms.value_or(0), kMaxMs));
+    p.rebuffer_ms = std::min<std::int64_t>(p.rebuffer_ms + ms, std::llround(kMaxMs));
   }
   if (hb.errors) {
     const std::int64_t sum = std::max<std::int64_t>(p.errors, 0) + *hb.errors;

@@ -30,6 +30,8 @@ class Category final : public boost::system::error_category {
         return "deadline exceeded";
       case errc::internal:
         return "internal error";
+      case errc::too_many_players:
+        return "too many players";
     }
     return "unknown error";
   }

@@ -1,5 +1,7 @@
 #include "streampulse/core/viewer_registry.hpp"
 
+#include "streampulse/core/error.hpp"
+
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include <unordered_map>
@@ -16,6 +18,16 @@ ViewerRegistry::ViewerRegistry(store::Store& store, const Clock& clock, Registry
       index_(settings_.active_window_ms) {}
 
 store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
+  auto admitted = co_await make_room(hb.player_id);
+  if (admitted.has_error()) co_return admitted.error();
+  // A new player holds its place among the tracked until this returns (concurrent admissions
+  // on a remote backend see it), then the index counts it.
+  struct Release {
+    std::size_t* admitting;
+    ~Release() {
+      if (admitting) --*admitting;
+    }
+  } release{*admitted == Placed::admitted ? &admitting_ : nullptr};
   const EpochMs now = clock_.now_ms();
   // The collections outlive the last write by the retention plus a margin, so the pruner, not
   // the collection TTL, removes players one by one (and the index with them). The TTL is the
@@ -44,6 +56,66 @@ store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
   auto set = co_await store_.dictionary_set(settings_.analytics_dictionary, std::move(entry), ttl);
   if (set.has_error()) co_return set.error();
   upsert(hb, now);
+  co_return result<void>{};
+}
+
+store::awaitable<result<ViewerRegistry::Placed>> ViewerRegistry::make_room(
+    const std::string& player_id) {
+  AdmissionQuery q;
+  q.max_players = settings_.max_players;
+  q.active_window_ms = settings_.active_window_ms;
+  auto refresh = [&] {
+    q.known = index_.contains(player_id);
+    q.tracked = index_.size() + admitting_;
+    q.now = clock_.now_ms();
+  };
+  const store::ScoreRange everything;  // named: no braced temporaries in co_await (GCC 12)
+  // A few evictions at most: on a shared backend the oldest player may be another instance's
+  // (not in this index), or a concurrent admission may have taken the place just made.
+  for (int evictions = 0;; ++evictions) {
+    refresh();
+    // Scores only grow (a player seen again, a new one now), so the oldest last-seen read
+    // before is a lower bound of everyone's: while it says "all active", a flood of new
+    // players is refused without asking the backend again.
+    q.oldest_seen = oldest_seen_;
+    const Admission first = decide_admission(q);
+    if (first == Admission::record) break;
+    if ((first == Admission::refuse && q.oldest_seen) || evictions == 3) {
+      ++refused_;
+      co_return make_error_code(errc::too_many_players);
+    }
+    // At the cap: the sorted set is ordered by last-seen, so its first is the longest silent.
+    auto oldest = co_await store_.sorted_set_fetch_by_score(settings_.active_set, everything, 1);
+    if (oldest.has_error()) co_return oldest.error();
+    refresh();
+    q.oldest_seen.reset();
+    if (!oldest->empty()) q.oldest_seen = static_cast<EpochMs>(oldest->front().score);
+    oldest_seen_ = q.oldest_seen;
+    const Admission decision = decide_admission(q);
+    if (decision == Admission::record) break;
+    if (decision == Admission::refuse) {
+      ++refused_;
+      co_return make_error_code(errc::too_many_players);
+    }
+    auto evicted = co_await evict(std::move(oldest->front().value));
+    if (evicted.has_error()) co_return evicted.error();
+  }
+  if (q.known) co_return Placed::tracked;
+  ++admitting_;
+  co_return Placed::admitted;
+}
+
+store::awaitable<result<void>> ViewerRegistry::evict(std::string player_id) {
+  std::vector<std::string> ids(1, std::move(player_id));
+  auto removed = co_await store_.sorted_set_remove(settings_.active_set, ids);
+  if (removed.has_error()) co_return removed.error();
+  auto dropped = co_await store_.dictionary_remove(settings_.analytics_dictionary, ids);
+  if (dropped.has_error()) co_return dropped.error();
+  // Counted once, by whoever removes it from this index (two admissions may race for it).
+  if (index_.contains(ids.front())) {
+    index_.remove(ids.front());
+    ++evicted_;
+  }
   co_return result<void>{};
 }
 
@@ -108,11 +180,17 @@ store::awaitable<result<std::size_t>> ViewerRegistry::load() {
   std::unordered_map<std::string, EpochMs> last_seen;
   last_seen.reserve(seen->size());
   for (const auto& m : *seen) last_seen.emplace(m.value, static_cast<EpochMs>(m.score));
+  // The cap holds for loaded players too: past it, only the most recently seen are loaded.
+  std::optional<EpochMs> cutoff;
+  if (seen->size() > settings_.max_players)
+    cutoff = static_cast<EpochMs>((*seen)[seen->size() - settings_.max_players].score);
   std::size_t loaded = 0;
   for (const auto& [field, value] : *entries) {
+    if (index_.size() >= settings_.max_players) break;
     auto hb = parse_analytics_json(field, value);
     if (hb && is_valid_player_id(field)) {
       const auto it = last_seen.find(field);
+      if (cutoff && (it == last_seen.end() || it->second < *cutoff)) continue;
       index_.upsert(*hb, it == last_seen.end() ? 0 : it->second);
       ++loaded;
     }

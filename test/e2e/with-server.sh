@@ -72,6 +72,7 @@ status=0
 node --test test/e2e/agent.test.mjs || status=1
 STREAMPULSE_URL="$url" E2E_ADMIN_TOKEN="$admin" node test/e2e/run.mjs || status=1
 STREAMPULSE_URL="$url" node test/e2e/quality.mjs || status=1
+STREAMPULSE_URL="$url" E2E_ADMIN_TOKEN="$admin" node test/e2e/agent-names.mjs || status=1
 if [[ $status -ne 0 ]]; then
   echo "with-server: failures; last lines of the server log:" >&2
   tail -n 30 "$log" >&2 || true

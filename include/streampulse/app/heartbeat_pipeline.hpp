@@ -12,10 +12,13 @@
 namespace streampulse::app {
 
 struct HeartbeatOutcome {
+  // refused: a bound said no and nothing changed. Either the token is bound to another player
+  // (or the binding table is full): `refusal` says which; or a new player came past the cap
+  // on players tracked: `error` is errc::too_many_players and `refusal` is ok.
   enum class Kind { accepted, duplicate, invalid, refused, failed } kind = Kind::accepted;
   core::InvalidHeartbeat problem;                     // for invalid
-  boost::system::error_code error;                    // for failed
-  core::BindVerdict refusal = core::BindVerdict::ok;  // for refused: mismatch or full
+  boost::system::error_code error;                    // for failed, and refused by the cap
+  core::BindVerdict refusal = core::BindVerdict::ok;  // for refused by the token binding
 };
 
 class HeartbeatPipeline {

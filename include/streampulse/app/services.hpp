@@ -5,6 +5,7 @@
 #include "streampulse/app/heartbeat_pipeline.hpp"
 #include "streampulse/app/stats.hpp"
 #include "streampulse/core/client_address.hpp"
+#include "streampulse/core/client_slots.hpp"
 #include "streampulse/core/replay_window.hpp"
 #include "streampulse/core/token_buckets.hpp"
 #include "streampulse/core/viewer_registry.hpp"
@@ -72,6 +73,10 @@ struct Services {
   // topics' authority on the embedded backend; on Momento, one keyed from the API key, so
   // every instance of the cache accepts the others'. Null: CMCD answers 503.
   const embedded::TokenAuthority* report_tokens = nullptr;
+  // Per-client slots (api/client_slot.hpp): topic long-polls (embedded backend) and dashboard
+  // streams. Null: no per-client bound.
+  core::ClientSlots* long_poll_slots = nullptr;
+  core::ClientSlots* stream_slots = nullptr;
 };
 
 }  // namespace streampulse::app

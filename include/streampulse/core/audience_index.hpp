@@ -3,6 +3,7 @@
 // heartbeats arrive, so the dashboard never walks or re-parses the players (O(distinct agent
 // names) per dashboard request, whatever the number of players).
 #include "streampulse/core/clock.hpp"
+#include "streampulse/core/distribution.hpp"
 #include "streampulse/core/heartbeat.hpp"
 #include "streampulse/core/log_histogram.hpp"
 #include "streampulse/core/state_window.hpp"
@@ -16,28 +17,6 @@
 #include <vector>
 
 namespace streampulse::core {
-
-// One distribution (browsers, devices or os): lower-cased names with player counts. The number of
-// distinct names is bounded; names beyond the bound count as "other".
-class Distribution {
- public:
-  explicit Distribution(std::size_t max_names) : max_names_(max_names) {}
-  std::uint16_t add(std::string_view name);  // returns the name's id
-  void remove(std::uint16_t id);
-  std::map<std::string, std::uint64_t> counts() const;  // names with a count above zero
-  const std::string& name(std::uint16_t id) const { return names_[id]; }
-
- private:
-  // Transparent hashing: a lookup by string_view allocates nothing (this runs per heartbeat).
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::size_t max_names_;
-  std::unordered_map<std::string, std::uint16_t, Hash, std::equal_to<>> ids_;
-  std::vector<std::string> names_;
-  std::vector<std::uint64_t> counts_;
-};
 
 // Viewing-quality totals. Each figure counts only the players that reported it; a figure nobody
 // reported is nullopt (absent), never 0.
@@ -90,6 +69,9 @@ class AudienceIndex {
   std::vector<std::string> seen_before(EpochMs cutoff) const;
   // The player's latest figures (agent names lower-cased), or nullopt.
   std::optional<Heartbeat> latest(std::string_view player_id) const;
+  const Distribution& os() const { return os_; }
+  const Distribution& browsers() const { return browsers_; }
+  const Distribution& devices() const { return devices_; }
 
  private:
   // Figures kept per player. Sums use fixed point (1/1000, or whole ms, bps, kbps x ms) so

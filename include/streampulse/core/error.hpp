@@ -17,6 +17,7 @@ enum class errc {
   unavailable,         // backend unreachable or shutting down
   deadline_exceeded,   // a wait ran out of time
   internal,            // a bug or an unexpected backend answer
+  too_many_players,    // a new player past the cap on players tracked, all of them active
 };
 
 const boost::system::error_category& streampulse_category() noexcept;

@@ -8,6 +8,7 @@
 #include "streampulse/core/audience_index.hpp"
 #include "streampulse/core/clock.hpp"
 #include "streampulse/core/dashboard.hpp"
+#include "streampulse/core/player_cap.hpp"
 #include "streampulse/store/store.hpp"
 
 #include <functional>
@@ -20,6 +21,9 @@ struct RegistrySettings {
   EpochMs active_window_ms = 1500;
   EpochMs retention_ms = 3'600'000;
   std::uint32_t prune_batch = 1000;
+  // Players tracked at once (core/player_cap.hpp): past it a new player evicts the
+  // longest-silent inactive one, or is refused (errc::too_many_players) when all are active.
+  std::size_t max_players = kDefaultMaxPlayers;
   // Write the sorted set and the dictionary at the same time (a remote backend: one round trip
   // per heartbeat instead of two). Off for the embedded store, where both finish at once and
   // the parallel group would only cost two coroutine spawns per heartbeat.
@@ -30,7 +34,9 @@ class ViewerRegistry {
  public:
   ViewerRegistry(store::Store& store, const Clock& clock, RegistrySettings settings);
 
-  // Actions 1 and 2 for one valid heartbeat, and the index update.
+  // Actions 1 and 2 for one valid heartbeat, and the index update. A new player past the cap
+  // first evicts the longest-silent inactive player; errc::too_many_players when every tracked
+  // player is active (nothing changed).
   store::awaitable<store::result<void>> record(const Heartbeat& hb);
 
   // Players whose last heartbeat is within the active window.
@@ -52,15 +58,25 @@ class ViewerRegistry {
   const RegistrySettings& settings() const { return settings_; }
   std::size_t tracked_players() const { return index_.size(); }
   const AudienceIndex& index() const { return index_; }
+  std::uint64_t players_evicted() const { return evicted_; }
+  std::uint64_t players_refused() const { return refused_; }
 
  private:
   store::Store& store_;
   const Clock& clock_;
   RegistrySettings settings_;
   void upsert(const Heartbeat& hb, EpochMs now);
+  // Applies the cap for `player_id`: a player tracked already, or a new one admitted (counted
+  // in admitting_ until recorded).
+  enum class Placed { tracked, admitted };
+  store::awaitable<store::result<Placed>> make_room(const std::string& player_id);
+  store::awaitable<store::result<void>> evict(std::string player_id);
 
   AudienceIndex index_;
   std::uint64_t prunes_ = 0;
+  std::size_t admitting_ = 0;  // new players admitted whose writes are in flight
+  std::uint64_t evicted_ = 0, refused_ = 0;
+  std::optional<EpochMs> oldest_seen_;  // the sorted set's first score when last read
   std::function<void()> on_join_;
 };
 
