@@ -131,6 +131,10 @@ http::Handler topic_publish_handler(app::Services& s) {
         co_return http::error_response(req, bh::status::bad_request, "invalid_heartbeat",
                                        hb.error().message);
       }
+      // Past the cap on players, a new player is refused here, before anything is bound or
+      // published (the intake would refuse it anyway, unseen by the player).
+      if (s.registry.would_refuse(hb->player_id))
+        co_return store_error_response(req, make_error_code(errc::too_many_players));
       const auto verdict =
           s.pipeline.bind(access.publisher_id, hb->player_id, access.expires_at_ms);
       if (verdict != core::BindVerdict::ok) co_return binding_refusal(req, verdict);

@@ -207,7 +207,9 @@ boost::system::error_code App::start(std::string& message) {
       {},
       &m.live,
       m.ioc.get_executor(),
-      {}});
+      {},    // trusted proxies, set below
+      {},    // webhook replay window
+      {}});  // token buckets; set_up_guards sizes both
   set_up_guards(*m.services, m.report_authority, m.token_authority.get());
   // Checked by parse_serve_config; a Config built in code may still carry a bad entry.
   if (auto proxies = core::TrustedProxies::parse(c.trusted_proxies)) {

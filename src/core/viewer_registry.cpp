@@ -59,6 +59,18 @@ store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
   co_return result<void>{};
 }
 
+bool ViewerRegistry::would_refuse(std::string_view player_id) const {
+  if (!oldest_seen_) return false;
+  AdmissionQuery q;
+  q.max_players = settings_.max_players;
+  q.active_window_ms = settings_.active_window_ms;
+  q.known = index_.contains(player_id);
+  q.tracked = index_.size() + admitting_;
+  q.now = clock_.now_ms();
+  q.oldest_seen = oldest_seen_;
+  return decide_admission(q) == Admission::refuse;
+}
+
 store::awaitable<result<ViewerRegistry::Placed>> ViewerRegistry::make_room(
     const std::string& player_id) {
   AdmissionQuery q;

@@ -206,6 +206,33 @@ TEST(BoundsEmbedded, SixtyFiveLongPollsFromOneClientThe65thIs429AnotherClientIsS
   EXPECT_TRUE(eventually([&] { return metric(port, "streampulse_long_poll_clients") == 0; }));
 }
 
+// A player publishing its heartbeat past the cap hears the refusal at once (429), and nothing
+// is bound, published or recorded.
+TEST(BoundsEmbedded, APublishOfANewPlayerPastTheCapIs429) {
+  auto config = test_config();
+  config.max_players = 3;
+  config.active_window_ms = 20'000;  // the three stay active for the whole test
+  TestServer server(config);
+  const auto port = server.port();
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(send_webhook(port, heartbeat("held-" + std::to_string(i))).status, 204u);
+  // The registry learns that every tracked player is active from a refused newcomer.
+  ASSERT_EQ(send_webhook(port, heartbeat("webhook-newcomer")).status, 429u);
+  const auto viewer = viewer_config(port);
+  const auto published = http_post(port, "/topics/video/stream", heartbeat(viewer.player_id),
+                                   {{"authorization", viewer.token}});
+  EXPECT_EQ(published.status, 429u) << published.body;
+  EXPECT_EQ(json::parse(published.body).at("error"), "too_many_players") << published.body;
+  EXPECT_EQ(metric(port, "streampulse_players_tracked"), 3);
+  EXPECT_EQ(metric(port, "streampulse_player_bindings"), 0);
+  // A tracked player's heartbeat through the topic is still published.
+  const auto token = viewer_config(port);
+  EXPECT_EQ(
+      http_post(port, "/topics/video/stream", heartbeat("held-1"), {{"authorization", token.token}})
+          .status,
+      204u);
+}
+
 TEST(BoundsEmbedded, ARestartUnderALowerCapKeepsTheMostRecentlySeenPlayers) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("streampulse-bounds-restart-" + std::to_string(::getpid()));

@@ -39,6 +39,11 @@ class ViewerRegistry {
   // player is active (nothing changed).
   store::awaitable<store::result<void>> record(const Heartbeat& hb);
 
+  // True when a heartbeat of `player_id` would be refused now: a new player, the cap reached,
+  // and the oldest last-seen read last says every tracked player is active. False when unsure
+  // (record() decides then). Lets a publish answer 429 at once, changing nothing.
+  bool would_refuse(std::string_view player_id) const;
+
   // Players whose last heartbeat is within the active window.
   store::awaitable<store::result<std::uint64_t>> active_count();
 
