@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (Debian packages, npm), builds, and runs every
-# test: unit and integration tests (ctest), the fake Momento driven by Momento's official
+# test: unit and integration tests (ctest), /metrics and deploy/monitoring under promtool
+# (scripts/check-metrics.sh), the fake Momento driven by Momento's official
 # JavaScript SDKs (test/momento-sdk), the unit and integration tests under ASan and UBSan
 # (scripts/sanitizers.sh), a short libFuzzer run of each fuzz target (scripts/fuzz.sh smoke; FUZZ_SMOKE_SECONDS, 20 by
 # default), a 60 s soak at 5,000 heartbeats/s (scripts/soak.sh), then the browser tests in
@@ -28,6 +29,9 @@ build_streampulse "$build_dir" RelWithDebInfo
 
 echo "== unit and integration tests"
 ctest --test-dir "$build_dir" --output-on-failure
+
+echo "== /metrics under promtool, the alert rules and the dashboard (scripts/check-metrics.sh)"
+CHECK_METRICS_BIN="$build_dir/streampulse" bash scripts/check-metrics.sh
 
 echo "== the OpenAPI description (static/openapi.json) against the OpenAPI 3.1 schema"
 node test/openapi/check.mjs

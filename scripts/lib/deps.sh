@@ -7,7 +7,9 @@ STREAMPULSE_BUILD_PACKAGES=(g++ cmake ninja-build ccache pkg-config
   libssl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libprotobuf-dev protobuf-compiler ca-certificates curl openssl)
 STREAMPULSE_RUNTIME_TOOLS=(ffmpeg)
-STREAMPULSE_TEST_PACKAGES=(chromium)
+# prometheus: its promtool checks /metrics and the alert rules (scripts/check-metrics.sh); the
+# package's server is not started.
+STREAMPULSE_TEST_PACKAGES=(chromium prometheus)
 # The fuzz stage: clang++, libFuzzer and the clang sanitizer runtimes, llvm-symbolizer for stacks.
 STREAMPULSE_FUZZ_PACKAGES=(clang libclang-rt-dev llvm)
 

@@ -1,6 +1,9 @@
 // GET /healthz, /readyz and /metrics.
+#include "metrics_text.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/app/live_dashboard.hpp"
+#include "streampulse/app/memory_limit.hpp"
+#include "streampulse/app/process_metrics.hpp"
 #include "streampulse/http/response.hpp"
 
 #include <fmt/format.h>
@@ -31,54 +34,6 @@ http::Handler readyz_handler(app::Services& s) {
 }
 
 namespace {
-
-// Prometheus text format, one family at a time.
-class MetricsText {
- public:
-  void family(std::string_view name, std::string_view type, std::string_view help) {
-    out_ += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n", name, help, type);
-  }
-  template <class T>
-  void sample(std::string_view name, std::string_view labels, T value) {
-    if (labels.empty()) {
-      out_ += fmt::format("{} {}\n", name, value);
-    } else {
-      out_ += fmt::format("{}{{{}}} {}\n", name, labels, value);
-    }
-  }
-  template <class T>
-  void metric(std::string_view name, std::string_view type, std::string_view help, T value) {
-    family(name, type, help);
-    sample(name, "", value);
-  }
-  // A gauge whose value nobody reported is left out (absent, never 0).
-  void optional_gauge(std::string_view name, std::string_view help,
-                      const std::optional<double>& value) {
-    if (!value) return;
-    metric(name, "gauge", help, *value);
-  }
-  void quantiles(std::string_view name, std::string_view help, const std::optional<double>& p50,
-                 const std::optional<double>& p95, double scale = 1) {
-    if (!p50) return;
-    family(name, "gauge", help);
-    sample(name, "quantile=\"0.5\"", *p50 * scale);
-    if (p95) sample(name, "quantile=\"0.95\"", *p95 * scale);
-  }
-  void histogram(std::string_view name, std::string_view help, const app::LatencyHistogram& h) {
-    family(name, "histogram", help);
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < h.kBounds.size(); ++i) {
-      cumulative += h.counts[i];
-      out_ += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, h.kBounds[i], cumulative);
-    }
-    out_ += fmt::format("{0}_bucket{{le=\"+Inf\"}} {1}\n{0}_sum {2}\n{0}_count {1}\n", name,
-                        h.count, h.sum);
-  }
-  std::string take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
 
 void quality_metrics(MetricsText& m, const core::QualityMetrics& q) {
   m.family("streampulse_players_state", "gauge",
@@ -177,6 +132,38 @@ void bounds_metrics(MetricsText& m, app::Services& s) {
            streams.refused_table_full);
 }
 
+// The process (the names client libraries use, so stock dashboards work) and the build.
+void process_metrics(MetricsText& m) {
+  const auto p = app::read_process_metrics();
+  m.metric("process_cpu_seconds_total", "counter", "user and system CPU time spent in seconds",
+           p.cpu_seconds);
+  if (p.resident_memory_bytes) {
+    m.metric("process_resident_memory_bytes", "gauge", "resident memory size in bytes",
+             *p.resident_memory_bytes);
+  }
+  if (p.virtual_memory_bytes) {
+    m.metric("process_virtual_memory_bytes", "gauge", "virtual memory size in bytes",
+             *p.virtual_memory_bytes);
+  }
+  if (p.open_fds) {
+    m.metric("process_open_fds", "gauge", "number of open file descriptors", *p.open_fds);
+  }
+  if (p.max_fds) {
+    m.metric("process_max_fds", "gauge", "maximum number of open file descriptors", *p.max_fds);
+  }
+  if (p.start_time_seconds) {
+    m.metric("process_start_time_seconds", "gauge",
+             "start time of the process since the Unix epoch in seconds", *p.start_time_seconds);
+  }
+  // The cgroup's limit beside process_resident_memory_bytes, for alerts (absent when none).
+  if (const auto limit = app::cgroup_memory_limit()) {
+    m.metric("streampulse_memory_limit_bytes", "gauge",
+             "memory limit of the container (cgroup) in bytes", *limit);
+  }
+  m.family("streampulse_build_info", "gauge", "always 1; the build's version as a label");
+  m.sample("streampulse_build_info", fmt::format("version=\"{}\"", STREAMPULSE_VERSION), 1);
+}
+
 }  // namespace
 
 http::Handler metrics_handler(app::Services& s) {
@@ -184,6 +171,11 @@ http::Handler metrics_handler(app::Services& s) {
     auto dashboard = co_await s.registry.dashboard();
     const auto& st = s.stats;
     MetricsText m;
+    // What /readyz tells, as a gauge alerts can read: this scrape's own backend read answered
+    // (no extra call, so a scrape during an outage waits on one deadline, not two).
+    m.metric("streampulse_ready", "gauge",
+             "1 when the backend answered this scrape's read (as /readyz checks)",
+             dashboard ? 1 : 0);
     m.metric("streampulse_players_active", "gauge", "players seen within the active window",
              dashboard ? dashboard->active : 0);
     m.metric("streampulse_players_tracked", "gauge", "players seen within the retention",
@@ -285,10 +277,14 @@ http::Handler metrics_handler(app::Services& s) {
         m.sample("streampulse_requests_total",
                  fmt::format("route=\"{}\",code=\"{}\"", key.first, key.second), n);
     }
-    m.histogram("streampulse_request_duration_seconds",
-                "time to the answer of API requests (for streams: to the head)", requests.latency);
+    m.family("streampulse_request_duration_seconds", "histogram",
+             "time to the answer of API requests by route class (for streams: to the head)");
+    for (const auto& [route, h] : requests.latency)
+      m.histogram_samples("streampulse_request_duration_seconds",
+                          fmt::format("route=\"{}\"", route), h);
     m.histogram("streampulse_heartbeat_record_duration_seconds",
                 "time to validate and record an accepted heartbeat", st.heartbeat_latency);
+    process_metrics(m);
     co_return http::text_response(ctx.request, bh::status::ok, m.take(),
                                   "text/plain; version=0.0.4");
   };

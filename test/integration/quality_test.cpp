@@ -266,8 +266,9 @@ TEST(Metrics, QualityGaugesCountersAndHistograms) {
                              "streampulse_heartbeats_invalid_by_field_total{field=\"bitrate\"} 1\n",
                              "streampulse_requests_total{route=\"dashboard\",code=\"200\"} 1\n",
                              "streampulse_requests_total{route=\"webhook\",code=\"400\"} 1\n",
-                             "streampulse_request_duration_seconds_bucket{le=\"+Inf\"}",
-                             "streampulse_request_duration_seconds_count",
+                             "streampulse_request_duration_seconds_bucket{route=\"dashboard\","
+                             "le=\"+Inf\"} 1\n",
+                             "streampulse_request_duration_seconds_count{route=\"webhook\"} 2\n",
                              "streampulse_heartbeat_record_duration_seconds_sum",
                              "streampulse_backend_errors_total{operation=\"heartbeat\"} 0\n",
                              "streampulse_count_publishes_total"}) {

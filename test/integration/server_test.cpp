@@ -165,6 +165,21 @@ TEST(Server, HealthReadyAndMetrics) {
   auto metrics = http_get(server.port(), "/metrics");
   EXPECT_EQ(metrics.status, 200u);
   EXPECT_NE(metrics.body.find("streampulse_players_active 0"), std::string::npos);
+  // The process, the build, and request latency per route class (a second scrape sees the
+  // first one's answer).
+  const auto text = http_get(server.port(), "/metrics").body;
+  for (const char* needle :
+       {"\nprocess_cpu_seconds_total ", "\nprocess_resident_memory_bytes ",
+        "\nprocess_virtual_memory_bytes ", "\nprocess_open_fds ", "\nprocess_max_fds ",
+        "\nprocess_start_time_seconds ",
+        "\nstreampulse_build_info{version=\"" STREAMPULSE_VERSION "\"} 1\n",
+        "# TYPE streampulse_request_duration_seconds histogram\n",
+        "\nstreampulse_request_duration_seconds_bucket{route=\"health\",le=\"+Inf\"} 2\n",
+        "\nstreampulse_request_duration_seconds_count{route=\"metrics\"} 1\n",
+        "\nstreampulse_request_duration_seconds_sum{route=\"metrics\"} "}) {
+    EXPECT_NE(text.find(needle), std::string::npos) << needle << "\n" << text;
+  }
+  EXPECT_EQ(text.find("streampulse_request_duration_seconds_bucket{le="), std::string::npos);
 }
 
 // The real binary: SIGTERM during a long-poll answers it, then exits 0.

@@ -27,11 +27,13 @@ struct Stats {
   // behind a lock; everything else here is touched on the state loop only.
   struct RequestStats {
     std::map<std::pair<std::string, unsigned>, std::uint64_t> counts;
-    LatencyHistogram latency;  // handler time
+    // Handler time per route class: a 30 s long-poll must not hide among 100 us heartbeats.
+    // One fixed-size histogram per class, so bounded like the classes themselves.
+    std::map<std::string, LatencyHistogram> latency;
   };
   void record_request(const std::string& route, unsigned status, double seconds) {
     std::lock_guard lock(request_mutex_);
-    requests_.latency.observe(seconds);
+    requests_.latency[route].observe(seconds);
     ++requests_.counts[std::make_pair(route, status)];
   }
   RequestStats requests() const {
