@@ -3,6 +3,7 @@
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/app/background.hpp"
 #include "streampulse/app/connection_loops.hpp"
+#include "streampulse/app/from_config.hpp"
 #include "streampulse/app/guards.hpp"
 #include "streampulse/app/history_store.hpp"
 #include "streampulse/app/journaled_store.hpp"
@@ -87,55 +88,6 @@ struct App::Impl {
 
 App::App(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 App::~App() = default;
-
-namespace {
-
-// The Momento adapter for the configured key, or null with `message` saying what is wrong.
-std::unique_ptr<momento::MomentoStore> make_momento_store(asio::any_io_executor ex, const Config& c,
-                                                          std::string& message) {
-  auto credentials =
-      momento::parse_credentials(c.momento_api_key, c.momento_endpoint, c.momento_base_url);
-  if (!credentials) {
-    message = "MOMENTO_API_KEY: " + credentials.error().message;
-    return nullptr;
-  }
-  momento::MomentoSettings ms;
-  ms.credentials = std::move(*credentials);
-  ms.cache = c.cache;
-  ms.mode = c.momento_grpc_web == "binary" ? momento::grpc_web::Mode::binary
-                                           : momento::grpc_web::Mode::text;
-  ms.policy.budget = std::chrono::milliseconds(c.momento_timeout_ms);
-  return std::make_unique<momento::MomentoStore>(ex, std::move(ms));
-}
-
-// "host:port", "[v6]:port" or ":port"; a host name (localhost) is resolved once, here, before
-// the service runs, and its first address is used.
-boost::system::result<tcp::endpoint> parse_listen(const std::string& listen) {
-  const auto invalid = boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return invalid;
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 1 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  const std::string port_text = listen.substr(colon + 1);
-  if (port_text.empty() || port_text.size() > 5 ||
-      port_text.find_first_not_of("0123456789") != std::string::npos)
-    return invalid;
-  const int port = std::stoi(port_text);
-  if (port > 65535) return invalid;
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
-  if (ec) {
-    asio::io_context resolve_ctx;
-    tcp::resolver resolver(resolve_ctx);
-    auto found = resolver.resolve(host, port_text, tcp::resolver::numeric_service, ec);
-    if (ec || found.empty()) return ec ? ec : invalid;
-    address = found.begin()->endpoint().address();
-  }
-  return tcp::endpoint(address, static_cast<unsigned short>(port));
-}
-
-}  // namespace
 
 boost::system::error_code App::start(std::string& message) {
   auto& m = *impl_;
