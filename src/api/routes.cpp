@@ -31,9 +31,12 @@ void add_routes(http::Router& router, app::Services& s) {
   // Affinity::any: handlers that are thread-safe run on the connection's thread (see
   // http/router.hpp); every other handler runs on the state loop.
   constexpr auto kAnyThread = http::Affinity::any;
-  router.add(verb::get, "/healthz", measured(s, "health", healthz_handler(s)), 0, {}, kAnyThread);
-  router.add(verb::get, "/readyz", measured(s, "health", readyz_handler(s)));
-  router.add(verb::get, "/metrics", measured(s, "metrics", metrics_handler(s)));
+  // HEAD too: uptime checkers use it (the answer is the GET's head; response.cpp drops the body).
+  for (verb v : {verb::get, verb::head}) {
+    router.add(v, "/healthz", measured(s, "health", healthz_handler(s)), 0, {}, kAnyThread);
+    router.add(v, "/readyz", measured(s, "health", readyz_handler(s)));
+    router.add(v, "/metrics", measured(s, "metrics", metrics_handler(s)));
+  }
   router.add(verb::get, "/api/player-config",
              measured(s, "player_config", player_config_handler(s)));
   router.add(verb::get, "/api/dashboard", measured(s, "dashboard", dashboard_handler(s)));

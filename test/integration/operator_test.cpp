@@ -91,3 +91,15 @@ TEST(Operator, SecondSignalCutsTheGraceShort) {
   EXPECT_EQ(wait_exit_code(pid), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
+
+// Uptime checkers probe with HEAD: the GET's status and headers, no body.
+TEST(Operator, HeadIsAnsweredOnHealthReadinessAndMetrics) {
+  TestServer server;
+  for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
+    auto r = http_request(server.port(), boost::beast::http::verb::head, path);
+    EXPECT_EQ(r.status, 200u) << path;
+    EXPECT_TRUE(r.body.empty()) << path;
+    ASSERT_TRUE(r.headers.count("content-length")) << path;
+    EXPECT_GT(std::stoul(r.headers["content-length"]), 0u) << path;
+  }
+}
