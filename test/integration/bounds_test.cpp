@@ -99,18 +99,32 @@ TEST_P(Bounds, PlayersPastTheCapEvictTheInactiveThenNewOnesAreRefused) {
   // Once they fall silent past the active window, 4,000 new players: the first 1,000 take the
   // places of the inactive, the next 3,000 find every tracked player active and are refused.
   std::this_thread::sleep_for(std::chrono::milliseconds(kWindowMs + 300));
+  const auto second_started = std::chrono::steady_clock::now();
   const auto second = send_all(port, "new-", 0, 4000);
-  EXPECT_EQ(second.accepted, 1000);
-  EXPECT_EQ(second.too_many, 3000);
+  const bool in_one_window = std::chrono::steady_clock::now() - second_started <
+                             std::chrono::milliseconds(kWindowMs - 500);
   EXPECT_EQ(second.other, 0);
+  EXPECT_EQ(second.accepted + second.too_many, 4000);
   d = dashboard(port);
-  EXPECT_EQ(d.at("players"), json::parse(R"({"active":1000,"total":1000})"));
-  EXPECT_EQ(d.at("agents").at("browsers"), json::parse(R"({"firefox":1000})"));  // no old one
+  EXPECT_EQ(d.at("players").at("total"), 1000);
   EXPECT_EQ(metric(port, "streampulse_players_tracked"), 1000);
-  EXPECT_EQ(metric(port, "streampulse_players_evicted_total"), 1000);
-  EXPECT_EQ(refusals(port, "too_many_players"), 3001);
+  // Every accepted newcomer took an inactive player's place; every other one was refused.
+  EXPECT_EQ(metric(port, "streampulse_players_evicted_total"), second.accepted);
+  EXPECT_EQ(refusals(port, "too_many_players"), second.too_many + 1);
   EXPECT_EQ(metric(port, "streampulse_heartbeats_refused_total{reason=\"too_many_players\"}"),
-            3001);
+            second.too_many + 1);
+  EXPECT_EQ(d.at("agents").at("browsers").at("firefox"), 1000);  // the Safari player was evicted
+  if (in_one_window) {
+    // Sent within one active window, none of the newcomers went silent meanwhile: the first
+    // 1,000 took the places of the inactive, the next 3,000 found every tracked player active.
+    EXPECT_EQ(second.accepted, 1000);
+    EXPECT_EQ(second.too_many, 3000);
+    EXPECT_EQ(d.at("players"), json::parse(R"({"active":1000,"total":1000})"));
+  } else {
+    // A slow build (the sanitizers): newcomers that fell silent during the send made room for
+    // later ones, so more were accepted; the cap still held.
+    EXPECT_GE(second.accepted, 1000);
+  }
 }
 
 TEST_P(Bounds, AThousandMadeUpBrowserNamesThenARealNewBrowserShowsByItsName) {

@@ -142,6 +142,7 @@ TEST_P(OneTokenOnePlayer, AReplayAfterTwentyThousandTopicMessagesIsStillADuplica
   const std::map<std::string, std::string> auth{{"authorization", key},
                                                 {"content-type", "text/plain"}};
   constexpr int kMessages = 20'000, kChunk = 500;
+  const auto captured_at = std::chrono::steady_clock::now();
   // In chunks the intake drains before the next, so none is skipped (topic history is bounded).
   for (int sent = 0; sent < kMessages;) {
     for (int i = 0; i < kChunk; ++i, ++sent) {
@@ -157,6 +158,11 @@ TEST_P(OneTokenOnePlayer, AReplayAfterTwentyThousandTopicMessagesIsStillADuplica
         << " recorded";
   }
   const auto before = metric(port, "streampulse_heartbeats_accepted_total");
+  if (std::chrono::steady_clock::now() - captured_at > std::chrono::seconds(50)) {
+    // A slow build (the sanitizers) can take longer than the event's 60 s window to send the
+    // flood; the replay would then be refused as stale, which checks nothing here.
+    GTEST_SKIP() << "the flood took longer than the replay window allows";
+  }
 
   // Still inside its 60 s window: acknowledged, not recorded.
   EXPECT_EQ(http_post(port, "/webhook", captured, signed_headers).status, 204u);
