@@ -213,7 +213,12 @@ pass "healthy with --network none (needs no network at run time)"
 
 # --- Up ----------------------------------------------------------------------------------------
 t0=$SECONDS
-"${compose[@]}" up -d >/dev/null 2>&1 || fail "docker-compose up -d"
+up_log="$(mktemp /tmp/streampulse-smoke-up.XXXXXX)"
+if ! "${compose[@]}" up -d >"$up_log" 2>&1; then
+  tail -n 20 "$up_log"  # compose's own reason (a bad option, a limit the engine refused...)
+  fail "docker-compose up -d"
+fi
+rm -f "$up_log"
 cid="$("${compose[@]}" ps -q streampulse)"
 [[ -n "$cid" ]] || fail "no container for the service streampulse"
 wait_healthy "$cid" 90 || fail "the service did not turn healthy"
