@@ -78,6 +78,17 @@ void quality_metrics(MetricsText& m, const core::QualityMetrics& q) {
 
 // Each bound on what clients can make the service hold: its cap beside its use, and what was
 // refused or evicted at it (docs/security.md). Label values are fixed sets.
+// A per-client slot table (core/client_slots.hpp): clients holding a slot, how many clients
+// it can hold, and the slots one client may hold. `slot`: "long_poll", `what`: "topic long-poll".
+void slot_table_metrics(MetricsText& m, const std::string& slot, const std::string& what,
+                        const core::ClientSlots::Figures& f) {
+  m.metric("streampulse_" + slot + "_clients", "gauge", "clients holding a " + what, f.clients);
+  m.metric("streampulse_" + slot + "_clients_max", "gauge",
+           "clients that may hold " + what + "s at once", f.max_clients);
+  m.metric("streampulse_" + slot + "s_per_client_max", "gauge",
+           what + "s one client may hold at once", f.per_client);
+}
+
 void bounds_metrics(MetricsText& m, app::Services& s) {
   m.metric("streampulse_players_max", "gauge", "players tracked at most (the cap)",
            s.registry.settings().max_players);
@@ -104,22 +115,12 @@ void bounds_metrics(MetricsText& m, app::Services& s) {
   m.metric("streampulse_long_polls_open", "gauge", "topic long-polls waiting", polls.open);
   m.metric("streampulse_long_polls_max", "gauge", "topic long-polls waiting at most",
            s.config.max_long_polls);
-  m.metric("streampulse_long_poll_clients", "gauge", "clients holding a topic long-poll",
-           polls.clients);
-  m.metric("streampulse_long_poll_clients_max", "gauge",
-           "clients that may hold topic long-polls at once", polls.max_clients);
-  m.metric("streampulse_long_polls_per_client_max", "gauge",
-           "topic long-polls one client may hold at once", polls.per_client);
+  slot_table_metrics(m, "long_poll", "topic long-poll", polls);
   if (s.live) {
     m.metric("streampulse_dashboard_streams_max", "gauge", "open dashboard event streams at most",
              s.live->feed.max_subscribers());
   }
-  m.metric("streampulse_dashboard_stream_clients", "gauge", "clients holding a dashboard stream",
-           streams.clients);
-  m.metric("streampulse_dashboard_stream_clients_max", "gauge",
-           "clients that may hold dashboard streams at once", streams.max_clients);
-  m.metric("streampulse_dashboard_streams_per_client_max", "gauge",
-           "dashboard streams one client may hold at once", streams.per_client);
+  slot_table_metrics(m, "dashboard_stream", "dashboard stream", streams);
   m.family("streampulse_refusals_total", "counter", "requests refused at a bound, by bound");
   m.sample("streampulse_refusals_total", "reason=\"too_many_players\"",
            s.registry.players_refused());

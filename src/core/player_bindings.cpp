@@ -14,7 +14,7 @@ BindVerdict PlayerBindings::check(std::string_view token_id, std::string_view pl
                                   EpochMs now) {
   if (token_id.empty()) return BindVerdict::ok;
   prune(now);
-  if (auto it = bound_.find(std::string(token_id)); it != bound_.end())
+  if (auto it = bound_.find(token_id); it != bound_.end())
     return it->second.player_id == player_id ? BindVerdict::ok : BindVerdict::mismatch;
   return bound_.size() >= settings_.capacity ? BindVerdict::full : BindVerdict::ok;
 }

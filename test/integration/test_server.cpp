@@ -18,6 +18,23 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bh = beast::http;
 
+namespace {
+
+// A response as the tests read it: status, lower-case header names, body.
+HttpResult to_result(bh::response<bh::string_body>&& res) {
+  HttpResult out;
+  out.status = res.result_int();
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(c));
+    out.headers[name] = std::string(f.value());
+  }
+  out.body = std::move(res.body());
+  return out;
+}
+
+}  // namespace
+
 HttpResult http_request(unsigned short port, bh::verb method, const std::string& target,
                         const std::string& body,
                         const std::map<std::string, std::string>& headers) {
@@ -41,15 +58,7 @@ HttpResult http_request(unsigned short port, bh::verb method, const std::string&
   if (method == bh::verb::head) parser.skip(true);  // the headers announce a body never sent
   bh::read(stream, buffer, parser);
   auto res = parser.release();
-  HttpResult out;
-  out.status = res.result_int();
-  for (const auto& f : res) {
-    std::string name(f.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(c));
-    out.headers[name] = std::string(f.value());
-  }
-  out.body = std::move(res.body());
-  return out;
+  return to_result(std::move(res));
 }
 
 app::Config test_config() {
@@ -148,15 +157,7 @@ HttpResult KeepAliveClient::request(bh::verb method, const std::string& target,
   bh::write(s.stream, req);
   bh::response<bh::string_body> res;
   bh::read(s.stream, s.buffer, res);
-  HttpResult out;
-  out.status = res.result_int();
-  for (const auto& f : res) {
-    std::string name(f.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(c));
-    out.headers[name] = std::string(f.value());
-  }
-  out.body = std::move(res.body());
-  return out;
+  return to_result(std::move(res));
 }
 
 }  // namespace streampulse::testing

@@ -11,6 +11,7 @@
 #include "streampulse/core/clock.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -55,7 +56,12 @@ class PlayerBindings {
     EpochMs expires_at = 0;
   };
   Settings settings_;
-  std::unordered_map<std::string, Entry> bound_;
+  // Transparent hashing: a lookup by string_view allocates nothing (this runs per heartbeat).
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> bound_;
   // Expiry order; the views point at the map's keys, which stay put while the entry lives.
   std::set<std::pair<EpochMs, std::string_view>> expiries_;
 };
