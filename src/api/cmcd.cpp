@@ -106,13 +106,20 @@ http::Handler cmcd_handler(app::Services& s) {
     }
     if (!reports->empty()) {
       const auto verdict =
-          s.pipeline.bind(claims->token_id, reports->front().sid, claims->expires_at_ms);
+          co_await s.audience.bind(claims->token_id, reports->front().sid, claims->expires_at_ms);
       if (verdict != core::BindVerdict::ok) co_return binding_refusal(req, verdict, kCors);
     }
     for (const auto& report : *reports) {
-      const std::string text =
-          core::cmcd_heartbeat_json(report, s.registry.index().latest(report.sid));
-      auto outcome = co_await s.pipeline.accept(text, claims->token_id);
+      // The player's latest figures, from its shard: a report carries only what changed.
+      auto latest = co_await s.audience.on_shard<std::optional<core::Heartbeat>>(
+          s.audience.shard_of(report.sid),
+          [&](app::AudienceShard& sh) -> awaitable<std::optional<core::Heartbeat>> {
+            co_return sh.registry->index().latest(report.sid);
+          });
+      std::string text = core::cmcd_heartbeat_json(report, latest);
+      auto parsed = core::parse_heartbeat(text);
+      auto outcome =
+          co_await s.audience.accept(std::move(parsed), std::move(text), claims->token_id);
       if (outcome.kind == app::HeartbeatOutcome::Kind::refused && outcome.error) {
         // Past the cap on players: reports before this one were recorded; this one and the
         // rest change nothing.

@@ -7,7 +7,7 @@ namespace streampulse::api {
 
 http::Handler dashboard_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
-    auto metrics = co_await s.registry.dashboard();
+    auto metrics = co_await s.audience.dashboard();
     if (metrics.has_error()) co_return store_error_response(ctx.request, metrics.error());
     co_return http::text_response(ctx.request, boost::beast::http::status::ok,
                                   core::to_json_text(*metrics), "application/json");

@@ -89,26 +89,25 @@ void slot_table_metrics(MetricsText& m, const std::string& slot, const std::stri
            what + "s one client may hold at once", f.per_client);
 }
 
-void bounds_metrics(MetricsText& m, app::Services& s) {
+void bounds_metrics(MetricsText& m, app::Services& s, const app::AudienceFigures& audience) {
   m.metric("streampulse_players_max", "gauge", "players tracked at most (the cap)",
-           s.registry.settings().max_players);
+           audience.max_players);
   m.metric("streampulse_players_evicted_total", "counter",
-           "inactive players dropped to make room for a new player at the cap",
-           s.registry.players_evicted());
-  const auto& index = s.registry.index();
-  const std::pair<const char*, const core::Distribution*> distributions[] = {
-      {"browser", &index.browsers()}, {"os", &index.os()}, {"device", &index.devices()}};
+           "inactive players dropped to make room for a new player at the cap", audience.evicted);
+  const char* distributions[] = {"browser", "os", "device"};
   m.family("streampulse_agent_names", "gauge", "distinct agent names in use, by distribution");
-  for (const auto& [label, d] : distributions)
-    m.sample("streampulse_agent_names", fmt::format("distribution=\"{}\"", label), d->names());
+  for (int k = 0; k < 3; ++k)
+    m.sample("streampulse_agent_names", fmt::format("distribution=\"{}\"", distributions[k]),
+             audience.agent_names[k]);
   m.metric("streampulse_agent_names_max", "gauge",
-           "distinct agent names per distribution at most (\"other\" included)",
-           index.browsers().max_names());
+           "distinct agent names per distribution at most, per audience shard (\"other\" "
+           "included)",
+           audience.agent_names_max);
   m.family("streampulse_agent_names_folded_total", "counter",
            "heartbeats whose agent name counted as \"other\" because its distribution was full");
-  for (const auto& [label, d] : distributions)
-    m.sample("streampulse_agent_names_folded_total", fmt::format("distribution=\"{}\"", label),
-             d->folded());
+  for (int k = 0; k < 3; ++k)
+    m.sample("streampulse_agent_names_folded_total",
+             fmt::format("distribution=\"{}\"", distributions[k]), audience.agent_names_folded[k]);
   core::ClientSlots::Figures polls, streams;
   if (s.long_poll_slots) polls = s.long_poll_slots->figures();
   if (s.stream_slots) streams = s.stream_slots->figures();
@@ -122,8 +121,7 @@ void bounds_metrics(MetricsText& m, app::Services& s) {
   }
   slot_table_metrics(m, "dashboard_stream", "dashboard stream", streams);
   m.family("streampulse_refusals_total", "counter", "requests refused at a bound, by bound");
-  m.sample("streampulse_refusals_total", "reason=\"too_many_players\"",
-           s.registry.players_refused());
+  m.sample("streampulse_refusals_total", "reason=\"too_many_players\"", audience.refused);
   m.sample("streampulse_refusals_total", "reason=\"long_polls_per_client\"",
            polls.refused_per_client);
   m.sample("streampulse_refusals_total", "reason=\"long_poll_clients\"", polls.refused_table_full);
@@ -169,7 +167,8 @@ void process_metrics(MetricsText& m) {
 
 http::Handler metrics_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
-    auto dashboard = co_await s.registry.dashboard();
+    auto dashboard = co_await s.audience.dashboard();
+    const auto audience = co_await s.audience.figures();
     const auto& st = s.stats;
     MetricsText m;
     // What /readyz tells, as a gauge alerts can read: this scrape's own backend read answered
@@ -180,8 +179,8 @@ http::Handler metrics_handler(app::Services& s) {
     m.metric("streampulse_players_active", "gauge", "players seen within the active window",
              dashboard ? dashboard->active : 0);
     m.metric("streampulse_players_tracked", "gauge", "players seen within the retention",
-             s.registry.tracked_players());
-    bounds_metrics(m, s);
+             audience.tracked);
+    bounds_metrics(m, s, audience);
     if (dashboard) quality_metrics(m, dashboard->quality);
     if (s.live) {
       const auto peak = s.live->history.peak();
@@ -213,13 +212,13 @@ http::Handler metrics_handler(app::Services& s) {
              st.heartbeats_duplicate);
     m.sample("streampulse_heartbeats_refused_total", "reason=\"backend\"", st.heartbeats_failed);
     m.sample("streampulse_heartbeats_refused_total", "reason=\"too_many_players\"",
-             s.registry.players_refused());
+             audience.refused);
     m.sample("streampulse_heartbeats_refused_total", "reason=\"invalid_cmcd\"",
              st.cmcd_reports_invalid);
-    if (!st.heartbeats_invalid_by_field.empty()) {
+    if (const auto by_field = st.heartbeats_invalid_by_field(); !by_field.empty()) {
       m.family("streampulse_heartbeats_invalid_by_field_total", "counter",
                "invalid heartbeats by the field the refusal names");
-      for (const auto& [field, n] : st.heartbeats_invalid_by_field)
+      for (const auto& [field, n] : by_field)
         m.sample("streampulse_heartbeats_invalid_by_field_total",
                  fmt::format("field=\"{}\"", field), n);
     }
@@ -269,7 +268,7 @@ http::Handler metrics_handler(app::Services& s) {
     m.sample("streampulse_reports_refused_total", "reason=\"replay_window_full\"",
              st.webhooks_replay_window_full);
     m.metric("streampulse_player_bindings", "gauge", "viewer tokens bound to a player",
-             s.pipeline.bindings().size());
+             audience.bindings);
     const auto requests = st.requests();
     if (!requests.counts.empty()) {
       m.family("streampulse_requests_total", "counter",
@@ -284,7 +283,7 @@ http::Handler metrics_handler(app::Services& s) {
       m.histogram_samples("streampulse_request_duration_seconds",
                           fmt::format("route=\"{}\"", route), h);
     m.histogram("streampulse_heartbeat_record_duration_seconds",
-                "time to validate and record an accepted heartbeat", st.heartbeat_latency);
+                "time to validate and record an accepted heartbeat", st.heartbeat_latency());
     process_metrics(m);
     co_return http::text_response(ctx.request, bh::status::ok, m.take(),
                                   "text/plain; version=0.0.4");

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,7 +18,8 @@ class MetricsText {
     out_ += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n", name, help, type);
   }
   template <class T>
-  void sample(std::string_view name, std::string_view labels, T value) {
+  void sample(std::string_view name, std::string_view labels, const T& counter) {
+    const auto value = plain(counter);
     if (labels.empty()) {
       out_ += fmt::format("{} {}\n", name, value);
     } else {
@@ -25,7 +27,8 @@ class MetricsText {
     }
   }
   template <class T>
-  void metric(std::string_view name, std::string_view type, std::string_view help, T value) {
+  void metric(std::string_view name, std::string_view type, std::string_view help,
+              const T& value) {
     family(name, type, help);
     sample(name, "", value);
   }
@@ -65,6 +68,15 @@ class MetricsText {
   std::string take() { return std::move(out_); }
 
  private:
+  // A number as it is, or an atomic counter's value (app::Stats).
+  template <class T>
+  static auto plain(const T& v) {
+    if constexpr (requires { v.load(); }) {
+      return v.load(std::memory_order_relaxed);
+    } else {
+      return v;
+    }
+  }
   std::string out_;
 };
 

@@ -53,10 +53,12 @@ void add_routes(http::Router& router, app::Services& s) {
   }
   router.add(verb::post, "/cmcd", measured(s, "cmcd", cmcd_handler(s)));
   router.add(verb::options, "/cmcd", measured(s, "cmcd", cmcd_preflight_handler(s)));
+  // The topics on the connection's thread: a publish hops to its player's shard only, a
+  // long-poll waits on its own loop (embedded/embedded_store.hpp).
   router.add_prefix(verb::post, "/topics/", measured(s, "topics_publish", topic_publish_handler(s)),
-                    kTopicBodyLimit);
+                    kTopicBodyLimit, {}, kAnyThread);
   router.add_prefix(verb::get, "/topics/",
-                    measured(s, "topics_subscribe", topic_subscribe_handler(s)));
+                    measured(s, "topics_subscribe", topic_subscribe_handler(s)), 0, {}, kAnyThread);
   add_page_routes(router, s);
 }
 

@@ -5,6 +5,7 @@
 #include "streampulse/api/request_helpers.hpp"
 #include "streampulse/api/subscribe_query.hpp"
 #include "streampulse/core/error.hpp"
+#include "streampulse/embedded/embedded_store.hpp"
 #include "streampulse/embedded/token_authority.hpp"
 #include "streampulse/http/response.hpp"
 
@@ -122,25 +123,42 @@ http::Handler topic_publish_handler(app::Services& s) {
     const auto& req = ctx.request;
     const auto type = req[bh::field::content_type];
     const bool binary = type.starts_with("application/octet-stream");
-    // Heartbeats are checked here too, so a player sees its mistake at once (Momento would
-    // accept anything; the intake validates again either way), and so is the token's player:
-    // one token, one player (core/player_bindings.hpp).
     if (access.topic == s.config.heartbeat_topic && !binary) {
+      // Heartbeats are checked here, so a player sees its mistake at once (Momento would accept
+      // anything), and recorded here: the topic is in this process, so the intake's
+      // subscription is a direct call on the player's shard (app/audience.hpp), before the
+      // message is published for any other subscriber. A refusal (another player's token, the
+      // cap on players) is the player's answer and publishes nothing.
       auto hb = core::parse_heartbeat(req.body());
       if (!hb) {
         co_return http::error_response(req, bh::status::bad_request, "invalid_heartbeat",
                                        hb.error().message);
       }
-      // Past the cap on players, a new player is refused here, before anything is bound or
-      // published (the intake would refuse it anyway, unseen by the player).
-      if (s.registry.would_refuse(hb->player_id))
-        co_return store_error_response(req, make_error_code(errc::too_many_players));
-      const auto verdict =
-          s.pipeline.bind(access.publisher_id, hb->player_id, access.expires_at_ms);
-      if (verdict != core::BindVerdict::ok) co_return binding_refusal(req, verdict);
+      if (req.body().size() > embedded::Limits{}.max_message_bytes)
+        co_return store_error_response(req, make_error_code(errc::payload_too_large));
+      if (s.config.heartbeat_intake != "webhook") {
+        auto outcome = co_await s.audience.accept(std::move(hb), std::string(req.body()),
+                                                  access.publisher_id, 0, access.expires_at_ms);
+        using Kind = app::HeartbeatOutcome::Kind;
+        if (outcome.kind == Kind::refused && !outcome.error)
+          co_return binding_refusal(req, outcome.refusal);
+        if (outcome.kind == Kind::refused || outcome.kind == Kind::failed)
+          co_return store_error_response(req, outcome.error);
+      } else {
+        const auto verdict =
+            co_await s.audience.bind(access.publisher_id, hb->player_id, access.expires_at_ms);
+        if (verdict != core::BindVerdict::ok) co_return binding_refusal(req, verdict);
+      }
     }
     // A named value, not a braced temporary: GCC 12 corrupts those when passed into co_await.
     store::TopicValue value{binary, req.body()};
+    if (s.embedded_topics) {
+      // From this thread: the topics take their own lock and wake subscribers on their loops.
+      auto published =
+          s.embedded_topics->publish_now(access.topic, std::move(value), access.publisher_id);
+      if (published.has_error()) co_return store_error_response(req, published.error());
+      co_return http::empty_response(req, bh::status::no_content);
+    }
     auto published =
         co_await s.store.topic_publish(access.topic, std::move(value), access.publisher_id);
     if (published.has_error()) co_return store_error_response(req, published.error());

@@ -86,7 +86,8 @@ CheckedEvent check_event(const app::Services& s, const http::Request& req) {
   return out;
 }
 
-// On the state loop: the counters, deduplication and the registry.
+// On the connection's loop: the counters; then, on the player's shard, the replay memory and
+// the pipeline (app/audience.hpp).
 awaitable<std::optional<http::Response>> record_event(app::Services& s, const http::Request& req,
                                                       CheckedEvent& checked) {
   using Counter = CheckedEvent::Counter;
@@ -95,7 +96,15 @@ awaitable<std::optional<http::Response>> record_event(app::Services& s, const ht
   if (checked.refusal) co_return std::move(checked.refusal);
 
   // A replay (a captured event, or Momento delivering again) is acknowledged, not recorded.
-  switch (s.webhook_replays.see(checked.signature, checked.publish_timestamp, s.clock.now_ms())) {
+  using Verdict = core::ReplayWindow::Verdict;
+  const std::size_t home =
+      checked.heartbeat ? s.audience.shard_of(checked.heartbeat->player_id) : 0;
+  const auto seen = co_await s.audience.on_shard<Verdict>(
+      home, [&](app::AudienceShard& sh) -> awaitable<Verdict> {
+        co_return sh.webhook_replays.see(checked.signature, checked.publish_timestamp,
+                                         s.clock.now_ms());
+      });
+  switch (seen) {
     case core::ReplayWindow::Verdict::replay:
       ++s.stats.heartbeats_duplicate;
       co_return http::empty_response(req, bh::status::no_content);
@@ -107,8 +116,8 @@ awaitable<std::optional<http::Response>> record_event(app::Services& s, const ht
     case core::ReplayWindow::Verdict::first:
       break;
   }
-  auto outcome = co_await s.pipeline.accept_parsed_message(
-      checked.sequence_number, checked.text, std::move(checked.heartbeat), checked.token_id);
+  auto outcome = co_await s.audience.accept(std::move(checked.heartbeat), std::move(checked.text),
+                                            std::move(checked.token_id), checked.sequence_number);
   using Kind = app::HeartbeatOutcome::Kind;
   if (outcome.kind == Kind::refused && !outcome.error)  // the token's binding said no
     co_return binding_refusal(req, outcome.refusal);
@@ -128,7 +137,7 @@ awaitable<std::optional<http::Response>> record_event(app::Services& s, const ht
 http::Handler webhook_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     CheckedEvent checked = check_event(s, ctx.request);
-    auto answer = co_await app::on_state_loop(s.state, record_event(s, ctx.request, checked));
+    auto answer = co_await record_event(s, ctx.request, checked);
     co_return std::move(*answer);
   };
 }

@@ -1,6 +1,7 @@
 #include "streampulse/app/app.hpp"
 
 #include "streampulse/api/handlers.hpp"
+#include "streampulse/app/audience.hpp"
 #include "streampulse/app/background.hpp"
 #include "streampulse/app/connection_loops.hpp"
 #include "streampulse/app/from_config.hpp"
@@ -58,17 +59,15 @@ struct App::Impl {
   std::unique_ptr<embedded::TokenAuthority> report_authority;  // CMCD's tokens on Momento
   std::unique_ptr<embedded::MediaStore> media_store;
   std::unique_ptr<core::WebhookVerifier> webhook_verifier;
-  std::unique_ptr<core::ViewerRegistry> registry;
-  std::unique_ptr<HeartbeatPipeline> pipeline;
+  std::unique_ptr<Audience> audience;  // the players, sharded over the loops
   std::unique_ptr<Services> services;
   http::Router router;
   std::unique_ptr<http::Server> server;
   asio::signal_set signals{ioc};
   std::array<asio::cancellation_signal, 5> task_cancel;
   asio::thread_pool file_pool{1};  // blocking file I/O (snapshots, journal), off the loop's thread
-  // With STREAMPULSE_DATA_DIR (embedded backend): the journal, and the store that feeds it.
+  // With STREAMPULSE_DATA_DIR (embedded backend): the journal (each shard's store feeds it).
   std::unique_ptr<Journal> journal;
-  JournaledStore* journaled_store = nullptr;
   asio::cancellation_signal journal_cancel;  // the flusher stops last, after the final snapshot
   std::vector<std::weak_ptr<sim::Simulator>> simulations;  // POST /api/simulations
   LiveDashboard live;  // history, SSE fan-out (run_dashboard_feed)
@@ -81,6 +80,7 @@ struct App::Impl {
   bool forced = false;  // a second signal: no grace for the connections still open
 
   bool start_simulation(std::size_t players, std::chrono::seconds duration);
+  void make_audience(const std::vector<asio::any_io_executor>& loops, bool on_momento);
 
   void begin_stop();
   asio::awaitable<void> drain();
@@ -108,6 +108,11 @@ boost::system::error_code App::start(std::string& message) {
   }
   embedded::Limits limits;
   limits.max_waiting_polls = c.max_long_polls;
+  const unsigned threads =
+      c.threads > 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
+  m.connection_loops = std::make_unique<ConnectionLoops>(threads - 1);
+  std::vector<asio::any_io_executor> loops{m.ioc.get_executor()};
+  for (const auto& ex : m.connection_loops->executors()) loops.push_back(ex);
   if (on_momento) {
     auto momento = make_momento_store(m.ioc.get_executor(), c, message);
     if (!momento)
@@ -116,29 +121,14 @@ boost::system::error_code App::start(std::string& message) {
     m.media_origin = std::make_unique<momento::MomentoObjects>(*momento);
     m.store = std::move(momento);
   } else {
+    // The topics, shared by every loop; the players' collections are the shards' own.
     m.store = std::make_unique<embedded::EmbeddedStore>(m.ioc.get_executor(), m.clock, limits);
-    if (m.journal) {
-      auto journaled = std::make_unique<JournaledStore>(
-          std::move(m.store), core::RegistrySettings{}.analytics_dictionary, m.clock);
-      m.journaled_store = journaled.get();
-      m.store = std::move(journaled);
-    }
     m.token_authority = std::make_unique<embedded::TokenAuthority>(m.clock, c.cache);
   }
   auto media_limits = embedded::MediaStoreLimits::for_total_mib(c.media_store_mb);
   media_limits.evict_oldest = on_momento;  // there, a cache in front of Momento
   m.media_store = std::make_unique<embedded::MediaStore>(m.clock, media_limits);
-
-  core::RegistrySettings rs;
-  rs.active_window_ms = c.active_window_ms;
-  rs.retention_ms = c.player_retention_s * 1000;
-  rs.concurrent_writes = on_momento;
-  rs.max_players = choose_player_cap(c).max_players;
-  m.registry = std::make_unique<core::ViewerRegistry>(*m.store, m.clock, rs);
-  // With intake "both", a message that arrives by webhook and by the subscription is recorded
-  // once (replayed webhooks are the webhook's own business: Services::webhook_replays).
-  m.pipeline = std::make_unique<HeartbeatPipeline>(
-      *m.registry, m.stats, m.clock, c.heartbeat_intake == "both", binding_settings(c));
+  m.make_audience(loops, on_momento);
   m.webhook_verifier = std::make_unique<core::WebhookVerifier>(c.webhook_secrets);
   const std::string static_dir = c.static_dir.empty() ? find_static_dir() : c.static_dir;
   m.services.reset(new Services{
@@ -148,8 +138,7 @@ boost::system::error_code App::start(std::string& message) {
       m.token_vendor ? *m.token_vendor : static_cast<store::TokenVendor&>(*m.token_authority),
       m.token_authority.get(),
       *m.webhook_verifier,
-      *m.registry,
-      *m.pipeline,
+      *m.audience,
       m.stats,
       static_dir,
       c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
@@ -159,9 +148,9 @@ boost::system::error_code App::start(std::string& message) {
       {},
       &m.live,
       m.ioc.get_executor(),
-      {},    // trusted proxies, set below
-      {},    // webhook replay window
-      {}});  // token buckets; set_up_guards sizes both
+      nullptr,  // the embedded topics, set below
+      {},       // trusted proxies, set below
+      {}});     // token buckets; set_up_guards sizes them
   set_up_guards(*m.services, m.report_authority, m.token_authority.get());
   // Checked by parse_serve_config; a Config built in code may still carry a bad entry.
   if (auto proxies = core::TrustedProxies::parse(c.trusted_proxies)) {
@@ -169,6 +158,8 @@ boost::system::error_code App::start(std::string& message) {
   } else {
     spdlog::warn("trusted proxies ignored: {}", proxies.error());
   }
+  if (!on_momento)
+    m.services->embedded_topics = static_cast<embedded::EmbeddedStore*>(m.store.get());
   m.services->long_poll_slots = &m.long_poll_slots;
   m.services->stream_slots = &m.stream_slots;
   if (on_momento) {
@@ -195,9 +186,6 @@ boost::system::error_code App::start(std::string& message) {
   ss.max_connections = c.max_connections;
   ss.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
   ss.on_accept_failure = [&stats = m.stats] { ++stats.accept_failures; };  // on the state loop
-  const unsigned threads =
-      c.threads > 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
-  m.connection_loops = std::make_unique<ConnectionLoops>(threads - 1);
   m.server = std::make_unique<http::Server>(m.ioc.get_executor(), ss, m.router,
                                             m.connection_loops->executors());
   if (auto ec = m.server->listen()) {
@@ -213,6 +201,50 @@ void App::stop() {
   asio::post(impl_->ioc, [m = impl_.get()] { m->begin_stop(); });
 }
 
+void App::Impl::make_audience(const std::vector<asio::any_io_executor>& loops, bool on_momento) {
+  const Config& c = config;
+  // One shard per loop on the embedded backend; on Momento the collections are remote and
+  // shared, and one shard on the state loop does the bookkeeping.
+  const std::size_t n = on_momento ? 1 : loops.size();
+  auto share = [n](std::size_t total) { return std::max<std::size_t>(1, (total + n - 1) / n); };
+  core::RegistrySettings rs;
+  rs.active_window_ms = c.active_window_ms;
+  rs.retention_ms = c.player_retention_s * 1000;
+  rs.concurrent_writes = on_momento;
+  // The cap is the whole audience's: the shards share one count of players tracked.
+  rs.max_players = choose_player_cap(c).max_players;
+  rs.shared_tracked = std::make_shared<std::atomic<std::int64_t>>(0);
+  auto bindings = binding_settings(c);
+  bindings.capacity = share(bindings.capacity);
+  core::ReplayWindow::Settings replays;
+  replays.capacity = share(replays.capacity);
+  std::vector<std::unique_ptr<AudienceShard>> shards;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto sh = std::make_unique<AudienceShard>();
+    sh->executor = loops[i];
+    if (on_momento) {
+      sh->store = store.get();
+    } else {
+      sh->own_store = std::make_unique<embedded::EmbeddedStore>(loops[i], clock);
+      if (journal) {
+        auto journaled = std::make_unique<JournaledStore>(std::move(sh->own_store),
+                                                          rs.analytics_dictionary, clock);
+        sh->journaled = journaled.get();
+        sh->own_store = std::move(journaled);
+      }
+      sh->store = sh->own_store.get();
+    }
+    sh->registry = std::make_unique<core::ViewerRegistry>(*sh->store, clock, rs);
+    // With intake "both", a message that arrives by webhook and by the subscription is
+    // recorded once (the same message goes to the same shard both times).
+    sh->pipeline = std::make_unique<HeartbeatPipeline>(*sh->registry, stats, clock,
+                                                       c.heartbeat_intake == "both", bindings);
+    sh->webhook_replays = core::ReplayWindow(replays);
+    shards.push_back(std::move(sh));
+  }
+  audience = std::make_unique<Audience>(std::move(shards), clock);
+}
+
 bool App::Impl::start_simulation(std::size_t players, std::chrono::seconds duration) {
   constexpr std::size_t kMaxRunning = 4;
   std::erase_if(simulations, [](const auto& w) { return w.expired(); });
@@ -224,7 +256,9 @@ bool App::Impl::start_simulation(std::size_t players, std::chrono::seconds durat
   options.max_in_flight = 64;
   // The synthetic players' heartbeats take the real path, minus the network.
   auto sender = sim::make_inprocess_sender([this](std::string json) -> asio::awaitable<void> {
-    auto outcome = co_await pipeline->accept(json, {});  // the service's own: trusted
+    auto parsed = core::parse_heartbeat(json);
+    // The service's own heartbeats: trusted (no token).
+    auto outcome = co_await audience->accept(std::move(parsed), std::move(json), {});
     if (outcome.kind != HeartbeatOutcome::Kind::accepted)
       throw std::runtime_error("heartbeat refused: " + outcome.problem.message +
                                (outcome.error ? outcome.error.message() : std::string()));
@@ -272,8 +306,7 @@ asio::awaitable<void> App::Impl::drain() {
   if (services->duty.elect) co_await withdraw_from_election(*services);
   if (journal) {
     try {
-      auto saved =
-          co_await save_snapshot(*store, *registry, clock, *journal, file_pool.get_executor());
+      auto saved = co_await save_snapshot(*audience, clock, *journal, file_pool.get_executor());
       if (saved) spdlog::info("saved {} players to {}", saved->players, journal->dir().string());
       co_await journal->flush();  // anything recorded after the snapshot began
     } catch (const std::exception& e) {
@@ -287,12 +320,13 @@ asio::awaitable<void> App::Impl::drain() {
 
 int App::run(bool handle_signals) {
   auto& m = *impl_;
+  // The shards' loops run from here on: the restore and the load hop to them.
+  m.connection_loops->start();
   if (m.journal) {
     // Restore before serving (and before anything else waits on the loop, so run() returns
     // when the restore is done): nobody sees a half-loaded dashboard.
     asio::co_spawn(
-        m.ioc,
-        restore_state(*m.store, *m.registry, m.clock, *m.journal, m.file_pool.get_executor()),
+        m.ioc, restore_state(*m.audience, m.clock, *m.journal, m.file_pool.get_executor()),
         [&m](std::exception_ptr e, store::result<RestoreReport> restored) {
           if (e || !restored) {
             spdlog::error("restoring {} failed", m.journal->dir().string());
@@ -304,12 +338,14 @@ int App::run(bool handle_signals) {
         });
     m.ioc.run();
     m.ioc.restart();
-    m.journaled_store->attach(m.journal.get());  // journals from now on
+    // Journals from now on (no heartbeat has arrived yet: the server is not running).
+    for (std::size_t i = 0; i < m.audience->size(); ++i)
+      m.audience->shard(i).journaled->attach(m.journal.get());
   }
   if (m.config.backend == "momento") {
     // Players written before this instance started (a restart, or other instances) are on the
     // dashboard from the first request. Failure is not fatal: heartbeats refill the index.
-    asio::co_spawn(m.ioc, m.registry->load(),
+    asio::co_spawn(m.ioc, m.audience->shard(0).registry->load(),
                    [](std::exception_ptr e, store::result<std::size_t> loaded) {
                      if (e || !loaded) {
                        spdlog::warn("loading the players from Momento failed; starting empty");
@@ -324,7 +360,6 @@ int App::run(bool handle_signals) {
                STREAMPULSE_VERSION,
                m.server->local_endpoint().address().to_string() + ":" + std::to_string(port()),
                m.config.backend, m.config.cache, m.connection_loops->size() + 1);
-  m.connection_loops->start();
   if (handle_signals) {
     m.signals.add(SIGINT);
     m.signals.add(SIGTERM);
@@ -365,7 +400,9 @@ int App::run(bool handle_signals) {
   asio::co_spawn(m.ioc, m.server->run(), on_done("server"));
   asio::co_spawn(m.ioc, run_count_publisher(s),
                  asio::bind_cancellation_slot(m.task_cancel[0].slot(), on_done("count publisher")));
-  if (m.config.heartbeat_intake != "webhook") {
+  // On the embedded backend the player's publish records its heartbeat itself (api/topics.cpp):
+  // the topic is in this process, so the subscription is a direct call on the player's shard.
+  if (m.config.heartbeat_intake != "webhook" && m.config.backend == "momento") {
     asio::co_spawn(m.ioc, run_topic_intake(s),
                    asio::bind_cancellation_slot(m.task_cancel[1].slot(), on_done("topic intake")));
   }

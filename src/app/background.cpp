@@ -12,8 +12,12 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
+#include <atomic>
 #include <exception>
+#include <memory>
 
 namespace streampulse::app {
 
@@ -41,28 +45,48 @@ asio::awaitable<void> run_count_publisher(Services& s) {
   // Publishes stay bounded (one per tick plus at most one per gap), whatever the number of
   // players.
   const milliseconds gap = std::min(tick, milliseconds(100));
-  bool waiting = false;
-  auto last_publish = Clock::now() - gap;
-  s.registry.set_join_observer([&] {
-    if (waiting && Clock::now() - last_publish >= gap) timer.cancel();
+  // What a join's wake-up reads, on this loop; shared, so a wake-up posted just before this
+  // coroutine ends finds no timer rather than a dangling one.
+  struct Wake {
+    bool waiting = false;
+    Clock::time_point last_publish;
+    asio::steady_timer* timer = nullptr;
+    std::atomic<bool> pending = false;  // a wake-up is posted already
+  };
+  auto wake = std::make_shared<Wake>();
+  wake->timer = &timer;
+  wake->last_publish = Clock::now() - gap;
+  // A join is seen on its shard's loop: it wakes the publisher by a post to this loop.
+  const auto here = co_await asio::this_coro::executor;
+  s.audience.set_join_observer([here, wake, gap] {
+    if (wake->pending.exchange(true)) return;
+    asio::post(here, [wake, gap] {
+      wake->pending = false;
+      if (wake->timer && wake->waiting && Clock::now() - wake->last_publish >= gap)
+        wake->timer->cancel();
+    });
   });
   struct Unobserve {
-    core::ViewerRegistry& registry;
-    ~Unobserve() { registry.set_join_observer({}); }
-  } unobserve{s.registry};
+    Audience& audience;
+    Wake& wake;
+    ~Unobserve() {
+      audience.set_join_observer({});
+      wake.timer = nullptr;
+    }
+  } unobserve{s.audience, *wake};
 
   for (;;) {
     timer.expires_after(tick);
-    waiting = true;
+    wake->waiting = true;
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));  // a tick, or a join
-    waiting = false;
+    wake->waiting = false;
     const auto cs = co_await asio::this_coro::cancellation_state;
     if (cs.cancelled() != asio::cancellation_type::none) co_return;  // the service is stopping
     if (!s.duty.count_publisher) {
       coalescer = {};  // on taking the duty over, publish at once
       continue;
     }
-    auto count = co_await s.registry.active_count();
+    auto count = co_await s.audience.active_count();
     if (count.has_error()) {
       ++s.stats.count_publish_errors;
       continue;
@@ -78,7 +102,7 @@ asio::awaitable<void> run_count_publisher(Services& s) {
       continue;
     }
     coalescer.published(*count, now);
-    last_publish = Clock::now();
+    wake->last_publish = Clock::now();
     ++s.stats.count_publishes;
     s.stats.last_published_count = *count;
   }
@@ -116,8 +140,11 @@ asio::awaitable<void> run_topic_intake(Services& s) {
       if (!item || item->value.binary) continue;
       // publisher_id: the publishing token's id, checked against the player it is bound to;
       // empty for the operator's own credential.
-      auto outcome = co_await s.pipeline.accept_message(item->topic_sequence_number,
-                                                        item->value.data, item->publisher_id);
+      // Parsed here, recorded on the player's shard (on Momento: the one shard, this loop).
+      auto parsed = core::parse_heartbeat(item->value.data);
+      auto outcome =
+          co_await s.audience.accept(std::move(parsed), item->value.data, item->publisher_id,
+                                     std::max<std::uint64_t>(item->topic_sequence_number, 1));
       if (outcome.kind == HeartbeatOutcome::Kind::invalid)
         spdlog::debug("heartbeat on the topic refused: {}", outcome.problem.message);
       if (outcome.kind == HeartbeatOutcome::Kind::refused) {  // counted in /metrics
@@ -168,7 +195,7 @@ asio::awaitable<void> withdraw_from_election(Services& s) {
 
 asio::awaitable<void> run_pruner(Services& s) {
   while (co_await sleep_for(milliseconds(1000))) {
-    auto removed = co_await s.registry.prune();
+    auto removed = co_await s.audience.prune();
     if (removed.has_error()) {
       spdlog::warn("pruning players failed: {}", removed.error().message());
     } else if (*removed > 0) {
@@ -184,7 +211,7 @@ asio::awaitable<void> run_dashboard_feed(Services& s) {
   core::EpochMs last_push = 0, last_save = 0;
   try {
     while (co_await sleep_for(milliseconds(250))) {
-      auto metrics = co_await s.registry.dashboard();
+      auto metrics = co_await s.audience.dashboard();
       if (metrics.has_error()) {
         ++s.stats.dashboard_feed_errors;
         continue;

@@ -14,6 +14,12 @@ store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept(std::string_view te
   co_return co_await record(core::parse_heartbeat(text), token_id, started);
 }
 
+store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept_parsed(Parsed parsed,
+                                                                    std::string_view token_id) {
+  const auto started = std::chrono::steady_clock::now();
+  co_return co_await record(std::move(parsed), token_id, started);
+}
+
 store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept_message(std::uint64_t sequence_number,
                                                                      std::string_view text,
                                                                      std::string_view token_id) {
@@ -45,7 +51,7 @@ store::awaitable<HeartbeatOutcome> HeartbeatPipeline::record(
   if (!parsed) {
     const auto& problem = parsed.error();
     ++stats_.heartbeats_invalid;
-    ++stats_.heartbeats_invalid_by_field[problem.field.empty() ? "body" : problem.field];
+    stats_.count_invalid_field(problem.field.empty() ? "body" : problem.field);
     co_return HeartbeatOutcome{HeartbeatOutcome::Kind::invalid, problem, {}};
   }
   if (const auto verdict = bind(token_id, parsed->player_id); verdict != core::BindVerdict::ok) {
@@ -64,7 +70,7 @@ store::awaitable<HeartbeatOutcome> HeartbeatPipeline::record(
     co_return HeartbeatOutcome{HeartbeatOutcome::Kind::failed, {}, recorded.error()};
   }
   ++stats_.heartbeats_accepted;
-  stats_.heartbeat_latency.observe(
+  stats_.observe_heartbeat(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   co_return HeartbeatOutcome{};
 }

@@ -271,6 +271,7 @@ std::vector<std::uint64_t> Journal::generations(const fs::path& dir) {
 }
 
 void Journal::append(std::string_view records, std::size_t count) {
+  std::lock_guard lock(pending_mutex_);
   counters_.records_appended += count;
   if (pending_.size() + records.size() > settings_.max_buffer_bytes) {
     counters_.records_dropped += count;
@@ -292,46 +293,59 @@ asio::awaitable<void> Journal::write(std::uint64_t generation, std::string batch
     outcome.error = failure;
     outcome.records_lost = records - outcome.records_written;
   }
+  std::unique_lock lock(pending_mutex_);
   counters_.bytes_written += outcome.bytes;
   counters_.records_written += outcome.records_written;
   if (outcome.records_lost > 0) {
     counters_.records_lost += outcome.records_lost;
     if (generation == generation_) incomplete_ = true;
   }
+  lock.unlock();
   if (!outcome.error.empty()) {
     ++counters_.write_errors;
     spdlog::error("journal {}: {} ({} records not written; the next snapshot covers them)",
                   file(dir_, generation).string(), outcome.error, outcome.records_lost);
   }
-  if (counters_.records_dropped != dropped_reported_ &&
+  const std::uint64_t dropped = counters().records_dropped;
+  if (dropped != dropped_reported_ &&
       std::chrono::steady_clock::now() - dropped_reported_at_ >= std::chrono::seconds(5)) {
     spdlog::warn(
         "journal: buffer full ({} bytes): {} records dropped in all, {} since the last "
         "report; the next snapshot covers them",
-        settings_.max_buffer_bytes, counters_.records_dropped,
-        counters_.records_dropped - dropped_reported_);
-    dropped_reported_ = counters_.records_dropped;
+        settings_.max_buffer_bytes, dropped, dropped - dropped_reported_);
+    dropped_reported_ = dropped;
     dropped_reported_at_ = std::chrono::steady_clock::now();
   }
 }
 
 asio::awaitable<void> Journal::flush() {
-  if (pending_.empty()) co_return;
   std::string batch;
-  batch.reserve(pending_.capacity());
-  batch.swap(pending_);
-  const std::size_t records = std::exchange(pending_records_, 0);
-  co_await write(generation_, std::move(batch), records);
+  std::size_t records = 0;
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(pending_mutex_);
+    if (pending_.empty()) co_return;
+    batch.reserve(pending_.capacity());
+    batch.swap(pending_);
+    records = std::exchange(pending_records_, 0);
+    generation = generation_;
+  }
+  co_await write(generation, std::move(batch), records);
 }
 
 asio::awaitable<std::uint64_t> Journal::rotate() {
   std::string batch;
-  batch.swap(pending_);
-  const std::size_t records = std::exchange(pending_records_, 0);
-  const std::uint64_t old_generation = generation_++;
-  const std::uint64_t new_generation = generation_;
-  bytes_since_rotation_ = 0;
-  incomplete_ = false;  // what the old generation missed, the coming snapshot holds
+  std::size_t records = 0;
+  std::uint64_t old_generation = 0, new_generation = 0;
+  {
+    std::lock_guard lock(pending_mutex_);
+    batch.swap(pending_);
+    records = std::exchange(pending_records_, 0);
+    old_generation = generation_++;
+    new_generation = generation_;
+    bytes_since_rotation_ = 0;
+    incomplete_ = false;  // what the old generation missed, the coming snapshot holds
+  }
   if (!batch.empty()) co_await write(old_generation, std::move(batch), records);
   co_return new_generation;
 }

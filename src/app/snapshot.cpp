@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <unordered_map>
 
@@ -323,36 +324,37 @@ LoadedState load_state(const fs::path& dir, core::EpochMs now, core::EpochMs ret
   return st;
 }
 
-store::awaitable<result<SavedSnapshot>> save_snapshot(store::Store& store,
-                                                      const core::ViewerRegistry& registry,
-                                                      const core::Clock& clock, Journal& journal,
-                                                      asio::any_io_executor io_executor) {
-  // First the new generation: whatever is recorded from here on is in it, and the store read
-  // below has everything before.
-  const std::uint64_t generation = co_await journal.rotate();
-  const auto& rs = registry.settings();
+namespace {
+
+// The players one store holds: when each was last seen, and its dictionary entry.
+struct Rows {
+  std::vector<store::ScoredMember> seen;
+  std::vector<store::FieldValue> entries;
+};
+
+store::awaitable<result<Rows>> read_rows(store::Store& store, const core::RegistrySettings& rs) {
   const store::ScoreRange everything;  // named: no braced temporaries in co_await (GCC 12)
   auto seen = co_await store.sorted_set_fetch_by_score(rs.active_set, everything, std::nullopt);
-  if (seen.has_error()) {
-    journal.mark_incomplete();
-    co_return seen.error();
-  }
+  if (seen.has_error()) co_return seen.error();
   auto entries = co_await store.dictionary_fetch(rs.analytics_dictionary);
-  if (entries.has_error()) {
-    journal.mark_incomplete();
-    co_return entries.error();
-  }
+  if (entries.has_error()) co_return entries.error();
+  co_return Rows{std::move(*seen), std::move(*entries)};
+}
+
+store::awaitable<result<SavedSnapshot>> write_rows(Rows rows, std::uint64_t generation,
+                                                   const core::Clock& clock, Journal& journal,
+                                                   asio::any_io_executor io_executor) {
   const core::EpochMs saved_at = clock.now_ms();
   const fs::path file = journal.dir() / snapshot::kFileName;
   SavedSnapshot saved;
   // Joining, formatting, checksums and the write: all on the pool.
   const std::string failure = co_await run_blocking(io_executor, [&] {
     std::unordered_map<std::string_view, std::string*> analytics;
-    analytics.reserve(entries->size());
-    for (auto& e : *entries) analytics.emplace(e.field, &e.value);
+    analytics.reserve(rows.entries.size());
+    for (auto& e : rows.entries) analytics.emplace(e.field, &e.value);
     std::vector<snapshot::Player> players;
-    players.reserve(seen->size());
-    for (auto& member : *seen) {
+    players.reserve(rows.seen.size());
+    for (auto& member : rows.seen) {
       const auto it = analytics.find(member.value);
       if (it == analytics.end()) continue;
       players.push_back({std::move(member.value), member.score, std::move(*it->second)});
@@ -364,6 +366,7 @@ store::awaitable<result<SavedSnapshot>> save_snapshot(store::Store& store,
       saved.bytes = text.size();
     }
     players = {};
+    rows = {};
     // The text and the copies were allocated on this thread, in its own malloc arena, which
     // glibc would otherwise keep (tens of MB for 100,000 players) until the next snapshot.
     ::malloc_trim(0);
@@ -377,58 +380,137 @@ store::awaitable<result<SavedSnapshot>> save_snapshot(store::Store& store,
   co_return saved;
 }
 
-store::awaitable<result<RestoreReport>> restore_state(store::Store& store,
-                                                      core::ViewerRegistry& registry,
-                                                      const core::Clock& clock, Journal& journal,
-                                                      asio::any_io_executor io_executor) {
+// Puts restored players into one store and its registry's index; how many the index holds.
+store::awaitable<result<std::size_t>> place_players(store::Store& store,
+                                                    core::ViewerRegistry& registry,
+                                                    std::vector<snapshot::Player> players) {
   const auto& rs = registry.settings();
-  LoadedState st;
-  const core::EpochMs now = clock.now_ms();
-  const std::string failure = co_await run_blocking(
-      io_executor, [&] { st = load_state(journal.dir(), now, rs.retention_ms); });
-  if (!failure.empty()) spdlog::error("reading {} failed: {}", journal.dir().string(), failure);
-  journal.start_generation(st.next_generation);
-
-  RestoreReport report;
-  report.journal_records = st.journal_records;
-  report.damaged_files = st.damaged_files;
-  // The cap on players holds across a restart: the journal may still hold players evicted
-  // since the last snapshot. The longest silent beyond the cap are left out (and out of the
-  // fresh snapshot).
-  if (st.players.size() > rs.max_players) {
-    const auto keep = static_cast<std::ptrdiff_t>(rs.max_players);
-    std::nth_element(st.players.begin(), st.players.begin() + keep, st.players.end(),
-                     [](const auto& a, const auto& b) { return a.last_seen > b.last_seen; });
-    spdlog::warn("restore: {} players over the cap of {} left out (the longest silent)",
-                 st.players.size() - rs.max_players, rs.max_players);
-    st.players.resize(rs.max_players);
-    st.rewrite = true;
-  }
-  if (!st.players.empty()) {
+  if (!players.empty()) {
     std::vector<store::ScoredMember> seen;
     std::vector<store::FieldValue> entries;
-    seen.reserve(st.players.size());
-    entries.reserve(st.players.size());
-    for (auto& p : st.players) {
+    seen.reserve(players.size());
+    entries.reserve(players.size());
+    for (auto& p : players) {
       seen.push_back({p.id, p.last_seen});
       entries.push_back({std::move(p.id), std::move(p.analytics)});
     }
-    st.players.clear();
+    players.clear();
     const store::CollectionTtl ttl{std::chrono::milliseconds(rs.retention_ms + 300'000), true};
     auto put = co_await store.sorted_set_put(rs.active_set, std::move(seen), ttl);
     if (put.has_error()) co_return put.error();
     auto set = co_await store.dictionary_set(rs.analytics_dictionary, std::move(entries), ttl);
     if (set.has_error()) co_return set.error();
   }
-  auto loaded = co_await registry.load();
-  if (loaded.has_error()) co_return loaded.error();
-  report.players = *loaded;
+  co_return co_await registry.load();
+}
+
+// load_state on the pool, the journal's next generation, and the cap on players applied (the
+// journal may still hold players evicted since the last snapshot: the longest silent beyond
+// the cap are left out, and out of the fresh snapshot).
+store::awaitable<LoadedState> load_for_restore(const core::RegistrySettings& rs,
+                                               std::size_t max_players, const core::Clock& clock,
+                                               Journal& journal,
+                                               asio::any_io_executor io_executor) {
+  LoadedState st;
+  const core::EpochMs now = clock.now_ms();
+  const std::string failure = co_await run_blocking(
+      io_executor, [&] { st = load_state(journal.dir(), now, rs.retention_ms); });
+  if (!failure.empty()) spdlog::error("reading {} failed: {}", journal.dir().string(), failure);
+  journal.start_generation(st.next_generation);
+  if (st.players.size() > max_players) {
+    const auto keep = static_cast<std::ptrdiff_t>(max_players);
+    std::nth_element(st.players.begin(), st.players.begin() + keep, st.players.end(),
+                     [](const auto& a, const auto& b) { return a.last_seen > b.last_seen; });
+    spdlog::warn("restore: {} players over the cap of {} left out (the longest silent)",
+                 st.players.size() - max_players, max_players);
+    st.players.resize(max_players);
+    st.rewrite = true;
+  }
   if (st.expired > 0 || st.invalid > 0)
     spdlog::info("restore: {} players past the retention and {} invalid entries left out",
                  st.expired, st.invalid);
+  co_return st;
+}
+
+}  // namespace
+
+store::awaitable<result<SavedSnapshot>> save_snapshot(store::Store& store,
+                                                      const core::ViewerRegistry& registry,
+                                                      const core::Clock& clock, Journal& journal,
+                                                      asio::any_io_executor io_executor) {
+  // First the new generation: whatever is recorded from here on is in it, and the store read
+  // below has everything before.
+  const std::uint64_t generation = co_await journal.rotate();
+  auto rows = co_await read_rows(store, registry.settings());
+  if (rows.has_error()) {
+    journal.mark_incomplete();
+    co_return rows.error();
+  }
+  co_return co_await write_rows(std::move(*rows), generation, clock, journal, io_executor);
+}
+
+store::awaitable<result<SavedSnapshot>> save_snapshot(Audience& audience, const core::Clock& clock,
+                                                      Journal& journal,
+                                                      asio::any_io_executor io_executor) {
+  const std::uint64_t generation = co_await journal.rotate();
+  Rows all;
+  for (std::size_t i = 0; i < audience.size(); ++i) {
+    // Each shard read on its own loop; a record made meanwhile is in the new generation.
+    auto rows = co_await audience.on_shard<result<Rows>>(
+        i, [](AudienceShard& sh) { return read_rows(*sh.store, sh.registry->settings()); });
+    if (rows.has_error()) {
+      journal.mark_incomplete();
+      co_return rows.error();
+    }
+    std::move(rows->seen.begin(), rows->seen.end(), std::back_inserter(all.seen));
+    std::move(rows->entries.begin(), rows->entries.end(), std::back_inserter(all.entries));
+  }
+  co_return co_await write_rows(std::move(all), generation, clock, journal, io_executor);
+}
+
+store::awaitable<result<RestoreReport>> restore_state(store::Store& store,
+                                                      core::ViewerRegistry& registry,
+                                                      const core::Clock& clock, Journal& journal,
+                                                      asio::any_io_executor io_executor) {
+  const auto& rs = registry.settings();
+  LoadedState st = co_await load_for_restore(rs, rs.max_players, clock, journal, io_executor);
+  RestoreReport report;
+  report.journal_records = st.journal_records;
+  report.damaged_files = st.damaged_files;
+  auto loaded = co_await place_players(store, registry, std::move(st.players));
+  if (loaded.has_error()) co_return loaded.error();
+  report.players = *loaded;
   if (st.rewrite) {
     // One clean file again: the journals replayed and the damaged files are now in it.
     auto saved = co_await save_snapshot(store, registry, clock, journal, io_executor);
+    if (saved.has_error())
+      spdlog::warn("restore: the fresh snapshot was not written; the old files stay");
+  }
+  co_return report;
+}
+
+store::awaitable<result<RestoreReport>> restore_state(Audience& audience, const core::Clock& clock,
+                                                      Journal& journal,
+                                                      asio::any_io_executor io_executor) {
+  const auto& rs = audience.shard(0).registry->settings();
+  // The cap is the whole audience's (the shards share it).
+  LoadedState st = co_await load_for_restore(rs, rs.max_players, clock, journal, io_executor);
+  RestoreReport report;
+  report.journal_records = st.journal_records;
+  report.damaged_files = st.damaged_files;
+  std::vector<std::vector<snapshot::Player>> parts(audience.size());
+  for (auto& p : st.players) parts[audience.shard_of(p.id)].push_back(std::move(p));
+  st.players.clear();
+  for (std::size_t i = 0; i < audience.size(); ++i) {
+    auto loaded =
+        co_await audience.on_shard<result<std::size_t>>(i, [&parts, i](AudienceShard& sh) {
+          return place_players(*sh.store, *sh.registry, std::move(parts[i]));
+        });
+    if (loaded.has_error()) co_return loaded.error();
+    report.players += *loaded;
+  }
+  if (st.rewrite) {
+    auto saved = co_await save_snapshot(audience, clock, journal, io_executor);
     if (saved.has_error())
       spdlog::warn("restore: the fresh snapshot was not written; the old files stay");
   }
@@ -453,7 +535,7 @@ asio::awaitable<void> run_snapshotter(Services& s, Journal& journal,
     if (!due) continue;
     const std::uint64_t pruned = s.stats.players_pruned;
     last = clock::now();
-    auto saved = co_await save_snapshot(s.store, s.registry, s.clock, journal, io_executor);
+    auto saved = co_await save_snapshot(s.audience, s.clock, journal, io_executor);
     if (saved.has_error()) {
       spdlog::warn("saving the snapshot failed: {}", saved.error().message());
       // Not again before the next check plus a pause: a full disk is not helped by retrying.

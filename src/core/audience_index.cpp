@@ -216,7 +216,12 @@ std::optional<Heartbeat> AudienceIndex::latest(std::string_view player_id) const
 }
 
 AudienceTotals AudienceIndex::totals(EpochMs now) const {
-  AudienceTotals t;
+  return merge_summaries(std::vector<AudienceSummary>(1, summary(now)));
+}
+
+AudienceSummary AudienceIndex::summary(EpochMs now) const {
+  AudienceSummary out;
+  AudienceTotals& t = out.totals;
   t.players = players_.size();
   t.play_time_sum = static_cast<double>(play_time_sum_milli_) / 1000.0;
   t.bitrate_sum = static_cast<double>(bitrate_sum_milli_) / 1000.0;
@@ -239,16 +244,12 @@ AudienceTotals AudienceIndex::totals(EpochMs now) const {
   q.errors = errors_;
   q.dropped_reporters = dropped_reporters_;
   q.dropped_frames = dropped_frames_;
-  q.startup_p50 = startup_.percentile(0.5);
-  q.startup_p95 = startup_.percentile(0.95);
-  q.bitrate_p50 = bitrate_hist_.percentile(0.5);
-  q.bitrate_p95 = bitrate_hist_.percentile(0.95);
-  q.throughput_p50 = throughput_.percentile(0.5);
-  q.throughput_p95 = throughput_.percentile(0.95);
-  if (weighted_ms_ > 0)
-    q.bitrate_time_weighted =
-        static_cast<double>(weighted_kbps_ms_) / static_cast<double>(weighted_ms_);
-  return t;
+  out.startup = startup_;
+  out.bitrate = bitrate_hist_;
+  out.throughput = throughput_;
+  out.weighted_kbps_ms = weighted_kbps_ms_;
+  out.weighted_ms = weighted_ms_;
+  return out;
 }
 
 std::vector<std::string> AudienceIndex::seen_before(EpochMs cutoff) const {

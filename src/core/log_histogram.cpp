@@ -29,6 +29,14 @@ void LogHistogram::remove(std::int64_t scaled_value) {
   --count_;
 }
 
+void LogHistogram::merge(const LogHistogram& other) {
+  for (std::size_t b = 0; b < kBuckets; ++b) {
+    counts_[b] += other.counts_[b];
+    sums_[b] += other.sums_[b];
+  }
+  count_ += other.count_;
+}
+
 std::optional<double> LogHistogram::percentile(double q) const {
   if (count_ == 0) return std::nullopt;
   // The nearest-rank method: the smallest value with at least q of the values at or below it.

@@ -23,11 +23,13 @@ store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
   // A new player holds its place among the tracked until this returns (concurrent admissions
   // on a remote backend see it), then the index counts it.
   struct Release {
-    std::size_t* admitting;
+    ViewerRegistry* registry;
     ~Release() {
-      if (admitting) --*admitting;
+      if (!registry) return;
+      --registry->admitting_;
+      registry->account();
     }
-  } release{*admitted == Placed::admitted ? &admitting_ : nullptr};
+  } release{*admitted == Placed::admitted ? this : nullptr};
   const EpochMs now = clock_.now_ms();
   // The collections outlive the last write by the retention plus a margin, so the pruner, not
   // the collection TTL, removes players one by one (and the index with them). The TTL is the
@@ -65,7 +67,7 @@ bool ViewerRegistry::would_refuse(std::string_view player_id) const {
   q.max_players = settings_.max_players;
   q.active_window_ms = settings_.active_window_ms;
   q.known = index_.contains(player_id);
-  q.tracked = index_.size() + admitting_;
+  q.tracked = tracked();
   q.now = clock_.now_ms();
   q.oldest_seen = oldest_seen_;
   return decide_admission(q) == Admission::refuse;
@@ -78,7 +80,7 @@ store::awaitable<result<ViewerRegistry::Placed>> ViewerRegistry::make_room(
   q.active_window_ms = settings_.active_window_ms;
   auto refresh = [&] {
     q.known = index_.contains(player_id);
-    q.tracked = index_.size() + admitting_;
+    q.tracked = tracked();
     q.now = clock_.now_ms();
   };
   const store::ScoreRange everything;  // named: no braced temporaries in co_await (GCC 12)
@@ -114,6 +116,7 @@ store::awaitable<result<ViewerRegistry::Placed>> ViewerRegistry::make_room(
   }
   if (q.known) co_return Placed::tracked;
   ++admitting_;
+  account();
   co_return Placed::admitted;
 }
 
@@ -126,6 +129,7 @@ store::awaitable<result<void>> ViewerRegistry::evict(std::string player_id) {
   // Counted once, by whoever removes it from this index (two admissions may race for it).
   if (index_.contains(ids.front())) {
     index_.remove(ids.front());
+    account();
     ++evicted_;
   }
   co_return result<void>{};
@@ -133,6 +137,7 @@ store::awaitable<result<void>> ViewerRegistry::evict(std::string player_id) {
 
 void ViewerRegistry::upsert(const Heartbeat& hb, EpochMs now) {
   const EpochMs previous = index_.upsert(hb, now);
+  account();
   if (on_join_ && (previous == 0 || now - previous > settings_.active_window_ms)) on_join_();
 }
 
@@ -166,6 +171,7 @@ store::awaitable<result<std::size_t>> ViewerRegistry::prune() {
     if (std::get<0>(removed_both).has_error()) co_return std::get<0>(removed_both).error();
     if (std::get<1>(removed_both).has_error()) co_return std::get<1>(removed_both).error();
     for (const auto& id : ids) index_.remove(id);
+    account();
     removed += ids.size();
     if (ids.size() < settings_.prune_batch) break;
   }
@@ -177,6 +183,7 @@ store::awaitable<result<std::size_t>> ViewerRegistry::prune() {
       index_.remove(id);
       ++removed;
     }
+    account();
   }
   co_return removed;
 }
@@ -207,7 +214,20 @@ store::awaitable<result<std::size_t>> ViewerRegistry::load() {
       ++loaded;
     }
   }
+  account();
   co_return loaded;
+}
+
+std::size_t ViewerRegistry::tracked() const {
+  if (!settings_.shared_tracked) return index_.size() + admitting_;
+  return static_cast<std::size_t>(std::max<std::int64_t>(0, settings_.shared_tracked->load()));
+}
+
+void ViewerRegistry::account() {
+  if (!settings_.shared_tracked) return;
+  const auto size = static_cast<std::int64_t>(index_.size() + admitting_);
+  settings_.shared_tracked->fetch_add(size - accounted_);
+  accounted_ = size;
 }
 
 }  // namespace streampulse::core

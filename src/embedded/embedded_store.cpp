@@ -11,8 +11,10 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <unordered_map>
 #include <utility>
@@ -67,19 +69,29 @@ struct State {
   }
 
   void shutdown() {
-    stopped = true;
-    for (auto& [name, topic] : topics) topic->wake_all();
+    std::vector<detail::WakeBatch> to_wake;
+    {
+      std::lock_guard lock(topic_mutex);
+      stopped = true;
+      for (auto& [name, topic] : topics) topic->take_all(to_wake);
+    }
+    detail::wake(std::move(to_wake));
   }
 
   asio::any_io_executor executor;
   const core::Clock& clock;
   Limits limits;
+  // The collections belong to `executor`'s thread.
   Keyspace<SortedSet> sorted_sets;
   Keyspace<Dictionary> dictionaries;
+  // The topics are shared by every loop: publishes and long-polls come from the connections'
+  // threads. Everything below is guarded by topic_mutex (topics are never removed, so a
+  // Topic* stays valid).
+  std::mutex topic_mutex;
   std::unordered_map<std::string, std::unique_ptr<Topic>, detail::StringHash, std::equal_to<>>
       topics;
   std::size_t waiting = 0;
-  bool stopped = false;
+  std::atomic<bool> stopped = false;
   std::mt19937_64 rng{std::random_device{}()};
 };
 
@@ -91,49 +103,58 @@ struct EmbeddedStore::Impl {
 
 namespace {
 
-// Counts a poll as waiting for as long as it lives.
-class WaitingSlot {
- public:
-  explicit WaitingSlot(State& s) : state_(s) { ++state_.waiting; }
-  ~WaitingSlot() { --state_.waiting; }
-  WaitingSlot(const WaitingSlot&) = delete;
-  WaitingSlot& operator=(const WaitingSlot&) = delete;
-
- private:
-  State& state_;
-};
-
 bool cancelled(const asio::cancellation_state& cs) {
   return cs.cancelled() != asio::cancellation_type::none;
 }
 
-// A coroutine of its own (not a member) so that it owns copies of everything it uses.
+// A coroutine of its own (not a member) so that it owns copies of everything it uses. It runs on
+// the caller's loop (a connection's thread); only the topic itself is shared, under the lock.
 awaitable<result<Events>> poll(std::shared_ptr<State> s, std::string name,
                                store::SubscribePosition from, std::chrono::milliseconds max_wait) {
   if (s->stopped) co_return Events{};
   if (name.empty()) co_return error(errc::invalid_argument);
-  auto found = s->topic(name);
-  if (!found) co_return found.error();
-  Topic& topic = **found;
-  Events events = topic.events_for(from);
-  if (!events.empty() || max_wait.count() <= 0) co_return events;
-  if (s->waiting >= s->limits.max_waiting_polls) co_return error(errc::resource_exhausted);
-  // A new subscriber with nothing retained waits for the next message.
-  if (from.sequence_number == 0) from = {topic.next_sequence(), topic.sequence_page()};
-
-  detail::Waiter waiter(s->executor);
+  auto waiter = std::make_shared<detail::Waiter>(co_await asio::this_coro::executor);
+  Topic* topic = nullptr;
+  {
+    std::lock_guard lock(s->topic_mutex);
+    auto found = s->topic(name);
+    if (!found) co_return found.error();
+    topic = *found;
+    Events events = topic->events_for(from);
+    if (!events.empty() || max_wait.count() <= 0) co_return events;
+    if (s->waiting >= s->limits.max_waiting_polls) co_return error(errc::resource_exhausted);
+    // A new subscriber with nothing retained waits for the next message.
+    if (from.sequence_number == 0) from = {topic->next_sequence(), topic->sequence_page()};
+    topic->add_waiter(*waiter);
+    ++s->waiting;
+  }
+  // Off the topic and uncounted however the coroutine ends (answer, deadline, cancellation).
+  struct Leave {
+    State& s;
+    Topic& topic;
+    detail::Waiter& waiter;
+    ~Leave() {
+      std::lock_guard lock(s.topic_mutex);
+      topic.remove_waiter(waiter);
+      --s.waiting;
+    }
+  } leave{*s, *topic, *waiter};
   // Capped so that converting to the timer's nanoseconds cannot overflow.
-  waiter.timer.expires_after(std::min<std::chrono::milliseconds>(max_wait, std::chrono::hours(24)));
-  WaitingSlot slot(*s);
-  topic.add_waiter(waiter);
+  waiter->timer.expires_after(
+      std::min<std::chrono::milliseconds>(max_wait, std::chrono::hours(24)));
   for (;;) {
     // Checked before each wait: asio throws when an operation starts in a cancelled coroutine.
     if (cancelled(co_await asio::this_coro::cancellation_state)) co_return Events{};
-    auto [ec] = co_await waiter.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (s->stopped || cancelled(co_await asio::this_coro::cancellation_state)) co_return Events{};
-    events = topic.events_for(from);
-    // ec is empty when the deadline passed; operation_aborted when a publish woke us.
-    if (!events.empty() || !ec) co_return events;
+    {
+      std::lock_guard lock(s->topic_mutex);
+      Events events = topic->events_for(from);
+      // ec is empty when the deadline passed; operation_aborted when a publish woke us.
+      if (!events.empty() || !ec) co_return events;
+      // Woken with nothing new for this position: wait again, until the same deadline.
+      if (!waiter->is_linked()) topic->add_waiter(*waiter);
+    }
   }
 }
 
@@ -251,13 +272,27 @@ awaitable<result<void>> EmbeddedStore::dictionary_remove(std::string_view dictio
 awaitable<result<void>> EmbeddedStore::topic_publish(std::string_view topic,
                                                      store::TopicValue value,
                                                      std::string publisher_id) {
-  State& s = *impl_->state;
-  if (topic.empty()) co_return error(errc::invalid_argument);
-  if (value.data.size() > s.limits.max_message_bytes) co_return error(errc::payload_too_large);
-  auto found = s.topic(topic);
-  if (!found) co_return found.error();
-  (*found)->publish(std::move(value), std::move(publisher_id));
+  auto published = publish_now(topic, std::move(value), std::move(publisher_id));
+  if (published.has_error()) co_return published.error();
   co_return result<void>{};
+}
+
+result<std::uint64_t> EmbeddedStore::publish_now(std::string_view topic, store::TopicValue value,
+                                                 std::string publisher_id) {
+  State& s = *impl_->state;
+  if (topic.empty()) return error(errc::invalid_argument);
+  if (value.data.size() > s.limits.max_message_bytes) return error(errc::payload_too_large);
+  std::vector<detail::WakeBatch> to_wake;
+  std::uint64_t sequence = 0;
+  {
+    std::lock_guard lock(s.topic_mutex);
+    auto found = s.topic(topic);
+    if (!found) return found.error();
+    sequence = (*found)->next_sequence();
+    (*found)->publish(std::move(value), std::move(publisher_id), to_wake);
+  }
+  detail::wake(std::move(to_wake));  // outside the lock: the subscribers' loops take it from here
+  return sequence;
 }
 
 awaitable<result<Events>> EmbeddedStore::topic_poll(std::string_view topic,
@@ -277,6 +312,9 @@ awaitable<result<void>> EmbeddedStore::ping() {
 
 void EmbeddedStore::shutdown() { impl_->state->shutdown(); }
 
-std::size_t EmbeddedStore::waiting_polls() const { return impl_->state->waiting; }
+std::size_t EmbeddedStore::waiting_polls() const {
+  std::lock_guard lock(impl_->state->topic_mutex);
+  return impl_->state->waiting;
+}
 
 }  // namespace streampulse::embedded

@@ -1,5 +1,7 @@
 #include "topic.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 #include <utility>
 
@@ -9,17 +11,56 @@ Topic::Topic(std::uint64_t sequence_page, std::size_t history)
     : page_(sequence_page), history_limit_(std::max<std::size_t>(history, 1)) {}
 
 // Waiters still linked (their coroutines suspended) must not point back at a freed list.
-Topic::~Topic() { waiters_.clear(); }
+Topic::~Topic() {
+  for (auto& g : groups_) g->waiters.clear();
+}
 
-void Topic::publish(store::TopicValue value, std::string publisher_id) {
+void Topic::publish(store::TopicValue value, std::string publisher_id,
+                    std::vector<WakeBatch>& wake) {
   history_.push_back({next_seq_, page_, std::move(value), std::move(publisher_id)});
   ++next_seq_;
   while (history_.size() > history_limit_) history_.pop_front();
-  wake_all();
+  take_all(wake);
 }
 
-void Topic::wake_all() {
-  for (Waiter& waiter : waiters_) waiter.timer.cancel();
+void Topic::add_waiter(Waiter& waiter) {
+  const auto executor = waiter.timer.get_executor();
+  for (auto& g : groups_) {
+    if (g->executor == executor) {
+      g->waiters.push_back(waiter);
+      return;
+    }
+  }
+  groups_.push_back(std::make_unique<Group>(Group{executor, {}}));
+  groups_.back()->waiters.push_back(waiter);
+}
+
+void Topic::remove_waiter(Waiter& waiter) {
+  if (!waiter.is_linked()) return;
+  for (auto& g : groups_) {
+    if (g->executor == waiter.timer.get_executor()) {
+      g->waiters.erase(g->waiters.iterator_to(waiter));
+      return;
+    }
+  }
+}
+
+void Topic::take_all(std::vector<WakeBatch>& wake) {
+  for (auto& g : groups_) {
+    if (g->waiters.empty()) continue;
+    WakeBatch batch{g->executor, {}};
+    for (Waiter& w : g->waiters) batch.waiters.push_back(w.shared_from_this());
+    g->waiters.clear();
+    wake.push_back(std::move(batch));
+  }
+}
+
+void wake(std::vector<WakeBatch> batches) {
+  for (auto& b : batches) {
+    boost::asio::post(b.executor, [waiters = std::move(b.waiters)] {
+      for (const auto& w : waiters) w->timer.cancel();
+    });
+  }
 }
 
 std::vector<store::SubscriptionEvent> Topic::gap_then_history(std::uint64_t last_seen) const {

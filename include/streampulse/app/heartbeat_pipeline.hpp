@@ -1,7 +1,8 @@
 #pragma once
 // One path for every heartbeat, whichever way it arrived (webhook, topic, CMCD): validate,
 // check the publisher's binding (one viewer token, one player: core/player_bindings.hpp), then
-// run the registry's actions. Invalid or refused input changes no state. Runs on the state loop.
+// run the registry's actions. Invalid or refused input changes no state. One per audience shard
+// (app/audience.hpp), used on that shard's loop only.
 #include "streampulse/app/stats.hpp"
 #include "streampulse/core/player_bindings.hpp"
 #include "streampulse/core/recent_messages.hpp"
@@ -43,9 +44,10 @@ class HeartbeatPipeline {
                                                     std::string_view text,
                                                     std::string_view token_id);
 
-  // accept_message for a heartbeat already parsed (core::parse_heartbeat(text)), which the
-  // webhook does on the connection's thread.
+  // accept and accept_message for a heartbeat already parsed (core::parse_heartbeat(text)),
+  // which the intakes do on the connection's thread before the hop to the player's shard.
   using Parsed = boost::system::result<core::Heartbeat, core::InvalidHeartbeat>;
+  store::awaitable<HeartbeatOutcome> accept_parsed(Parsed parsed, std::string_view token_id);
   store::awaitable<HeartbeatOutcome> accept_parsed_message(std::uint64_t sequence_number,
                                                            std::string_view text, Parsed parsed,
                                                            std::string_view token_id);

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,11 +101,17 @@ class Journal {
 
   // The generation the next records go to. Set it above every generation on disk at start:
   // a new file, never an append after a tail a crash may have torn.
-  void start_generation(std::uint64_t generation) { generation_ = generation; }
-  std::uint64_t generation() const { return generation_; }
+  void start_generation(std::uint64_t generation) {
+    std::lock_guard lock(pending_mutex_);
+    generation_ = generation;
+  }
+  std::uint64_t generation() const {
+    std::lock_guard lock(pending_mutex_);
+    return generation_;
+  }
 
-  // Records made by journal::append_record (`count` of them), on the service's thread; never
-  // blocks, never fails (drops and counts them when the buffer is full).
+  // Records made by journal::append_record (`count` of them), on any of the audience's loops
+  // (a short lock, nothing else); never fails (drops and counts them when the buffer is full).
   void append(std::string_view records, std::size_t count);
 
   // Writes the buffer to the current generation's file, on the I/O pool.
@@ -125,13 +132,25 @@ class Journal {
     std::uint64_t records_lost = 0;     // the write failed
     std::uint64_t write_errors = 0;
   };
-  const Counters& counters() const { return counters_; }
+  Counters counters() const {
+    std::lock_guard lock(pending_mutex_);
+    return counters_;
+  }
   // Bytes appended since the last rotation (the snapshotter's measure of the journal's length).
-  std::uint64_t bytes_since_rotation() const { return bytes_since_rotation_; }
+  std::uint64_t bytes_since_rotation() const {
+    std::lock_guard lock(pending_mutex_);
+    return bytes_since_rotation_;
+  }
   // True when records of the current generation were dropped or not written: only a snapshot
   // makes the state on disk whole again. A failed snapshot sets it too.
-  bool incomplete() const { return incomplete_; }
-  void mark_incomplete() { incomplete_ = true; }
+  bool incomplete() const {
+    std::lock_guard lock(pending_mutex_);
+    return incomplete_;
+  }
+  void mark_incomplete() {
+    std::lock_guard lock(pending_mutex_);
+    incomplete_ = true;
+  }
 
  private:
   struct Files;  // the open file; used on the I/O pool only
@@ -142,6 +161,9 @@ class Journal {
   boost::asio::any_io_executor io_executor_;
   JournalSettings settings_;
   std::shared_ptr<Files> files_;
+  // Guards what append() touches (and the counters): appends come from every shard's loop;
+  // flush, rotate and the writes run on the state loop.
+  mutable std::mutex pending_mutex_;
   std::uint64_t generation_ = 1;
   std::string pending_;
   std::size_t pending_records_ = 0;

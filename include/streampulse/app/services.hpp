@@ -1,14 +1,12 @@
 #pragma once
 // What the route handlers and background tasks share: the configuration and the parts
 // main() wired together. Handlers hold a reference; the App owns everything.
+#include "streampulse/app/audience.hpp"
 #include "streampulse/app/config.hpp"
-#include "streampulse/app/heartbeat_pipeline.hpp"
 #include "streampulse/app/stats.hpp"
 #include "streampulse/core/client_address.hpp"
 #include "streampulse/core/client_slots.hpp"
-#include "streampulse/core/replay_window.hpp"
 #include "streampulse/core/token_buckets.hpp"
-#include "streampulse/core/viewer_registry.hpp"
 #include "streampulse/core/webhook.hpp"
 #include "streampulse/store/store.hpp"
 
@@ -17,6 +15,7 @@
 #include <functional>
 
 namespace streampulse::embedded {
+class EmbeddedStore;
 class MediaStore;
 class TokenAuthority;
 }  // namespace streampulse::embedded
@@ -33,8 +32,8 @@ struct Services {
   // Verifies tokens on the embedded topics API; null on the Momento backend.
   const embedded::TokenAuthority* token_authority;
   const core::WebhookVerifier& webhook_verifier;
-  core::ViewerRegistry& registry;
-  HeartbeatPipeline& pipeline;
+  // The players, sharded over the loops (app/audience.hpp): every heartbeat goes through it.
+  Audience& audience;
   Stats& stats;
   std::string static_dir;
   std::string media_dir;
@@ -58,15 +57,17 @@ struct Services {
   // null: GET /api/dashboard/stream and /api/history answer 404.
   LiveDashboard* live = nullptr;
 
-  // The state loop: the one thread that owns every object above (store, registry, pipeline,
-  // topics). Handlers of Affinity::any run elsewhere and hop here (app/state_loop.hpp).
+  // The state loop: the thread of the background tasks (count publisher, intake, pruner,
+  // dashboard feed) and of what is not sharded (token buckets, the Momento store). Handlers of
+  // Affinity::any run on their connection's loop and hop here or to a shard when they need to.
   boost::asio::any_io_executor state;
+  // The embedded backend's topics (thread-safe; null on Momento): the player's heartbeat publish
+  // records on its shard and publishes here from the connection's loop.
+  embedded::EmbeddedStore* embedded_topics = nullptr;
 
   // Proxies whose X-Forwarded-For names the client (api::client_of).
   core::TrustedProxies trusted_proxies;
 
-  // Webhook events seen within the replay window (POST /webhook); state loop only.
-  core::ReplayWindow webhook_replays;
   // Viewer tokens per client address (GET /api/player-config); state loop only.
   core::TokenBuckets token_buckets;
   // Signs and checks the tokens POST /cmcd takes (the player config's reportToken): the

@@ -60,6 +60,10 @@ struct SavedSnapshot {
 store::awaitable<store::result<SavedSnapshot>> save_snapshot(
     store::Store& store, const core::ViewerRegistry& registry, const core::Clock& clock,
     Journal& journal, boost::asio::any_io_executor io_executor);
+// The same over every shard of the audience, each read on its own loop.
+store::awaitable<store::result<SavedSnapshot>> save_snapshot(
+    Audience& audience, const core::Clock& clock, Journal& journal,
+    boost::asio::any_io_executor io_executor);
 
 // What the files in the data directory hold, merged: a player's latest heartbeat wins (by time
 // seen). Players past the retention are left out. Damaged files are logged with spdlog::error and
@@ -89,6 +93,10 @@ struct RestoreReport {
 // files were damaged, a fresh snapshot is written at once.
 store::awaitable<store::result<RestoreReport>> restore_state(
     store::Store& store, core::ViewerRegistry& registry, const core::Clock& clock, Journal& journal,
+    boost::asio::any_io_executor io_executor);
+// The same over every shard: each player placed on its shard, on that shard's loop.
+store::awaitable<store::result<RestoreReport>> restore_state(
+    Audience& audience, const core::Clock& clock, Journal& journal,
     boost::asio::any_io_executor io_executor);
 
 struct SnapshotPolicy {

@@ -11,20 +11,24 @@
 
 namespace streampulse::app {
 
+// A counter bumped on any thread (the audience's shards run on every loop); relaxed: each is
+// read alone, for /metrics.
+using Counter = std::atomic<std::uint64_t>;
+
 struct Stats {
-  std::uint64_t heartbeats_accepted = 0;
-  std::uint64_t heartbeats_invalid = 0;
-  std::uint64_t heartbeats_failed = 0;     // valid, but the store refused or was down
-  std::uint64_t heartbeats_duplicate = 0;  // seen already (webhook and subscription both on)
-  std::uint64_t webhooks_unauthorized = 0;
-  std::uint64_t webhooks_stale = 0;
-  std::uint64_t count_publishes = 0;
-  std::uint64_t count_publish_errors = 0;
-  std::uint64_t last_published_count = 0;
-  std::uint64_t players_pruned = 0;
+  Counter heartbeats_accepted{0};
+  Counter heartbeats_invalid{0};
+  Counter heartbeats_failed{0};     // valid, but the store refused or was down
+  Counter heartbeats_duplicate{0};  // seen already (webhook and subscription both on)
+  Counter webhooks_unauthorized{0};
+  Counter webhooks_stale{0};
+  Counter count_publishes{0};
+  Counter count_publish_errors{0};
+  Counter last_published_count{0};
+  Counter players_pruned{0};
   // Per route class ("webhook", "dashboard", ...: a fixed set): answers by status and their
   // latency. Recorded by the route wrapper (api/routes.cpp) on every connection thread, so
-  // behind a lock; everything else here is touched on the state loop only.
+  // behind a lock, like the other maps and histograms here; the counters are atomic.
   struct RequestStats {
     std::map<std::pair<std::string, unsigned>, std::uint64_t> counts;
     // Handler time per route class: a 30 s long-poll must not hide among 100 us heartbeats.
@@ -40,27 +44,45 @@ struct Stats {
     std::lock_guard lock(request_mutex_);
     return requests_;
   }
-  LatencyHistogram heartbeat_latency;  // HeartbeatPipeline::accept: validation and recording
+  // HeartbeatPipeline::accept: validation and recording.
+  void observe_heartbeat(double seconds) {
+    std::lock_guard lock(heartbeat_mutex_);
+    heartbeat_latency_.observe(seconds);
+  }
+  LatencyHistogram heartbeat_latency() const {
+    std::lock_guard lock(heartbeat_mutex_);
+    return heartbeat_latency_;
+  }
   // Invalid heartbeats by the field named in the refusal (field names are a fixed set).
-  std::map<std::string, std::uint64_t> heartbeats_invalid_by_field;
-  std::uint64_t cmcd_reports_accepted = 0;
-  std::uint64_t cmcd_reports_invalid = 0;
-  std::uint64_t dashboard_streams_refused = 0;  // beyond the bound on open streams
-  std::uint64_t dashboard_feed_errors = 0;      // ticks whose dashboard the backend failed
-  std::uint64_t accept_failures = 0;  // failed accepts (EMFILE...), each followed by a pause
+  void count_invalid_field(const std::string& field) {
+    std::lock_guard lock(heartbeat_mutex_);
+    ++heartbeats_invalid_by_field_[field];
+  }
+  std::map<std::string, std::uint64_t> heartbeats_invalid_by_field() const {
+    std::lock_guard lock(heartbeat_mutex_);
+    return heartbeats_invalid_by_field_;
+  }
+  Counter cmcd_reports_accepted{0};
+  Counter cmcd_reports_invalid{0};
+  Counter dashboard_streams_refused{0};  // beyond the bound on open streams
+  Counter dashboard_feed_errors{0};      // ticks whose dashboard the backend failed
+  Counter accept_failures{0};            // failed accepts (EMFILE...), each followed by a pause
   // One token, one player (docs/security.md): viewer tokens refused, reports refused.
-  std::uint64_t tokens_issued = 0;
-  std::uint64_t tokens_refused_rate = 0;              // past the client's bucket (429)
-  std::uint64_t tokens_refused_clients_full = 0;      // every bucket busy (429)
-  std::uint64_t reports_refused_player_mismatch = 0;  // token bound to another player (403)
-  std::uint64_t reports_refused_bindings_full = 0;    // binding table full (503)
-  std::uint64_t reports_refused_no_token = 0;         // CMCD without a valid token (401)
-  std::uint64_t reports_refused_media_type = 0;       // CMCD not sent as JSON (415)
-  std::uint64_t webhooks_replay_window_full = 0;      // replay memory full (503)
+  Counter tokens_issued{0};
+  Counter tokens_refused_rate{0};              // past the client's bucket (429)
+  Counter tokens_refused_clients_full{0};      // every bucket busy (429)
+  Counter reports_refused_player_mismatch{0};  // token bound to another player (403)
+  Counter reports_refused_bindings_full{0};    // binding table full (503)
+  Counter reports_refused_no_token{0};         // CMCD without a valid token (401)
+  Counter reports_refused_media_type{0};       // CMCD not sent as JSON (415)
+  Counter webhooks_replay_window_full{0};      // replay memory full (503)
 
  private:
   mutable std::mutex request_mutex_;
   RequestStats requests_;
+  mutable std::mutex heartbeat_mutex_;
+  LatencyHistogram heartbeat_latency_;
+  std::map<std::string, std::uint64_t> heartbeats_invalid_by_field_;
 };
 
 }  // namespace streampulse::app

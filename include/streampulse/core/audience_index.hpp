@@ -47,6 +47,18 @@ struct AudienceTotals {
   QualityTotals quality;
 };
 
+// An index's running totals in a form that adds up: the audience is sharded over the event
+// loops (app/audience.hpp), each shard with its own index, and the dashboard is the merge of
+// the shards' summaries. Percentiles are merged through the histograms, never averaged.
+struct AudienceSummary {
+  AudienceTotals totals;  // its percentiles and time-weighted bitrate are not set
+  LogHistogram startup{1000}, bitrate{1000}, throughput{1};
+  std::int64_t weighted_kbps_ms = 0, weighted_ms = 0;
+};
+
+// The totals of every shard together (one summary: that index's own totals).
+AudienceTotals merge_summaries(const std::vector<AudienceSummary>& summaries);
+
 class AudienceIndex {
  public:
   static constexpr std::size_t kMaxDistinctNames = 1000;
@@ -62,6 +74,7 @@ class AudienceIndex {
   bool contains(std::string_view player_id) const;
   std::size_t size() const { return players_.size(); }
   AudienceTotals totals(EpochMs now = 0) const;
+  AudienceSummary summary(EpochMs now = 0) const;
 
   // The player's figures after `hb` would be applied: its totals, for the stored record.
   Heartbeat accumulated(const Heartbeat& hb) const;

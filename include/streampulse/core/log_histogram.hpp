@@ -22,6 +22,8 @@ class LogHistogram {
   void add(std::int64_t scaled_value);
   void remove(std::int64_t scaled_value);
   std::uint64_t count() const { return count_; }
+  // Adds every value of `other` (same scale): histograms of several shards merged.
+  void merge(const LogHistogram& other);
   // q in (0, 1]; nullopt when empty.
   std::optional<double> percentile(double q) const;
 

@@ -11,7 +11,9 @@
 #include "streampulse/core/player_cap.hpp"
 #include "streampulse/store/store.hpp"
 
+#include <atomic>
 #include <functional>
+#include <memory>
 
 namespace streampulse::core {
 
@@ -24,6 +26,10 @@ struct RegistrySettings {
   // Players tracked at once (core/player_cap.hpp): past it a new player evicts the
   // longest-silent inactive one, or is refused (errc::too_many_players) when all are active.
   std::size_t max_players = kDefaultMaxPlayers;
+  // Players tracked by every registry sharing the cap (the audience's shards: app/audience.hpp),
+  // kept up to date by each; null: this registry alone holds the cap. With it, the cap is the
+  // whole audience's, and a new player at the cap evicts its own shard's longest-silent player.
+  std::shared_ptr<std::atomic<std::int64_t>> shared_tracked;
   // Write the sorted set and the dictionary at the same time (a remote backend: one round trip
   // per heartbeat instead of two). Off for the embedded store, where both finish at once and
   // the parallel group would only cost two coroutine spawns per heartbeat.
@@ -65,6 +71,8 @@ class ViewerRegistry {
   const AudienceIndex& index() const { return index_; }
   std::uint64_t players_evicted() const { return evicted_; }
   std::uint64_t players_refused() const { return refused_; }
+  // Counts a new player refused before record() was called (would_refuse said so).
+  void count_refusal() { ++refused_; }
 
  private:
   store::Store& store_;
@@ -77,7 +85,13 @@ class ViewerRegistry {
   store::awaitable<store::result<Placed>> make_room(const std::string& player_id);
   store::awaitable<store::result<void>> evict(std::string player_id);
 
+  // Players tracked (and admissions in flight), by this registry or by all sharing the cap.
+  std::size_t tracked() const;
+  // Brings settings_.shared_tracked up to date after index_ or admitting_ changed.
+  void account();
+
   AudienceIndex index_;
+  std::int64_t accounted_ = 0;  // what this registry has added to shared_tracked
   std::uint64_t prunes_ = 0;
   std::size_t admitting_ = 0;  // new players admitted whose writes are in flight
   std::uint64_t evicted_ = 0, refused_ = 0;

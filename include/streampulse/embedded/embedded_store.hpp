@@ -2,7 +2,10 @@
 // The embedded backend: sorted sets, dictionaries and topics in process memory, with
 // Momento's semantics (collection TTLs, topic sequence numbers and pages, discontinuities).
 //
-// Threading: an EmbeddedStore belongs to one io_context run by one thread; it takes no locks.
+// Threading: the collections (sorted sets, dictionaries) belong to the executor's thread and take
+// no locks. The topics are shared by every thread (publishes and long-polls come from the
+// connections' loops): they are behind a lock, and a long-poll waits on its caller's own loop
+// (a single-threaded io_context), woken there by a post, one per loop per publish.
 #include "streampulse/core/clock.hpp"
 #include "streampulse/store/store.hpp"
 
@@ -56,6 +59,10 @@ class EmbeddedStore final : public store::Store {
 
   store::awaitable<store::result<void>> ping() override;
   void shutdown() override;
+
+  // topic_publish at once, from any thread: the message's sequence number.
+  store::result<std::uint64_t> publish_now(std::string_view topic, store::TopicValue value,
+                                           std::string publisher_id);
 
   // Synchronous views for the benchmarks and tests (same semantics as the awaitables).
   std::size_t waiting_polls() const;

@@ -1,0 +1,187 @@
+#include "streampulse/app/audience.hpp"
+
+#include "streampulse/core/error.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <string>
+
+namespace streampulse::app {
+
+namespace asio = boost::asio;
+using store::result;
+
+Audience::Audience(std::vector<std::unique_ptr<AudienceShard>> shards, const core::Clock& clock)
+    : shards_(std::move(shards)), clock_(clock) {
+  // Before any loop runs: each registry calls the one observer slot, which the count publisher
+  // fills later from its own thread (hence the lock).
+  for (auto& sh : shards_) {
+    sh->registry->set_join_observer([joins = joins_] {
+      std::lock_guard lock(joins->mutex);
+      if (joins->observer) joins->observer();
+    });
+  }
+}
+
+void Audience::set_join_observer(std::function<void()> observer) {
+  std::lock_guard lock(joins_->mutex);
+  joins_->observer = std::move(observer);
+}
+
+std::size_t Audience::shard_of(std::string_view id) const {
+  if (shards_.size() == 1) return 0;
+  return std::hash<std::string_view>{}(id) % shards_.size();
+}
+
+asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed parsed,
+                                                   std::string text, std::string token_id,
+                                                   std::uint64_t sequence_number,
+                                                   core::EpochMs expires_at) {
+  // An invalid heartbeat has no player: shard 0 counts it, like any other refusal.
+  const std::size_t home = parsed ? shard_of(parsed->player_id) : 0;
+  if (parsed && !token_id.empty() && shard_of(token_id) != home) {
+    // The token's binding lives on the token's shard. A viewer's token id is its player id, so
+    // this second hop is for odd tokens only.
+    const auto verdict = co_await bind(token_id, parsed->player_id, expires_at);
+    if (verdict != core::BindVerdict::ok) {
+      HeartbeatOutcome refused{HeartbeatOutcome::Kind::refused, {}, {}};
+      refused.refusal = verdict;
+      co_return refused;
+    }
+    token_id.clear();  // bound: the player's shard records it as the token's
+  }
+  co_return co_await on_shard<HeartbeatOutcome>(
+      home, [&](AudienceShard& sh) -> asio::awaitable<HeartbeatOutcome> {
+        if (parsed) {
+          // Past the cap, a new player changes nothing, its token's binding included.
+          if (sh.registry->would_refuse(parsed->player_id)) {
+            sh.registry->count_refusal();
+            co_return HeartbeatOutcome{
+                HeartbeatOutcome::Kind::refused, {}, make_error_code(errc::too_many_players)};
+          }
+          if (!token_id.empty() && expires_at > 0) {
+            const auto verdict = sh.pipeline->bind(token_id, parsed->player_id, expires_at);
+            if (verdict != core::BindVerdict::ok) {
+              HeartbeatOutcome refused{HeartbeatOutcome::Kind::refused, {}, {}};
+              refused.refusal = verdict;
+              co_return refused;
+            }
+          }
+        }
+        if (sequence_number == 0)
+          co_return co_await sh.pipeline->accept_parsed(std::move(parsed), token_id);
+        co_return co_await sh.pipeline->accept_parsed_message(sequence_number, text,
+                                                              std::move(parsed), token_id);
+      });
+}
+
+asio::awaitable<core::BindVerdict> Audience::bind(std::string token_id, std::string player_id,
+                                                  core::EpochMs expires_at) {
+  const std::size_t i = shard_of(token_id.empty() ? player_id : token_id);
+  co_return co_await on_shard<core::BindVerdict>(
+      i, [&](AudienceShard& sh) -> asio::awaitable<core::BindVerdict> {
+        co_return sh.pipeline->bind(token_id, player_id, expires_at);
+      });
+}
+
+asio::awaitable<result<std::uint64_t>> Audience::active_count() {
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    auto count = co_await on_shard<result<std::uint64_t>>(
+        i, [](AudienceShard& sh) { return sh.registry->active_count(); });
+    if (count.has_error()) co_return count.error();
+    total += *count;
+  }
+  co_return total;
+}
+
+namespace {
+
+struct ShardPart {
+  result<std::uint64_t> active{0};
+  core::AudienceSummary summary;
+};
+
+}  // namespace
+
+asio::awaitable<result<core::DashboardMetrics>> Audience::dashboard() {
+  const core::EpochMs now = clock_.now_ms();
+  std::vector<core::AudienceSummary> summaries;
+  summaries.reserve(shards_.size());
+  std::uint64_t active = 0;
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    auto part =
+        co_await on_shard<ShardPart>(i, [now](AudienceShard& sh) -> asio::awaitable<ShardPart> {
+          ShardPart p;
+          p.active = co_await sh.registry->active_count();
+          p.summary = sh.registry->index().summary(now);
+          co_return p;
+        });
+    if (part.active.has_error()) co_return part.active.error();
+    active += *part.active;
+    summaries.push_back(std::move(part.summary));
+  }
+  co_return core::make_dashboard(core::merge_summaries(summaries), active, now);
+}
+
+asio::awaitable<result<std::size_t>> Audience::prune() {
+  std::size_t removed = 0;
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    auto pruned = co_await on_shard<result<std::size_t>>(
+        i, [](AudienceShard& sh) { return sh.registry->prune(); });
+    if (pruned.has_error()) co_return pruned.error();
+    removed += *pruned;
+  }
+  co_return removed;
+}
+
+namespace {
+
+struct ShardFigures {
+  AudienceFigures figures;
+  std::vector<std::string> names[3];  // browser, os, device
+};
+
+}  // namespace
+
+asio::awaitable<AudienceFigures> Audience::figures() {
+  AudienceFigures total;
+  std::set<std::string> names[3];  // distinct over the shards (a name may be on several)
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    auto part =
+        co_await on_shard<ShardFigures>(i, [](AudienceShard& sh) -> asio::awaitable<ShardFigures> {
+          ShardFigures out;
+          AudienceFigures& f = out.figures;
+          const auto& r = *sh.registry;
+          f.tracked = r.tracked_players();
+          f.max_players = r.settings().max_players;
+          f.bindings = sh.pipeline->bindings().size();
+          f.evicted = r.players_evicted();
+          f.refused = r.players_refused();
+          const core::Distribution* d[3] = {&r.index().browsers(), &r.index().os(),
+                                            &r.index().devices()};
+          for (int k = 0; k < 3; ++k) {
+            for (auto& [name, n] : d[k]->counts()) out.names[k].push_back(name);
+            f.agent_names_folded[k] = d[k]->folded();
+          }
+          f.agent_names_max = r.index().browsers().max_names();
+          co_return out;
+        });
+    const AudienceFigures& f = part.figures;
+    total.tracked += f.tracked;
+    total.max_players = f.max_players;  // one cap, shared
+    total.bindings += f.bindings;
+    total.evicted += f.evicted;
+    total.refused += f.refused;
+    for (int k = 0; k < 3; ++k) {
+      names[k].insert(part.names[k].begin(), part.names[k].end());
+      total.agent_names_folded[k] += f.agent_names_folded[k];
+    }
+    total.agent_names_max = f.agent_names_max;
+  }
+  for (int k = 0; k < 3; ++k) total.agent_names[k] = names[k].size();
+  co_return total;
+}
+
+}  // namespace streampulse::app

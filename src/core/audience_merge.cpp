@@ -1,0 +1,65 @@
+// merge_summaries (core/audience_index.hpp): the dashboard's totals over every shard.
+#include "streampulse/core/audience_index.hpp"
+
+namespace streampulse::core {
+
+namespace {
+
+void add_counts(std::map<std::string, std::uint64_t>& into,
+                const std::map<std::string, std::uint64_t>& from) {
+  for (const auto& [name, n] : from) into[name] += n;
+}
+
+}  // namespace
+
+AudienceTotals merge_summaries(const std::vector<AudienceSummary>& summaries) {
+  AudienceTotals t;
+  LogHistogram startup{1000}, bitrate{1000}, throughput{1};
+  std::int64_t weighted_kbps_ms = 0, weighted_ms = 0;
+  for (const auto& s : summaries) {
+    const AudienceTotals& part = s.totals;
+    // Min and max only over shards that have players (theirs are 0 otherwise).
+    if (part.players > 0) {
+      t.bitrate_min = t.players == 0 ? part.bitrate_min : std::min(t.bitrate_min, part.bitrate_min);
+      t.bitrate_max = t.players == 0 ? part.bitrate_max : std::max(t.bitrate_max, part.bitrate_max);
+    }
+    t.players += part.players;
+    t.play_time_sum += part.play_time_sum;
+    t.bitrate_sum += part.bitrate_sum;
+    add_counts(t.browsers, part.browsers);
+    add_counts(t.devices, part.devices);
+    add_counts(t.os, part.os);
+    auto& q = t.quality;
+    const auto& pq = part.quality;
+    q.states.playing += pq.states.playing;
+    q.states.paused += pq.states.paused;
+    q.states.buffering += pq.states.buffering;
+    q.rebuffer_reporters += pq.rebuffer_reporters;
+    q.zero_buffer_players += pq.zero_buffer_players;
+    q.rebuffer_count += pq.rebuffer_count;
+    q.rebuffer_ms += pq.rebuffer_ms;
+    q.reporters_play_ms += pq.reporters_play_ms;
+    q.error_reporters += pq.error_reporters;
+    q.errors += pq.errors;
+    q.dropped_reporters += pq.dropped_reporters;
+    q.dropped_frames += pq.dropped_frames;
+    startup.merge(s.startup);
+    bitrate.merge(s.bitrate);
+    throughput.merge(s.throughput);
+    weighted_kbps_ms += s.weighted_kbps_ms;
+    weighted_ms += s.weighted_ms;
+  }
+  auto& q = t.quality;
+  q.startup_p50 = startup.percentile(0.5);
+  q.startup_p95 = startup.percentile(0.95);
+  q.bitrate_p50 = bitrate.percentile(0.5);
+  q.bitrate_p95 = bitrate.percentile(0.95);
+  q.throughput_p50 = throughput.percentile(0.5);
+  q.throughput_p95 = throughput.percentile(0.95);
+  if (weighted_ms > 0)
+    q.bitrate_time_weighted =
+        static_cast<double>(weighted_kbps_ms) / static_cast<double>(weighted_ms);
+  return t;
+}
+
+}  // namespace streampulse::core
