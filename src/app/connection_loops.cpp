@@ -1,5 +1,9 @@
 #include "streampulse/app/connection_loops.hpp"
 
+#include <pthread.h>
+
+#include <string>
+
 namespace streampulse::app {
 
 ConnectionLoops::ConnectionLoops(unsigned count) {
@@ -18,7 +22,13 @@ std::vector<boost::asio::any_io_executor> ConnectionLoops::executors() const {
 void ConnectionLoops::start() {
   for (auto& loop : loops_) {
     work_.push_back(boost::asio::make_work_guard(*loop));
-    threads_.emplace_back([&loop = *loop] { loop.run(); });
+    const std::string name = "sp-loop-" + std::to_string(threads_.size() + 1);
+    threads_.emplace_back([&loop = *loop, name] {
+      // Named, so per-thread CPU (top -H, /proc/<pid>/task/*/comm, bench/audience.sh) says
+      // which loop did the work; the state loop is the main thread ("streampulse").
+      pthread_setname_np(pthread_self(), name.c_str());
+      loop.run();
+    });
   }
 }
 
