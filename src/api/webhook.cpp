@@ -95,29 +95,29 @@ awaitable<std::optional<http::Response>> record_event(app::Services& s, const ht
   if (checked.counter == Counter::stale) ++s.stats.webhooks_stale;
   if (checked.refusal) co_return std::move(checked.refusal);
 
-  // A replay (a captured event, or Momento delivering again) is acknowledged, not recorded.
+  // A replay (a captured event, or Momento delivering again) is acknowledged, not recorded. The
+  // replay memory is the player's shard's: checked there, in the hop that records.
   using Verdict = core::ReplayWindow::Verdict;
-  const std::size_t home =
-      checked.heartbeat ? s.audience.shard_of(checked.heartbeat->player_id) : 0;
-  const auto seen = co_await s.audience.on_shard<Verdict>(
-      home, [&](app::AudienceShard& sh) -> awaitable<Verdict> {
-        co_return sh.webhook_replays.see(checked.signature, checked.publish_timestamp,
-                                         s.clock.now_ms());
-      });
+  Verdict seen = Verdict::first;
+  auto first_sighting = [&](app::AudienceShard& sh) {
+    seen = sh.webhook_replays.see(checked.signature, checked.publish_timestamp, s.clock.now_ms());
+    return seen == Verdict::first;
+  };
+  auto outcome = co_await s.audience.accept(std::move(checked.heartbeat), std::move(checked.text),
+                                            std::move(checked.token_id), checked.sequence_number, 0,
+                                            first_sighting);
   switch (seen) {
-    case core::ReplayWindow::Verdict::replay:
+    case Verdict::replay:
       ++s.stats.heartbeats_duplicate;
       co_return http::empty_response(req, bh::status::no_content);
-    case core::ReplayWindow::Verdict::full:
+    case Verdict::full:
       ++s.stats.webhooks_replay_window_full;
       co_return http::error_response(req, bh::status::service_unavailable, "replay_window_full",
                                      "too many events within the replay window; retry shortly",
                                      {{bh::field::retry_after, "1"}});
-    case core::ReplayWindow::Verdict::first:
+    case Verdict::first:
       break;
   }
-  auto outcome = co_await s.audience.accept(std::move(checked.heartbeat), std::move(checked.text),
-                                            std::move(checked.token_id), checked.sequence_number);
   using Kind = app::HeartbeatOutcome::Kind;
   if (outcome.kind == Kind::refused && !outcome.error)  // the token's binding said no
     co_return binding_refusal(req, outcome.refusal);

@@ -37,7 +37,7 @@ std::size_t Audience::shard_of(std::string_view id) const {
 asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed parsed,
                                                    std::string text, std::string token_id,
                                                    std::uint64_t sequence_number,
-                                                   core::EpochMs expires_at) {
+                                                   core::EpochMs expires_at, FirstCheck first) {
   // An invalid heartbeat has no player: shard 0 counts it, like any other refusal.
   const std::size_t home = parsed ? shard_of(parsed->player_id) : 0;
   if (parsed && !token_id.empty() && shard_of(token_id) != home) {
@@ -53,6 +53,7 @@ asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed par
   }
   co_return co_await on_shard<HeartbeatOutcome>(
       home, [&](AudienceShard& sh) -> asio::awaitable<HeartbeatOutcome> {
+        if (first && !first(sh)) co_return HeartbeatOutcome{HeartbeatOutcome::Kind::duplicate, {}, {}};
         if (parsed) {
           // Past the cap, a new player changes nothing, its token's binding included.
           if (sh.registry->would_refuse(parsed->player_id)) {

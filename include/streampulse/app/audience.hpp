@@ -69,10 +69,14 @@ class Audience {
   // another one), then the pipeline of its player's shard. `sequence_number` 0: not a topic
   // message (no deduplication). `expires_at`: the token's expiry when known (its binding lives
   // as long). A new player past the cap is refused before anything is bound or recorded.
+  // `first`, when set, runs first on the player's shard (in the same hop): false stops there
+  // with a `duplicate` outcome (the webhook's replay memory).
+  using FirstCheck = std::function<bool(AudienceShard&)>;
   boost::asio::awaitable<HeartbeatOutcome> accept(HeartbeatPipeline::Parsed parsed,
                                                   std::string text, std::string token_id,
                                                   std::uint64_t sequence_number = 0,
-                                                  core::EpochMs expires_at = 0);
+                                                  core::EpochMs expires_at = 0,
+                                                  FirstCheck first = {});
   // Binds a token to a player on the token's shard (the embedded publish and CMCD check before
   // they answer); counted there.
   boost::asio::awaitable<core::BindVerdict> bind(std::string token_id, std::string player_id,
