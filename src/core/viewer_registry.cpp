@@ -93,7 +93,7 @@ store::awaitable<result<ViewerRegistry::Placed>> ViewerRegistry::make_room(
     // players is refused without asking the backend again.
     q.oldest_seen = oldest_seen_;
     const Admission first = decide_admission(q);
-    if (first == Admission::record) break;
+    if (first == Admission::record && reserve(q.known)) break;
     if ((first == Admission::refuse && q.oldest_seen) || evictions == 3) {
       ++refused_;
       co_return make_error_code(errc::too_many_players);
@@ -106,7 +106,7 @@ store::awaitable<result<ViewerRegistry::Placed>> ViewerRegistry::make_room(
     if (!oldest->empty()) q.oldest_seen = static_cast<EpochMs>(oldest->front().score);
     oldest_seen_ = q.oldest_seen;
     const Admission decision = decide_admission(q);
-    if (decision == Admission::record) break;
+    if (decision == Admission::record && reserve(q.known)) break;
     if (decision == Admission::refuse) {
       ++refused_;
       co_return make_error_code(errc::too_many_players);
@@ -115,9 +115,7 @@ store::awaitable<result<ViewerRegistry::Placed>> ViewerRegistry::make_room(
     if (evicted.has_error()) co_return evicted.error();
   }
   if (q.known) co_return Placed::tracked;
-  ++admitting_;
-  account();
-  co_return Placed::admitted;
+  co_return Placed::admitted;  // reserve() counted it in admitting_
 }
 
 store::awaitable<result<void>> ViewerRegistry::evict(std::string player_id) {
@@ -216,6 +214,22 @@ store::awaitable<result<std::size_t>> ViewerRegistry::load() {
   }
   account();
   co_return loaded;
+}
+
+bool ViewerRegistry::reserve(bool known) {
+  if (known) return true;
+  if (settings_.shared_tracked) {
+    // The place is taken in the shared count at once: two shards at the edge of the cap cannot
+    // both take the last place.
+    const auto before = settings_.shared_tracked->fetch_add(1);
+    if (before >= static_cast<std::int64_t>(settings_.max_players)) {
+      settings_.shared_tracked->fetch_sub(1);
+      return false;
+    }
+    ++accounted_;
+  }
+  ++admitting_;
+  return true;
 }
 
 std::size_t ViewerRegistry::tracked() const {

@@ -87,6 +87,9 @@ class ViewerRegistry {
 
   // Players tracked (and admissions in flight), by this registry or by all sharing the cap.
   std::size_t tracked() const;
+  // Takes a place for a new player (in admitting_, and in the shared count at once); false when
+  // another shard took the last place meanwhile. True at once for a known player.
+  bool reserve(bool known);
   // Brings settings_.shared_tracked up to date after index_ or admitting_ changed.
   void account();
 
