@@ -3,7 +3,7 @@
 #include "streampulse/app/blocking.hpp"
 #include "streampulse/app/history_store.hpp"
 #include "streampulse/app/live_dashboard.hpp"
-#include "streampulse/core/count_coalescer.hpp"
+#include "streampulse/core/count_policy.hpp"
 #include "streampulse/core/publisher_election.hpp"
 
 #include <spdlog/spdlog.h>
@@ -32,19 +32,23 @@ asio::awaitable<bool> sleep_for(milliseconds d) {
 }  // namespace
 
 asio::awaitable<void> run_count_publisher(Services& s) {
-  using Clock = std::chrono::steady_clock;
-  core::CountCoalescer coalescer;
-  const milliseconds tick(s.config.count_tick_ms);
+  const Config& c = s.config;
+  core::CountPolicySettings settings;  // the rules: core/count_policy.hpp
+  settings.tick_ms = c.count_tick_ms;
+  settings.min_gap_ms = std::min<core::EpochMs>(c.count_tick_ms, 100);
+  settings.settle_ms = c.count_settle_ms;
+  settings.active_window_ms = c.active_window_ms;
+  settings.stall_ms = 2 * c.count_tick_ms;
+  settings.max_deliveries_per_s = c.max_count_deliveries_per_s;
+  core::CountPolicy policy(settings);
+  const milliseconds tick(c.count_tick_ms);
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  // A join is published at once rather than at the next tick (freshness of a few ms instead
-  // of up to a tick), unless a count went out less than `gap` ago: then the tick takes it.
-  // Publishes stay bounded (one per tick plus at most one per gap), whatever the number of
-  // players.
-  const milliseconds gap = std::min(tick, milliseconds(100));
+  // A join may wake the publisher before its planned wake, so that it shows within a few ms,
+  // when the policy may publish now (its minimum interval since the last publish is over);
+  // else the planned wake takes it. Nothing more is assumed of the observer.
   bool waiting = false;
-  auto last_publish = Clock::now() - gap;
   s.registry.set_join_observer([&] {
-    if (waiting && Clock::now() - last_publish >= gap) timer.cancel();
+    if (waiting && policy.may_publish(s.clock.now_ms())) timer.cancel();
   });
   struct Unobserve {
     core::ViewerRegistry& registry;
@@ -52,14 +56,22 @@ asio::awaitable<void> run_count_publisher(Services& s) {
   } unobserve{s.registry};
 
   for (;;) {
-    timer.expires_after(tick);
+    // The next wake: a tick, or sooner when the decision may change by itself then (a dip's
+    // maximum expiring, a stall's hold ending, the minimum interval passing with a change
+    // pending, the keepalive).
+    const core::EpochMs armed = s.clock.now_ms();
+    milliseconds wait = tick;
+    if (const auto at = policy.next_look_at())
+      wait = std::clamp(milliseconds(*at - armed), milliseconds(0), tick);
+    timer.expires_after(wait);
     waiting = true;
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));  // a tick, or a join
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));  // planned, or a join
     waiting = false;
     const auto cs = co_await asio::this_coro::cancellation_state;
     if (cs.cancelled() != asio::cancellation_type::none) co_return;  // the service is stopping
+    const core::EpochMs late = s.clock.now_ms() - (armed + wait.count());  // < 0: a join
     if (!s.duty.count_publisher) {
-      coalescer = {};  // on taking the duty over, publish at once
+      policy.reset();  // on taking the duty over, publish at once
       continue;
     }
     auto count = co_await s.registry.active_count();
@@ -67,9 +79,16 @@ asio::awaitable<void> run_count_publisher(Services& s) {
       ++s.stats.count_publish_errors;
       continue;
     }
+    // The stall check measures the wake only, not the backend's answer just above.
     const auto now = s.clock.now_ms();
-    if (!coalescer.should_publish(*count, now)) continue;
-    store::TopicValue value{false, std::to_string(*count)};  // named: see api/topics.cpp
+    const std::size_t subscribers = s.count_subscribers ? s.count_subscribers() : 0;
+    const auto decision = policy.observe(*count, now, now - late, subscribers);
+    s.stats.count_min_interval_ms = policy.min_interval_ms();
+    s.stats.count_dips_held = policy.dips_held();
+    s.stats.count_stalls = policy.stalls();
+    s.stats.count_subscribers = subscribers;
+    if (!decision.publish) continue;
+    store::TopicValue value{false, std::to_string(decision.count)};  // named: see api/topics.cpp
     auto published = co_await s.store.topic_publish(s.config.viewer_count_topic, std::move(value),
                                                     "streampulse");
     if (published.has_error()) {
@@ -77,10 +96,9 @@ asio::awaitable<void> run_count_publisher(Services& s) {
       spdlog::warn("publishing the viewer count failed: {}", published.error().message());
       continue;
     }
-    coalescer.published(*count, now);
-    last_publish = Clock::now();
+    policy.published(decision.count, now);
     ++s.stats.count_publishes;
-    s.stats.last_published_count = *count;
+    s.stats.last_published_count = decision.count;
   }
 }
 
