@@ -59,17 +59,20 @@ asio::awaitable<void> run_count_publisher(Services& s) {
     // The next wake: a tick, or sooner when the decision may change by itself then (a dip's
     // maximum expiring, a stall's hold ending, the minimum interval passing with a change
     // pending, the keepalive).
-    const core::EpochMs armed = s.clock.now_ms();
+    const auto armed = std::chrono::steady_clock::now();  // lateness: on the steady clock
     milliseconds wait = tick;
     if (const auto at = policy.next_look_at())
-      wait = std::clamp(milliseconds(*at - armed), milliseconds(0), tick);
+      wait = std::clamp(milliseconds(*at - s.clock.now_ms()), milliseconds(0), tick);
     timer.expires_after(wait);
     waiting = true;
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));  // planned, or a join
     waiting = false;
     const auto cs = co_await asio::this_coro::cancellation_state;
     if (cs.cancelled() != asio::cancellation_type::none) co_return;  // the service is stopping
-    const core::EpochMs late = s.clock.now_ms() - (armed + wait.count());  // < 0: a join
+    // How late the wake came (< 0: early, for a join).
+    const core::EpochMs late =
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - armed - wait)
+            .count();
     if (!s.duty.count_publisher) {
       policy.reset();  // on taking the duty over, publish at once
       continue;
