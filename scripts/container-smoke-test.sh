@@ -5,7 +5,8 @@
 #     turns healthy)
 #   - compose: build, up -d (a project of its own, a free host port on 127.0.0.1), healthy
 #   - the player page, hls.js, the sample stream (master playlist, a variant, a segment),
-#     /api/dashboard, /healthz, /readyz; JSON logs; the data volume is writable
+#     /api/dashboard, /healthz, /readyz; JSON logs; the data volume is writable; the capacity
+#     sized from compose's open-file limit (the "capacity:" log line)
 #   - signed webhook heartbeats (HMAC-SHA3-256, as Momento signs) counted by /api/dashboard,
 #     and a badly signed one refused
 #   - docker-compose restart comes back healthy; whether the state survived is reported
@@ -262,6 +263,13 @@ uid="$(docker exec "$cid" id -u)"
 docker exec "$cid" sh -c 'test -d "$STREAMPULSE_DATA_DIR" && test -w "$STREAMPULSE_DATA_DIR"' ||
   fail "STREAMPULSE_DATA_DIR is not a writable folder for uid $uid"
 pass "JSON logs; runs as uid $uid; /var/lib/streampulse (volume streampulse-data) is writable"
+
+# The open-file limit compose sets (ulimits, STREAMPULSE_NOFILE) sizes the capacity, logged once.
+nofile=16384  # compose's default: the caller's STREAMPULSE_* variables are cleared above
+capacity="capacity: $((nofile - 64)) connections, $(((nofile - 64) / 2)) long-polls"
+[[ "$container_logs" == *"$capacity"*"(open-file limit $nofile"* ]] ||
+  fail "no '$capacity ... (open-file limit $nofile' log line: $(grep -o '"msg":"capacity[^"]*"' <<<"$container_logs")"
+pass "$capacity (open-file limit $nofile, from compose's ulimits)"
 
 # --- Signed webhook heartbeats ---------------------------------------------------------------
 for p in smoke1 smoke2 smoke3; do

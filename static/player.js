@@ -57,6 +57,7 @@
     hbInFlight: false,       // a publish is on its way
     hbSent: 0,
     hbFailed: 0,
+    hbRetryAt: 0,            // a refusal's Retry-After: no heartbeat before this (Date.now())
     lastPublishError: '',
     viewerCount: null,
     quality: window.StreampulseQuality ? window.StreampulseQuality(video) : {
@@ -182,6 +183,19 @@
 
   function nextBackoff(previous) {
     return previous ? Math.min(previous * 2, BACKOFF_MAX_MS) : BACKOFF_MIN_MS;
+  }
+
+  // The wait a refusal asks for (Retry-After, seconds or an HTTP date: the service sends it
+  // with 429 and 503 when it is at capacity), in ms with up to 25% added so that the pages it
+  // refused together do not come back together; 0 when the answer asks for none.
+  function retryAfterMs(res) {
+    var v = res && res.headers ? res.headers.get('Retry-After') : null;
+    if (!v) return 0;
+    var seconds = Number(v);
+    var ms = isFinite(seconds) ? seconds * 1000 : Date.parse(v) - Date.now();
+    if (!isFinite(ms) || ms <= 0) return 0;
+    ms = Math.min(ms, 60000);
+    return Math.round(ms * (1 + Math.random() * 0.25));
   }
 
   // ---------------------------------------------------------------- playback
@@ -341,6 +355,8 @@
         if (!res.ok) {
           state.hbFailed += 1;
           state.lastPublishError = 'publish answered ' + res.status;
+          var asked = retryAfterMs(res); // at capacity: the next heartbeat waits that long
+          if (asked > 0) state.hbRetryAt = Date.now() + asked;
           return;
         }
         state.hbSent += 1;
@@ -366,8 +382,9 @@
       state.hbInFlight = false;
     }
     // Re-armed after the publish settles, as the original: period = interval + round trip.
+    // A refusal's Retry-After, when longer, delays it (no retry loop against a busy service).
     if (shouldBeat() && state.hbTimer === null) {
-      state.hbTimer = setTimeout(beat, heartbeatInterval());
+      state.hbTimer = setTimeout(beat, Math.max(heartbeatInterval(), state.hbRetryAt - Date.now()));
     }
   }
 
@@ -446,6 +463,15 @@
           continue;
         }
         consecutiveAuthFailures = 0;
+        var retryAfter = res.ok ? 0 : retryAfterMs(res);
+        if (retryAfter > 0) {
+          // At capacity (429/503 with Retry-After): wait what it asks, at least the back-off.
+          backoff = nextBackoff(backoff);
+          console.warn('streampulse: viewer count poll refused (' + res.status + '), retrying in ' + Math.max(retryAfter, backoff) + ' ms');
+          markCountStale();
+          await sleep(Math.max(retryAfter, backoff));
+          continue;
+        }
         if (!res.ok) throw new Error('subscribe answered ' + res.status);
         var body = await res.json();
         var items = body && Array.isArray(body.items) ? body.items : [];

@@ -111,6 +111,9 @@ void bounds_metrics(MetricsText& m, app::Services& s, const app::AudienceFigures
   core::ClientSlots::Figures polls, streams;
   if (s.long_poll_slots) polls = s.long_poll_slots->figures();
   if (s.stream_slots) streams = s.stream_slots->figures();
+  m.metric("streampulse_connections_max", "gauge",
+           "open connections at most (the cap; sized from the open-file limit unless set)",
+           s.config.max_connections);
   m.metric("streampulse_long_polls_open", "gauge", "topic long-polls waiting", polls.open);
   m.metric("streampulse_long_polls_max", "gauge", "topic long-polls waiting at most",
            s.config.max_long_polls);
@@ -122,6 +125,10 @@ void bounds_metrics(MetricsText& m, app::Services& s, const app::AudienceFigures
   slot_table_metrics(m, "dashboard_stream", "dashboard stream", streams);
   m.family("streampulse_refusals_total", "counter", "requests refused at a bound, by bound");
   m.sample("streampulse_refusals_total", "reason=\"too_many_players\"", audience.refused);
+  m.sample("streampulse_refusals_total", "reason=\"connections\"",
+           s.stats.connections_refused.load());
+  m.sample("streampulse_refusals_total", "reason=\"long_polls\"",
+           s.stats.long_polls_refused.load());
   m.sample("streampulse_refusals_total", "reason=\"long_polls_per_client\"",
            polls.refused_per_client);
   m.sample("streampulse_refusals_total", "reason=\"long_poll_clients\"", polls.refused_table_full);
@@ -235,6 +242,20 @@ http::Handler metrics_handler(app::Services& s) {
              st.count_publishes);
     m.metric("streampulse_count_publish_errors_total", "counter",
              "viewer count publishes that failed", st.count_publish_errors);
+    // The count policy (core/count_policy.hpp): how far apart publishes must be for the
+    // delivery budget, and what the settle rule and the stall guard kept from viewers.
+    m.metric("streampulse_count_min_publish_interval_seconds", "gauge",
+             "least time between viewer count publishes (grows with the subscribers)",
+             static_cast<double>(st.count_min_interval_ms) / 1000.0);
+    m.metric("streampulse_count_subscribers", "gauge",
+             "subscribers waiting on the count topic, as the publisher last counted them",
+             st.count_subscribers);
+    m.metric("streampulse_count_dips_held_total", "counter",
+             "decreases of the active count that never showed (shorter than the settle time, "
+             "or after a stall)",
+             st.count_dips_held);
+    m.metric("streampulse_count_stalls_total", "counter",
+             "count publisher wakes far later than planned (the loop stalled)", st.count_stalls);
     m.family("streampulse_backend_errors_total", "counter", "backend calls that failed, by use");
     m.sample("streampulse_backend_errors_total", "operation=\"heartbeat\"", st.heartbeats_failed);
     m.sample("streampulse_backend_errors_total", "operation=\"count_publish\"",

@@ -82,9 +82,13 @@ http::Response store_error_response(const http::Request& req, boost::system::err
   if (ec == errc::payload_too_large)
     return http::error_response(req, bh::status::payload_too_large, "payload_too_large",
                                 ec.message());
-  if (ec == errc::resource_exhausted)
+  if (ec == errc::resource_exhausted) {
+    // A capacity bound (waiting long-polls, topics): places free up within seconds. The player
+    // page waits Retry-After before trying again (static/player.js).
+    const http::ExtraHeaders retry{{bh::field::retry_after, kRetryAfterCapacity}};
     return http::error_response(req, bh::status::too_many_requests, "resource_exhausted",
-                                "a limit was reached; retry shortly");
+                                "a limit was reached; retry shortly", retry);
+  }
   if (ec == errc::too_many_players)
     return http::error_response(req, bh::status::too_many_requests, "too_many_players",
                                 "the service tracks as many players as it may, all of them "

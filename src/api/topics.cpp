@@ -188,7 +188,10 @@ http::Handler topic_subscribe_handler(app::Services& s) {
     from.sequence_page = query->sequence_page;
     auto events = co_await s.store.topic_poll(
         access.topic, from, std::chrono::milliseconds(s.config.long_poll_timeout_ms));
-    if (events.has_error()) co_return store_error_response(ctx.request, events.error());
+    if (events.has_error()) {
+      if (events.error() == errc::resource_exhausted) ++s.stats.long_polls_refused;  // /metrics
+      co_return store_error_response(ctx.request, events.error());
+    }
     boost::json::array items;
     for (const auto& e : *events) items.push_back(event_json(e));
     co_return http::json_response(ctx.request, bh::status::ok, {{"items", std::move(items)}});

@@ -3,6 +3,7 @@
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/app/audience.hpp"
 #include "streampulse/app/background.hpp"
+#include "streampulse/app/capacity.hpp"
 #include "streampulse/app/connection_loops.hpp"
 #include "streampulse/app/from_config.hpp"
 #include "streampulse/app/guards.hpp"
@@ -45,6 +46,7 @@ struct App::Impl {
   explicit Impl(Config c) : config(std::move(c)) {}
 
   Config config;
+  CapacityReport capacity = apply_capacity(config);  // caps left at 0 sized, before their users
   // Connection threads besides the state loop. Declared before `ioc`, so they are destroyed
   // after it (see run()).
   std::unique_ptr<ConnectionLoops> connection_loops;
@@ -93,6 +95,7 @@ boost::system::error_code App::start(std::string& message) {
   auto& m = *impl_;
   const Config& c = m.config;
   setup_logging(c.log_level, c.log_format);
+  log_capacity(m.capacity);
 
   const bool on_momento = c.backend == "momento";
   if (on_momento && !c.data_dir.empty())
@@ -162,6 +165,7 @@ boost::system::error_code App::start(std::string& message) {
     m.services->embedded_topics = static_cast<embedded::EmbeddedStore*>(m.store.get());
   m.services->long_poll_slots = &m.long_poll_slots;
   m.services->stream_slots = &m.stream_slots;
+  m.services->count_subscribers = [&m] { return m.long_poll_slots.figures().open; };
   if (on_momento) {
     // Instances on one cache share the count duty; until the first election, nobody publishes.
     m.services->duty.elect = true;
@@ -186,6 +190,7 @@ boost::system::error_code App::start(std::string& message) {
   ss.max_connections = c.max_connections;
   ss.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
   ss.on_accept_failure = [&stats = m.stats] { ++stats.accept_failures; };  // on the state loop
+  ss.on_refused = [&stats = m.stats] { ++stats.connections_refused; };
   m.server = std::make_unique<http::Server>(m.ioc.get_executor(), ss, m.router,
                                             m.connection_loops->executors());
   if (auto ec = m.server->listen()) {

@@ -3,7 +3,7 @@
 #include "streampulse/app/blocking.hpp"
 #include "streampulse/app/history_store.hpp"
 #include "streampulse/app/live_dashboard.hpp"
-#include "streampulse/core/count_coalescer.hpp"
+#include "streampulse/core/count_policy.hpp"
 #include "streampulse/core/publisher_election.hpp"
 
 #include <spdlog/spdlog.h>
@@ -36,33 +36,37 @@ asio::awaitable<bool> sleep_for(milliseconds d) {
 }  // namespace
 
 asio::awaitable<void> run_count_publisher(Services& s) {
-  using Clock = std::chrono::steady_clock;
-  core::CountCoalescer coalescer;
-  const milliseconds tick(s.config.count_tick_ms);
+  const Config& c = s.config;
+  core::CountPolicySettings settings;  // the rules: core/count_policy.hpp
+  settings.tick_ms = c.count_tick_ms;
+  settings.min_gap_ms = std::min<core::EpochMs>(c.count_tick_ms, 100);
+  settings.settle_ms = c.count_settle_ms;
+  settings.active_window_ms = c.active_window_ms;
+  settings.stall_ms = 2 * c.count_tick_ms;
+  settings.max_deliveries_per_s = c.max_count_deliveries_per_s;
+  core::CountPolicy policy(settings);
+  const milliseconds tick(c.count_tick_ms);
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  // A join is published at once rather than at the next tick (freshness of a few ms instead
-  // of up to a tick), unless a count went out less than `gap` ago: then the tick takes it.
-  // Publishes stay bounded (one per tick plus at most one per gap), whatever the number of
-  // players.
-  const milliseconds gap = std::min(tick, milliseconds(100));
-  // What a join's wake-up reads, on this loop; shared, so a wake-up posted just before this
-  // coroutine ends finds no timer rather than a dangling one.
+  // A join may wake the publisher before its planned wake, so that it shows within a few ms,
+  // when the policy may publish now (its minimum interval since the last publish is over);
+  // else the planned wake takes it. The join is seen on its shard's loop: it wakes the
+  // publisher by a post to this loop. What the wake-up reads is shared, so a wake-up posted
+  // just before this coroutine ends finds no timer rather than a dangling one.
   struct Wake {
     bool waiting = false;
-    Clock::time_point last_publish;
     asio::steady_timer* timer = nullptr;
+    core::CountPolicy* policy = nullptr;
     std::atomic<bool> pending = false;  // a wake-up is posted already
   };
   auto wake = std::make_shared<Wake>();
   wake->timer = &timer;
-  wake->last_publish = Clock::now() - gap;
-  // A join is seen on its shard's loop: it wakes the publisher by a post to this loop.
+  wake->policy = &policy;
   const auto here = co_await asio::this_coro::executor;
-  s.audience.set_join_observer([here, wake, gap] {
+  s.audience.set_join_observer([here, wake, &clock = s.clock] {
     if (wake->pending.exchange(true)) return;
-    asio::post(here, [wake, gap] {
+    asio::post(here, [wake, &clock] {
       wake->pending = false;
-      if (wake->timer && wake->waiting && Clock::now() - wake->last_publish >= gap)
+      if (wake->timer && wake->waiting && wake->policy->may_publish(clock.now_ms()))
         wake->timer->cancel();
     });
   });
@@ -72,18 +76,30 @@ asio::awaitable<void> run_count_publisher(Services& s) {
     ~Unobserve() {
       audience.set_join_observer({});
       wake.timer = nullptr;
+      wake.policy = nullptr;
     }
   } unobserve{s.audience, *wake};
 
   for (;;) {
-    timer.expires_after(tick);
+    // The next wake: a tick, or sooner when the decision may change by itself then (a dip's
+    // maximum expiring, a stall's hold ending, the minimum interval passing with a change
+    // pending, the keepalive).
+    const auto armed = std::chrono::steady_clock::now();  // lateness: on the steady clock
+    milliseconds wait = tick;
+    if (const auto at = policy.next_look_at())
+      wait = std::clamp(milliseconds(*at - s.clock.now_ms()), milliseconds(0), tick);
+    timer.expires_after(wait);
     wake->waiting = true;
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));  // a tick, or a join
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));  // planned, or a join
     wake->waiting = false;
     const auto cs = co_await asio::this_coro::cancellation_state;
     if (cs.cancelled() != asio::cancellation_type::none) co_return;  // the service is stopping
+    // How late the wake came (< 0: early, for a join).
+    const core::EpochMs late =
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - armed - wait)
+            .count();
     if (!s.duty.count_publisher) {
-      coalescer = {};  // on taking the duty over, publish at once
+      policy.reset();  // on taking the duty over, publish at once
       continue;
     }
     auto count = co_await s.audience.active_count();
@@ -91,9 +107,16 @@ asio::awaitable<void> run_count_publisher(Services& s) {
       ++s.stats.count_publish_errors;
       continue;
     }
+    // The stall check measures the wake only, not the backend's answer just above.
     const auto now = s.clock.now_ms();
-    if (!coalescer.should_publish(*count, now)) continue;
-    store::TopicValue value{false, std::to_string(*count)};  // named: see api/topics.cpp
+    const std::size_t subscribers = s.count_subscribers ? s.count_subscribers() : 0;
+    const auto decision = policy.observe(*count, now, now - late, subscribers);
+    s.stats.count_min_interval_ms = policy.min_interval_ms();
+    s.stats.count_dips_held = policy.dips_held();
+    s.stats.count_stalls = policy.stalls();
+    s.stats.count_subscribers = subscribers;
+    if (!decision.publish) continue;
+    store::TopicValue value{false, std::to_string(decision.count)};  // named: see api/topics.cpp
     auto published = co_await s.store.topic_publish(s.config.viewer_count_topic, std::move(value),
                                                     "streampulse");
     if (published.has_error()) {
@@ -101,10 +124,9 @@ asio::awaitable<void> run_count_publisher(Services& s) {
       spdlog::warn("publishing the viewer count failed: {}", published.error().message());
       continue;
     }
-    coalescer.published(*count, now);
-    wake->last_publish = Clock::now();
+    policy.published(decision.count, now);
     ++s.stats.count_publishes;
-    s.stats.last_published_count = *count;
+    s.stats.last_published_count = decision.count;
   }
 }
 

@@ -74,12 +74,14 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("momento-timeout-ms", po::value(&c.momento_timeout_ms)->default_value(c.momento_timeout_ms), "budget of one Momento call, retries included")
     ("heartbeat-intake", po::value(&c.heartbeat_intake)->default_value(c.heartbeat_intake), "webhook, subscription (the service reads the heartbeat topic) or both (each heartbeat processed once)")
     ("threads", po::value(&c.threads)->default_value(c.threads), "threads serving connections (signature checks, parsing, files); the state stays on one of them [0: one per core]")
-    ("max-connections", po::value(&c.max_connections)->default_value(c.max_connections), "open connections beyond this are refused with 503")
+    ("max-connections", po::value(&c.max_connections)->default_value(c.max_connections), "open connections beyond this are refused with 503 and Retry-After [0: the open-file limit less 64]")
     ("header-timeout-ms", po::value(&c.header_timeout_ms)->default_value(c.header_timeout_ms), "deadline for a request's headers, idle keep-alive time included")
     ("shutdown-grace-ms", po::value(&c.shutdown_grace_ms)->default_value(c.shutdown_grace_ms), "on SIGTERM/SIGINT, how long requests in flight may take to finish")
     ("long-poll-timeout-ms", po::value(&c.long_poll_timeout_ms)->default_value(c.long_poll_timeout_ms), "longest wait of a topic long-poll before it answers with no items")
-    ("max-long-polls", po::value(&c.max_long_polls)->default_value(c.max_long_polls), "concurrent topic long-polls; more are refused with 429")
+    ("max-long-polls", po::value(&c.max_long_polls)->default_value(c.max_long_polls), "concurrent topic long-polls; more are refused with 429 and Retry-After [0: half the connections]")
     ("count-tick-ms", po::value(&c.count_tick_ms)->default_value(c.count_tick_ms), "how often the active count is checked and, if changed, published")
+    ("count-settle-ms", po::value(&c.count_settle_ms)->default_value(c.count_settle_ms), "the count published is the highest seen over this long: a shorter dip never shows, a leave shows this much later [0: every dip shows]")
+    ("max-count-deliveries-per-s", po::value(&c.max_count_deliveries_per_s)->default_value(c.max_count_deliveries_per_s), "count deliveries (publishes x waiting subscribers) per second to stay under: publishes are spaced at least subscribers/this seconds [0: no budget]")
     ("token-ttl-s", po::value(&c.token_ttl_s)->default_value(c.token_ttl_s), "lifetime of the viewer tokens /api/player-config hands out")
     ("tokens-per-address-per-minute", po::value(&c.tokens_per_address_per_minute)->default_value(c.tokens_per_address_per_minute), "viewer tokens one client address may get per minute; 0: no limit (load tests from one machine)")
     ("trusted-proxies", po::value(&proxies), "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For names the client [unset: none]")
@@ -152,6 +154,8 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
       c.count_tick_ms <= 0 || c.token_ttl_s <= 0 || c.long_poll_timeout_ms <= 0 ||
       c.momento_timeout_ms <= 0 || c.media_ttl_s <= 0)
     return fail("durations must be positive");
+  if (c.count_settle_ms < 0 || c.count_settle_ms > 60'000)
+    return fail("--count-settle-ms must be 0..60000");
   if (c.media_store_mb < 1 || c.media_store_mb > 1024 * 1024)
     return fail("--media-store-mb must be 1..1048576");
   if (c.threads > 256) return fail("--threads must be 0..256");

@@ -80,10 +80,12 @@ tcp::endpoint Server::local_endpoint() const {
 namespace {
 
 // Past the connection cap a client gets a short 503 and the connection is closed, so the
-// connections already served keep their share of the machine.
+// connections already served keep their share of the machine. Retry-After as for long-polls
+// past their cap (api::kRetryAfterCapacity): places free up within seconds.
 asio::awaitable<void> refuse(tcp::socket socket) {
   static constexpr std::string_view kBusy =
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+      "Cache-Control: no-store\r\nRetry-After: 2\r\n"
       "Connection: close\r\nContent-Length: 70\r\n\r\n"
       "{\"error\":\"overloaded\",\"message\":\"too many connections, retry shortly\"}";
   socket.non_blocking(true);
@@ -140,6 +142,7 @@ asio::awaitable<void> Server::run() {
     }
     backoff.succeeded();
     if (impl->sessions() >= impl->settings.max_connections) {
+      if (impl->settings.on_refused) impl->settings.on_refused();
       co_await refuse(std::move(socket));
       continue;
     }

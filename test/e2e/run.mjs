@@ -22,6 +22,8 @@
 //   f  pausing the second player takes it out of the count: the first overlay reads 1 again
 //   g  the dashboard's simulation form: a wrong admin token shows the service's error message;
 //      with E2E_ADMIN_TOKEN, 3 simulated players start and the dashboard counts them
+//   h  refusals at capacity (429/503 with Retry-After) on player 1's heartbeats and count polls:
+//      it waits Retry-After between tries (no tight loop) and is counted again afterwards
 // Exits 0 when every check passed, 1 otherwise; prints one line per check and a summary.
 
 import { chromium } from 'playwright-core';
@@ -319,6 +321,33 @@ async function main() {
     const t0 = Date.now();
     await waitForOverlay(page1, 1, 10000).catch(async (e) => fail(`${e.message} ${await overlayState(page1)}`));
     return `after ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  });
+
+  await check('h: refusals at capacity (429/503 with Retry-After: 2) make player 1 wait, then it counts again', async () => {
+    // What the service answers past its connection and long-poll caps, played by the browser
+    // for both of the page's topic requests: the page must wait Retry-After, not retry at once.
+    expectedFailures.push('/topics/');
+    const seen = { beat: [], poll: [] };
+    await page1.route('**/topics/**', (route) => {
+      const beat = route.request().method() === 'POST';
+      seen[beat ? 'beat' : 'poll'].push(Date.now());
+      return route.fulfill({
+        status: beat ? 503 : 429,
+        headers: { 'Retry-After': '2', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ error: beat ? 'overloaded' : 'resource_exhausted', message: 'at capacity (e2e)' })
+      });
+    });
+    await new Promise((r) => setTimeout(r, 7000));
+    await page1.unroute('**/topics/**');
+    const gaps = (ts) => ts.slice(1).map((t, i) => t - ts[i]);
+    const shortest = (ts) => (ts.length > 1 ? Math.min(...gaps(ts)) : Infinity);
+    assert(seen.beat.length >= 2, `${seen.beat.length} heartbeats tried in 7 s`);
+    assert(seen.poll.length >= 2, `${seen.poll.length} count polls tried in 7 s`);
+    assert(shortest(seen.beat) >= 1900, `heartbeats retried ${shortest(seen.beat)} ms apart: ${gaps(seen.beat)}`);
+    assert(shortest(seen.poll) >= 1900, `count polls retried ${shortest(seen.poll)} ms apart: ${gaps(seen.poll)}`);
+    await waitForOverlay(page1, 1, 10000).catch(async (e) => fail(`${e.message} ${await overlayState(page1)}`));
+    return `in 7 s: ${seen.beat.length} heartbeats (${gaps(seen.beat).join(', ')} ms apart), ` +
+      `${seen.poll.length} count polls (${gaps(seen.poll).join(', ')} ms apart); counted again after`;
   });
 
   await check('g: the simulation form shows the service\'s error for a wrong admin token', async () => {

@@ -232,11 +232,13 @@ TEST(Hostile, FloodBeyondTheCapIsRefusedWhileServedClientsContinue) {
 
   // Past the cap each got the short 503 and was closed; the others were let in (and wait).
   int refused = 0, held = 0;
+  std::string refusal_seen;
   for (auto& s : flood) {
     const auto got = read_until_closed(s, readable_now(s) ? 1000ms : 0ms);
     if (got.bytes.find("503 Service Unavailable") != std::string::npos &&
         error_code_in(got.bytes) == "overloaded") {
       ++refused;
+      refusal_seen = got.bytes;
     } else if (got.bytes.empty() && !got.closed) {
       ++held;
     }
@@ -248,11 +250,15 @@ TEST(Hostile, FloodBeyondTheCapIsRefusedWhileServedClientsContinue) {
   EXPECT_EQ(refused + held, kFlood);
   EXPECT_LE(held, static_cast<int>(kCap) - 1);  // the served client holds one place
   EXPECT_GE(refused, kFlood - static_cast<int>(kCap));
+  // Each refusal said when to come back.
+  EXPECT_NE(refusal_seen.find("\r\nRetry-After: 2\r\n"), std::string::npos) << refusal_seen;
 
   // When the flood leaves, newcomers are served again.
   flood.clear();
   EXPECT_TRUE(eventually([&] { return http_get(port, "/healthz").status == 200u; }, 3000ms));
   EXPECT_EQ(ask(), 200u);
+  // And each was counted (read once the flood has left: a scrape needs a place too).
+  EXPECT_GE(metric(port, "streampulse_refusals_total{reason=\"connections\"}"), refused);
 }
 
 TEST(Hostile, LongPollsBeyondTheBoundGet429AtOnce) {
@@ -274,11 +280,13 @@ TEST(Hostile, LongPollsBeyondTheBoundGet429AtOnce) {
   EXPECT_LT(since(t), 500ms) << "the poll over the bound was not refused at once";
   EXPECT_EQ(over.status, 429u);
   EXPECT_EQ(over.headers["content-type"], "application/json");
+  EXPECT_EQ(over.headers["retry-after"], "2");  // the player page waits that long
   const auto body = json::parse(over.body);
   EXPECT_EQ(body.at("error").as_string(), "resource_exhausted");
   EXPECT_FALSE(body.at("message").as_string().empty());
   // The bound is for the whole service, not per topic.
   EXPECT_EQ(http_get(port, "/topics/video/quiet2", admin).status, 429u);
+  EXPECT_EQ(metric(port, "streampulse_refusals_total{reason=\"long_polls\"}"), 2);
   for (auto& w : waiting) {
     const auto r = w.get();
     EXPECT_EQ(r.status, 200u);

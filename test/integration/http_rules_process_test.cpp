@@ -11,6 +11,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -101,7 +104,10 @@ TEST(HttpRules, EscapedPathsThenStopWithABusyConnectionExitsZero) {
 // little CPU, a log line a second at most, and the connection already open is still served.
 TEST(HttpRules, AcceptBackoffAtTheDescriptorLimit) {
   const auto log = log_file("sp-emfile");
-  auto child = start_binary({"--threads", "2", "--log-level", "warn"}, log, 48);
+  // A cap above what the limit holds (the operator's own number, warned about at start): the
+  // descriptors run out before the cap refuses.
+  auto child =
+      start_binary({"--threads", "2", "--log-level", "warn", "--max-connections", "1000"}, log, 48);
   KeptConnection kept(child.port);
   ASSERT_EQ(kept.get("/healthz").result_int(), 200u);
 
@@ -134,4 +140,46 @@ TEST(HttpRules, AcceptBackoffAtTheDescriptorLimit) {
   EXPECT_LT(failures, 100u);  // 2.3 s of pauses growing to 1 s: a handful of tries
   EXPECT_GE(lines, 1u);
   EXPECT_LE(lines, 5u);
+}
+
+// The same flood with the caps left to the open-file limit (issue 14): the connection cap comes
+// first, so every connection past it gets a 503 with Retry-After (counted), and no accept fails.
+TEST(HttpRules, CapsSizedFromTheDescriptorLimitRefuseBeforeItIsReached) {
+  const auto log = log_file("sp-capacity");
+  auto child = start_binary({"--threads", "2", "--log-level", "info"}, log, 48);
+  KeptConnection kept(child.port);
+  ASSERT_EQ(kept.get("/healthz").result_int(), 200u);
+  asio::io_context ioc;
+  std::vector<std::unique_ptr<tcp::socket>> flood;
+  for (int i = 0; i < 80; ++i) {
+    flood.push_back(std::make_unique<tcp::socket>(ioc));
+    flood.back()->connect({asio::ip::make_address("127.0.0.1"), child.port});
+  }
+  std::this_thread::sleep_for(300ms);
+  // The last one is past the cap: answered and closed (a plain recv with a deadline).
+  const int fd = flood.back()->native_handle();
+  timeval deadline{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof deadline);
+  std::string got;
+  char buf[512];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, n);
+  EXPECT_NE(got.find("HTTP/1.1 503 Service Unavailable\r\n"), std::string::npos) << got;
+  EXPECT_NE(got.find("\r\nRetry-After: 2\r\n"), std::string::npos) << got;
+  EXPECT_NE(got.find("\"error\":\"overloaded\""), std::string::npos) << got;
+  const auto body = kept.get("/metrics").body();
+  auto value = [&body](const std::string& name) {
+    const auto at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(body.substr(at + name.size() + 2));
+  };
+  EXPECT_EQ(value("streampulse_accept_failures_total"), 0);
+  EXPECT_EQ(value("streampulse_connections_max"), 24);  // 48 less the reserve (half, here)
+  EXPECT_EQ(value("streampulse_long_polls_max"), 12);
+  EXPECT_GE(value("streampulse_refusals_total{reason=\"connections\"}"), 80 - 24);
+  flood.clear();
+  EXPECT_EQ(stop_binary(child), 0);
+  EXPECT_EQ(
+      lines_with(log,
+                 "capacity: 24 connections, 12 long-polls, about 12 viewers (open-file limit 48"),
+      1u);
+  std::filesystem::remove(log);
 }

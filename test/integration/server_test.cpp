@@ -134,7 +134,9 @@ TEST(Limits, ConnectionsBeyondTheCapAreRefusedWith503) {
   for (int i = 0; i < 3; ++i) held.push_back(connect(ioc, server.port()));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   auto extra = connect(ioc, server.port());
-  EXPECT_NE(read_all(extra).find("503 Service Unavailable"), std::string::npos);
+  const auto refusal = read_all(extra);
+  EXPECT_NE(refusal.find("503 Service Unavailable"), std::string::npos);
+  EXPECT_NE(refusal.find("\r\nRetry-After: 2\r\n"), std::string::npos) << refusal;
   held.clear();
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(http_get(server.port(), "/healthz").status, 200u);

@@ -1,5 +1,4 @@
 #include "streampulse/core/audience_index.hpp"
-#include "streampulse/core/count_coalescer.hpp"
 #include "streampulse/core/dashboard.hpp"
 
 #include <gtest/gtest.h>
@@ -116,15 +115,4 @@ TEST(Dashboard, FractionalValuesPrintPlainly) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find(R"("average":1.667})"), std::string::npos) << text;
-}
-
-TEST(CountCoalescer, PublishesOnChangeAndKeepalive) {
-  CountCoalescer c(1000);
-  EXPECT_TRUE(c.should_publish(0, 0));
-  c.published(0, 0);
-  EXPECT_FALSE(c.should_publish(0, 500));
-  EXPECT_TRUE(c.should_publish(1, 500));
-  c.published(1, 500);
-  EXPECT_FALSE(c.should_publish(1, 1499));
-  EXPECT_TRUE(c.should_publish(1, 1500));
 }

@@ -36,7 +36,11 @@ http::Guard admin_guard(const std::string& admin_token);
 // (core/client_address.hpp). The key of every per-client bound.
 std::string client_of(const app::Services& s, const http::RequestContext& ctx);
 
-// The one place a store error becomes an HTTP status.
+// Seconds a client refused at a capacity bound is told to wait (Retry-After): long-polls past
+// their cap here, connections past theirs in http/server.cpp (the same value).
+inline constexpr const char* kRetryAfterCapacity = "2";
+
+// The one place a store error becomes an HTTP status; resource_exhausted carries Retry-After.
 http::Response store_error_response(const http::Request& req, boost::system::error_code ec);
 
 // A report refused for its token's binding (core/player_bindings.hpp): 403 player_mismatch,

@@ -37,14 +37,22 @@ struct Config {
   // the heartbeat topic) or "both" (a message seen both ways is processed once).
   std::string heartbeat_intake = "both";
   // Server limits and timing.
-  std::size_t max_connections = 4096;
+  // Open connections at once; 0: sized from the open-file limit (app/capacity.hpp).
+  std::size_t max_connections = 0;
   // Threads serving connections, the state loop included; 0: one per core.
   unsigned threads = 0;
   std::int64_t header_timeout_ms = 10'000;
   std::int64_t shutdown_grace_ms = 10'000;
   std::int64_t long_poll_timeout_ms = 30'000;
-  std::size_t max_long_polls = 1024;
+  // Topic long-polls waiting at once; 0: half the connections (app/capacity.hpp).
+  std::size_t max_long_polls = 0;
   std::int64_t count_tick_ms = 100;
+  // The viewer count (core/count_policy.hpp): a dip shorter than this never shows; a leave
+  // shows this much later. 0: every dip shows.
+  std::int64_t count_settle_ms = 250;
+  // Count deliveries (publishes x subscribers waiting) per second this instance aims to stay
+  // under: the time between publishes grows with the subscribers. 0: no budget.
+  std::uint64_t max_count_deliveries_per_s = 50'000;
   std::int64_t token_ttl_s = 900;
 
   // Bounds on what clients can make the service hold (docs/security.md). A client is its

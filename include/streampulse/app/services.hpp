@@ -78,6 +78,10 @@ struct Services {
   // streams. Null: no per-client bound.
   core::ClientSlots* long_poll_slots = nullptr;
   core::ClientSlots* stream_slots = nullptr;
+  // Subscribers waiting on the count topic now, for the count publisher's delivery budget
+  // (core/count_policy.hpp); called on the state loop. Empty: 0 (on Momento the instance
+  // cannot know).
+  std::function<std::size_t()> count_subscribers = nullptr;
 };
 
 }  // namespace streampulse::app

@@ -25,6 +25,11 @@ struct Stats {
   Counter count_publishes{0};
   Counter count_publish_errors{0};
   Counter last_published_count{0};
+  // The count policy's figures (core/count_policy.hpp), copied by the publisher each wake.
+  std::atomic<std::int64_t> count_min_interval_ms{0};  // time between publishes the budget allows
+  Counter count_dips_held{0};    // decreases that never showed (settle, stall guard)
+  Counter count_stalls{0};       // publisher wakes far later than planned
+  Counter count_subscribers{0};  // waiting on the count topic at the last wake
   Counter players_pruned{0};
   // Per route class ("webhook", "dashboard", ...: a fixed set): answers by status and their
   // latency. Recorded by the route wrapper (api/routes.cpp) on every connection thread, so
@@ -76,6 +81,11 @@ struct Stats {
   Counter reports_refused_no_token{0};         // CMCD without a valid token (401)
   Counter reports_refused_media_type{0};       // CMCD not sent as JSON (415)
   Counter webhooks_replay_window_full{0};      // replay memory full (503)
+  // Past the capacity (app/capacity.hpp), each answered with Retry-After. Atomic: the
+  // connection cap is met on the accept loop, a long-poll refusal on the thread of its
+  // connection's handler.
+  std::atomic<std::uint64_t> connections_refused{0};  // past max_connections (503, closed)
+  std::atomic<std::uint64_t> long_polls_refused{0};   // past max_long_polls (429)
 
  private:
   mutable std::mutex request_mutex_;

@@ -24,6 +24,8 @@ struct ServerSettings {
   std::size_t default_body_limit = 64 * 1024;
   // Called on the accept loop's thread (the state loop) for each failed accept, for metrics.
   std::function<void()> on_accept_failure;
+  // Called on the accept loop's thread for each connection refused past max_connections.
+  std::function<void()> on_refused;
 };
 
 class Server {
