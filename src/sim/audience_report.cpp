@@ -165,6 +165,19 @@ std::vector<std::string> exactness_failures(const ReportInput& in) {
     why.push_back(std::to_string(h.failed) + " heartbeats failed (" + by_key(h.failures) + ")");
   if (h.refused > 0)
     why.push_back(std::to_string(h.refused) + " heartbeats refused (" + by_key(h.refusals) + ")");
+  // A viewer without a configuration never heartbeats, so it is missing from the true audience
+  // as well: count it here, or a service that refuses joins would look exact.
+  const auto& c = in.figures.configs;
+  if (c.failed + c.refused > 0) {
+    why.push_back(std::to_string(c.failed + c.refused) +
+                  " configuration requests failed or were refused (" +
+                  by_key(c.failures.empty() ? c.refusals : c.failures) + ")");
+  }
+  const auto expected = in.options.players + in.figures.joined - in.figures.left;
+  if (in.watching < expected) {
+    why.push_back("only " + std::to_string(in.watching) + " of " + std::to_string(expected) +
+                  " viewers were watching at the end");
+  }
   if (!in.options.subscribe) return why;
   if (a.steady_samples == 0) {
     why.push_back("no steady-state sample: run longer than the warm-up (--warmup)");

@@ -75,7 +75,8 @@ std::string progress_line(const ReportInput& in, const AudienceFigures& previous
                           double interval_s);
 std::string summary_text(const ReportInput& in);
 std::string report_json(const ReportInput& in, const std::vector<std::string>& exact_failures);
-// --expect-exact: why the run is not exact (empty: it is).
+// --expect-exact: why the run is not exact (empty: it is): heartbeats failed or refused,
+// configurations failed or refused, viewers missing at the end, steady samples that differ.
 std::vector<std::string> exactness_failures(const ReportInput& in);
 
 }  // namespace streampulse::sim
