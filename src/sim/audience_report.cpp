@@ -175,8 +175,10 @@ std::vector<std::string> exactness_failures(const ReportInput& in) {
   }
   const auto expected = in.options.players + in.figures.joined - in.figures.left;
   if (in.watching < expected) {
-    why.push_back("only " + std::to_string(in.watching) + " of " + std::to_string(expected) +
-                  " viewers were watching at the end");
+    why.push_back(
+        "only " + std::to_string(in.watching) + " of " + std::to_string(expected) +
+        " viewers were watching at the end (the others' last answered heartbeat was older than "
+        "the active window: answers slower than window - interval, or refusals)");
   }
   if (!in.options.subscribe) return why;
   if (a.steady_samples == 0) {
