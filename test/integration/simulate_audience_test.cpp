@@ -75,5 +75,29 @@ TEST(SimulateAudience, TwoHundredViewersSeeTheExactAudience) {
   std::filesystem::remove(report);
 }
 
+TEST(SimulateAudience, RefusesMoreViewersThanItsOpenFilesAllow) {
+  const auto sim_log = temp_path("sp-sim-nofile");
+  // 300 files: (300 - 100) / 2 = 100 subscribed viewers at most, 200 without --subscribe.
+  const std::string bin = STREAMPULSE_BINARY;
+  const std::string over = "sh -c 'ulimit -n 300 && exec " + bin +
+                           " simulate --target http://127.0.0.1:9 --players 101 --duration 1'"
+                           " >" +
+                           sim_log + " 2>&1";
+  int status = std::system(over.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2) << read_all(sim_log);
+  EXPECT_NE(read_all(sim_log).find("at most 100 viewers per process"), std::string::npos)
+      << read_all(sim_log);
+  // Within the limit it runs (nothing answers on port 9: configurations fail, backed off).
+  const std::string within = "sh -c 'ulimit -n 300 && exec " + bin +
+                             " simulate --target http://127.0.0.1:9 --players 150 --duration 1"
+                             " --no-subscribe --report-every 0' >" +
+                             sim_log + " 2>&1";
+  status = std::system(within.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << read_all(sim_log);
+  std::filesystem::remove(sim_log);
+}
+
 }  // namespace
 }  // namespace streampulse::testing
