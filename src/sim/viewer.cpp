@@ -10,8 +10,6 @@ namespace streampulse::sim {
 
 namespace asio = boost::asio;
 
-asio::awaitable<void> poll_loop(AudienceContext& ctx, Viewer& v);  // viewer_poll.cpp
-
 namespace {
 
 constexpr std::int64_t kConfigTimeoutMs = 10'000;  // player.js fetchConfigOnce
@@ -37,8 +35,6 @@ void append_number(std::string& out, std::int64_t n) {
 
 }  // namespace
 
-// player.js refreshConfig: until it succeeds, backing off after each failure (Retry-After
-// honoured). On `conn`, which must be idle. False when the viewer is gone meanwhile.
 asio::awaitable<bool> fetch_config(AudienceContext& ctx, Viewer& v, Conn& conn,
                                    Scheduler::Slot& slot) {
   std::string why;

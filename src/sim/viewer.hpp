@@ -63,6 +63,14 @@ struct Viewer {
 // (when subscribed), heartbeats until it leaves or the run stops.
 boost::asio::awaitable<void> run_viewer(AudienceContext& ctx, Viewer& v);
 
+// player.js refreshConfig: GET /api/player-config on `conn` (idle) until it succeeds, backing
+// off after each failure (Retry-After honoured), parking in `slot`. False when the viewer left
+// or the run stopped meanwhile.
+boost::asio::awaitable<bool> fetch_config(AudienceContext& ctx, Viewer& v, Conn& conn,
+                                          Scheduler::Slot& slot);
+// player.js pollViewerCount, on the viewer's second connection (viewer_poll.cpp).
+boost::asio::awaitable<void> poll_loop(AudienceContext& ctx, Viewer& v);
+
 // Parses a /api/player-config answer into the viewer (pure but for endpoint lookup).
 bool apply_config(AudienceContext& ctx, Viewer& v, std::string_view body, std::string& why);
 // The count in a topic item's text: digits, or {"viewerCount": n} / {"count": n}; -1 if none.

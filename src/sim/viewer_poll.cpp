@@ -11,9 +11,6 @@ namespace streampulse::sim {
 
 namespace asio = boost::asio;
 
-asio::awaitable<bool> fetch_config(AudienceContext& ctx, Viewer& v, Conn& conn,
-                                   Scheduler::Slot& slot);  // viewer.cpp
-
 namespace {
 
 // player.js POLL_TIMEOUT_MS: the API does not bound the hold time; re-issue after this.
