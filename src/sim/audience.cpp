@@ -75,10 +75,10 @@ class Audience {
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
       if (ec) return;
       std::fprintf(stderr, "stopping (signal); again to quit at once\n");
-      stop();
       signals_.async_wait([](const boost::system::error_code& ec2, int) {
         if (!ec2) std::_Exit(1);
       });
+      stop();
     });
     io_.run();
     return finish();
@@ -116,6 +116,19 @@ class Audience {
     churn_.cancel();
     reporter_.cancel();
     end_.cancel();
+    // The signal set stays armed (a second signal quits at once) until every viewer is done.
+    asio::co_spawn(io_, drain(), asio::detached);
+  }
+
+  asio::awaitable<void> drain() {
+    asio::steady_timer pause(io_);
+    for (;;) {
+      bool busy = false;
+      for (const auto& v : viewers_) busy = busy || v->running || v->polling;
+      if (!busy) break;
+      pause.expires_after(std::chrono::milliseconds(10));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
     signals_.cancel();
   }
 

@@ -95,6 +95,10 @@ void build_heartbeat(AudienceContext& ctx, Viewer& v) {
 }  // namespace
 
 asio::awaitable<void> run_viewer(AudienceContext& ctx, Viewer& v) {
+  struct Done {  // however the coroutine ends
+    Viewer& v;
+    ~Done() { v.running = false; }
+  } done{v};
   co_await ctx.scheduler.sleep_until(
       v.hb_slot, Scheduler::Clock::time_point() + std::chrono::milliseconds(v.start_ms));
   if (!co_await fetch_config(ctx, v, v.hb, v.hb_slot)) {

@@ -56,6 +56,7 @@ struct Viewer {
   Scheduler::Slot hb_slot, poll_slot;
   Backoff hb_backoff, poll_backoff, config_backoff;
   bool leaving = false;
+  bool running = true;  // run_viewer has not returned yet
   bool polling = false;
 };
 
