@@ -6,7 +6,9 @@
 # the warm-up; or the descriptors that are not sockets change at all; or the sockets pass the
 # simulator's connections (SOAK_CONNECTIONS) plus SOAK_FD_SLACK (the listener and such: sockets
 # come and go with the simulator's keep-alive connections, which idle out and reopen, and its
-# pool grows with the load, so their count is bounded rather than constant); or on any error: a
+# pool grows with the load, so their count is bounded rather than constant; in topics mode each
+# simulated player holds its own heartbeat connection, as a browser does, so the bound is the
+# players plus the slack); or on any error: a
 # failed heartbeat in the simulator, a heartbeat the service counted as failed or invalid, a
 # warning or error in the service's log, the service dying or not stopping cleanly, or a rate
 # under SOAK_MIN_RATE_PCT of the one asked for.
@@ -20,7 +22,8 @@
 #   SOAK_WARMUP_S        the shortest warm-up [15]
 #   SOAK_RSS_MARGIN_PCT  [10]   SOAK_FD_SLACK [8]   SOAK_MIN_RATE_PCT [90]
 #   SOAK_INTERVAL_MS     each player's heartbeat period [750]; players = rate * interval / 1000
-#   SOAK_CONNECTIONS     the simulator's connections [64]
+#   SOAK_CONNECTIONS     the simulator's connections in webhook mode [64]; topics mode: one per
+#                        player (heartbeats only: --no-subscribe)
 #   SOAK_OUT             where the logs and samples go [a temp dir, removed after a pass]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -102,7 +105,9 @@ sim_args=(simulate --players "$players" --interval-ms "$interval_ms" --duration 
 if [[ "$mode" == webhook ]]; then
   sim_args+=(--webhook "$url/webhook" --secret "$secret")
 else
-  sim_args+=(--target "$url")
+  # Heartbeats only (the count long-poll is load-test.sh's): one connection per player.
+  sim_args+=(--target "$url" --no-subscribe --report-every "$sample_s")
+  connections=$players
 fi
 "$bin" "${sim_args[@]}" >"$out/simulate.log" 2>&1 &
 sim_pid=$!

@@ -4,7 +4,8 @@
 # (scripts/check-metrics.sh), the fake Momento driven by Momento's official
 # JavaScript SDKs (test/momento-sdk), the unit and integration tests under ASan and UBSan
 # (scripts/sanitizers.sh), a short libFuzzer run of each fuzz target (scripts/fuzz.sh smoke; FUZZ_SMOKE_SECONDS, 20 by
-# default), a 60 s soak at 5,000 heartbeats/s (scripts/soak.sh), then the browser tests in
+# default), a 60 s soak at 5,000 heartbeats/s (scripts/soak.sh), a 20 s load test of 3,000
+# viewers that must each see the exact audience (scripts/load-test.sh), then the browser tests in
 # Chromium against the real service (on the embedded backend, then on the Momento backend
 # pointed at the fake Momento), and the container smoke
 # test (image build, compose up, health, heartbeats, restart; SKIP_CONTAINER_SMOKE=1 skips it).
@@ -47,6 +48,9 @@ bash scripts/fuzz.sh smoke "${FUZZ_SMOKE_SECONDS:-20}"
 
 echo "== soak: 60 s at 5,000 heartbeats/s, memory and descriptors flat (scripts/soak.sh)"
 SOAK_BIN="$build_dir/streampulse" bash scripts/soak.sh 60
+
+echo "== load test: 3,000 viewers with the count long-poll, --expect-exact (scripts/load-test.sh)"
+LOAD_BIN="$build_dir/streampulse" bash scripts/load-test.sh
 
 echo "== browser tests"
 STREAMPULSE_BIN="$build_dir/streampulse" bash test/e2e/with-server.sh

@@ -2,7 +2,8 @@
 # threads (BENCH_THREADS, default 1), access log off, keep-alive, sendfile. Source this file, then
 #   nginx_start PORT MEDIA_DIR     # GET /204 answers 204; GET /media/... serves MEDIA_DIR
 #   nginx_stop
-# Installs Debian's nginx-light when nginx is missing.
+# Installs Debian's nginx-light when nginx is missing. NGINX_WORKER_CONNECTIONS [4096]: connections
+# per worker (bench/audience.sh holds thousands open).
 
 nginx_start() {
   local port="$1" media="$2"
@@ -14,10 +15,11 @@ nginx_start() {
   cat >"$NGINX_DIR/nginx.conf" <<CONF
 daemon off;
 worker_processes ${BENCH_THREADS:-1};
+worker_rlimit_nofile $(( ${NGINX_WORKER_CONNECTIONS:-4096} + 64 ));
 user root;
 error_log $NGINX_DIR/logs/error.log warn;
 pid $NGINX_DIR/nginx.pid;
-events { worker_connections 4096; }
+events { worker_connections ${NGINX_WORKER_CONNECTIONS:-4096}; }
 http {
   access_log off;
   sendfile on;

@@ -1,25 +1,15 @@
+// `streampulse simulate`: the options, the open-file limit, then topics mode (the audience,
+// sim/audience.hpp) or webhook mode (simulate_webhook.hpp).
 #include "streampulse/sim/simulate_command.hpp"
 
-#include <boost/asio/io_context.hpp>
+#include "simulate_webhook.hpp"
+#include "streampulse/sim/audience.hpp"
 
-#include "streampulse/net/http_client.hpp"
-#include "streampulse/sim/simulator.hpp"
-
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/program_options.hpp>
-#include <boost/url/parse.hpp>
 
-#include <csignal>
+#include <sys/resource.h>
+
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
 #include <iostream>
 #include <random>
 #include <string>
@@ -27,9 +17,7 @@
 namespace streampulse::sim {
 namespace {
 
-namespace asio = boost::asio;
 namespace po = boost::program_options;
-using Clock = std::chrono::steady_clock;
 
 // Environment variable -> option. Flags win because they are stored first.
 constexpr std::pair<const char*, const char*> kEnv[] = {
@@ -43,6 +31,7 @@ constexpr std::pair<const char*, const char*> kEnv[] = {
     {"STREAMPULSE_SIM_SEED", "seed"},
     {"STREAMPULSE_CACHE", "cache"},
     {"STREAMPULSE_HEARTBEAT_TOPIC", "topic"},
+    {"STREAMPULSE_ACTIVE_WINDOW_MS", "active-window-ms"},
 };
 
 std::string env_mapper(const std::string& var) {
@@ -52,65 +41,74 @@ std::string env_mapper(const std::string& var) {
   return {};
 }
 
-bool valid_http_url(const std::string& url, std::string& why) {
-  auto u = boost::urls::parse_uri(url);
-  if (!u || u->encoded_host().empty()) {
-    why = "not an absolute URL";
-  } else if (u->scheme_id() == boost::urls::scheme::https) {
-    why = "https is not supported by the simulator yet; use http://";
-  } else if (u->scheme_id() != boost::urls::scheme::http) {
-    why = "the scheme must be http://";
-  } else {
-    return true;
+// Raises the soft open-file limit to the hard one; returns the soft limit now in force.
+std::size_t raise_open_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit want = lim;
+    want.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
   }
-  return false;
+  return lim.rlim_cur == RLIM_INFINITY ? 1u << 20 : static_cast<std::size_t>(lim.rlim_cur);
 }
 
-double percent(std::uint64_t part, std::uint64_t whole) {
-  return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
-}
-
-void print_summary(const SimStats& s, double seconds) {
-  const std::uint64_t done = s.ok + s.failed;
-  std::printf("summary: %.1f s, sent %llu, ok %llu, failed %llu (%.2f%%), skipped %llu", seconds,
-              static_cast<unsigned long long>(s.sent), static_cast<unsigned long long>(s.ok),
-              static_cast<unsigned long long>(s.failed), percent(s.failed, done),
-              static_cast<unsigned long long>(s.skipped));
-  if (s.aborted) std::printf(", aborted at stop %llu", static_cast<unsigned long long>(s.aborted));
-  std::printf("\n  rate %.1f/s, latency p50 %.2f ms, p99 %.2f ms\n",
-              seconds > 0 ? static_cast<double>(done) / seconds : 0.0, s.latency.percentile_ms(50),
-              s.latency.percentile_ms(99));
-  if (!s.failures.empty()) std::printf("  failures:\n");
-  for (const auto& [reason, count] : s.failures) {
-    std::printf("    %-40s %llu\n", reason.c_str(), static_cast<unsigned long long>(count));
-  }
-}
+constexpr const char* kIntro =
+    "Usage: streampulse simulate [options]\n\n"
+    "Topics mode (default): a real audience. Each viewer does what the player page does:\n"
+    "GET {target}/api/player-config (its own playerId and token), then a heartbeat to the\n"
+    "Topics HTTP API it names every interval on one keep-alive connection, and (--subscribe)\n"
+    "a long-poll of the viewer-count topic on a second one. Refusals back off as the page\n"
+    "does (1 s doubling to 10 s, with jitter; Retry-After honoured). It reports every\n"
+    "--report-every seconds and at the end (stderr; --json FILE or - for the final object):\n"
+    "heartbeats and latencies, refusals, count deliveries, accuracy of the count each viewer\n"
+    "sees against the true audience, freshness after churn, its own CPU and timer lag.\n"
+    "One token per viewer, all from this address: run the server with\n"
+    "--tokens-per-address-per-minute 0 (and --max-long-polls-per-client, --max-long-polls,\n"
+    "--max-connections above the audience) for audiences past its per-address limits.\n"
+    "One process drives at most (open-file limit - 100) / 2 subscribed viewers (the soft\n"
+    "limit is raised to the hard one at start); run several processes for more.\n"
+    "Webhook mode (--webhook URL): POST signed Momento webhook events to URL.\n\n"
+    "Options (environment variable in brackets; flags win)";
 
 }  // namespace
 
 int run_simulate_command(int argc, char** argv) {
-  po::options_description desc(
-      "Usage: streampulse simulate [options]\n\n"
-      "Synthetic players sending real heartbeats. Topics mode (default): GET\n"
-      "{target}/api/player-config, then publish to the Topics HTTP API it names. Webhook mode\n"
-      "(--webhook URL): POST signed Momento webhook events to URL.\n\n"
-      "Options (environment variable in brackets; flags win)",
-      110, 60);
+  po::options_description desc(kIntro, 110, 60);
   desc.add_options()("help,h", "show this help")(
       "target", po::value<std::string>()->default_value("http://127.0.0.1:8080"),
-      "service base URL for topics mode [STREAMPULSE_SIM_TARGET]")(
+      "service base URL(s) for topics mode, comma-separated: viewers spread round-robin "
+      "[STREAMPULSE_SIM_TARGET]")(
       "webhook", po::value<std::string>(),
       "webhook mode: POST events to this URL [STREAMPULSE_SIM_WEBHOOK_URL]")(
       "secret", po::value<std::string>(),
       "webhook signing secret; the first of a comma-separated list [STREAMPULSE_WEBHOOK_SECRET]")(
       "players", po::value<std::int64_t>()->default_value(100),
-      "number of players [STREAMPULSE_SIM_PLAYERS]")(
+      "number of players (viewers) [STREAMPULSE_SIM_PLAYERS]")(
       "interval-ms", po::value<std::int64_t>()->default_value(750),
-      "heartbeat period of each player [STREAMPULSE_HEARTBEAT_INTERVAL_MS]")(
+      "heartbeat period of each player; topics mode: the configuration's heartbeatIntervalMs "
+      "unless given [STREAMPULSE_HEARTBEAT_INTERVAL_MS]")(
       "duration", po::value<double>()->default_value(0),
       "seconds to run; 0 runs until SIGINT/SIGTERM [STREAMPULSE_SIM_DURATION_S]")(
+      "subscribe", "topics mode: each viewer also long-polls the count (the default)")(
+      "no-subscribe", "topics mode: heartbeats only, one connection per viewer")(
+      "churn-every", po::value<std::int64_t>()->default_value(0),
+      "topics mode: every this many ms one viewer leaves or a new one joins, alternately; "
+      "0: no churn")("report-every", po::value<double>()->default_value(5),
+                     "seconds between progress lines on stderr; 0: none")(
+      "json", po::value<std::string>(),
+      "write the final report as one JSON object to this file, - for stdout")(
+      "active-window-ms", po::value<std::int64_t>()->default_value(1500),
+      "the server's active window: a viewer counts until its last answered heartbeat + this "
+      "[STREAMPULSE_ACTIVE_WINDOW_MS]")("warmup", po::value<double>()->default_value(5),
+                                        "seconds before samples count as steady state")(
+      "sample", po::value<std::int64_t>()->default_value(500),
+      "subscribed viewers whose seen count is sampled every 100 ms")(
+      "expect-exact",
+      "exit 1 unless every steady-state sample saw the true audience and no heartbeat failed or "
+      "was refused (tests)")(
       "connections", po::value<std::int64_t>()->default_value(16),
-      "connections and sends in flight at most [STREAMPULSE_SIM_CONNECTIONS]")(
+      "webhook mode: connections and sends in flight at most [STREAMPULSE_SIM_CONNECTIONS]")(
       "seed", po::value<std::uint64_t>(),
       "random seed (default: a random one, printed) [STREAMPULSE_SIM_SEED]")(
       "cache", po::value<std::string>()->default_value("video"),
@@ -131,7 +129,6 @@ int run_simulate_command(int argc, char** argv) {
     std::cout << desc << "\n";
     return 0;
   }
-
   auto usage_error = [](const std::string& message) {
     std::cerr << "streampulse simulate: " << message << "\n";
     return 2;
@@ -145,121 +142,80 @@ int run_simulate_command(int argc, char** argv) {
     return usage_error("--interval-ms must be 10..3600000");
   if (!(duration_s >= 0 && duration_s < 1e7)) return usage_error("--duration must be >= 0");
   if (connections < 1 || connections > 4096) return usage_error("--connections must be 1..4096");
-
-  const bool webhook_mode = vm.count("webhook") > 0;
-  const std::string url =
-      webhook_mode ? vm["webhook"].as<std::string>() : vm["target"].as<std::string>();
-  std::string why;
-  if (!valid_http_url(url, why)) return usage_error(url + ": " + why);
-  std::string secret;
-  if (vm.count("secret"))
-    secret = vm["secret"].as<std::string>().substr(0, vm["secret"].as<std::string>().find(','));
-  if (webhook_mode && secret.empty()) {
-    return usage_error(
-        "webhook mode needs the signing secret: --secret S or STREAMPULSE_WEBHOOK_SECRET");
-  }
+  if (vm.count("subscribe") && vm.count("no-subscribe"))
+    return usage_error("--subscribe and --no-subscribe together");
   const std::uint64_t seed =
       vm.count("seed") ? vm["seed"].as<std::uint64_t>() : std::random_device{}();
 
-  SimulatorOptions opts;
-  opts.players = static_cast<std::size_t>(players);
-  opts.interval = std::chrono::milliseconds(interval_ms);
-  opts.duration = std::chrono::milliseconds(static_cast<std::int64_t>(duration_s * 1000));
-  opts.max_in_flight = static_cast<std::size_t>(connections);
-  opts.seed = seed;
-
-  asio::io_context io(1);
-  net::HttpClientOptions client_opts;
-  client_opts.max_connections_per_host = opts.max_in_flight;
-  net::HttpClient client(io.get_executor(), client_opts);
-  std::unique_ptr<Sender> sender;
-  if (webhook_mode) {
-    sender = make_webhook_sender(
-        client, {url, secret, vm["cache"].as<std::string>(), vm["topic"].as<std::string>()});
-  } else {
-    sender = make_topics_sender(client, url);
-  }
-  Simulator sim(io.get_executor(), opts, std::move(sender));
-
-  char how_long[64] = "until SIGINT/SIGTERM";
-  if (duration_s > 0) std::snprintf(how_long, sizeof how_long, "for %g s", duration_s);
-  std::printf("streampulse simulate: %lld players, a heartbeat every %lld ms each (%.1f/s), %s\n",
-              static_cast<long long>(players), static_cast<long long>(interval_ms),
-              1000.0 * static_cast<double>(players) / static_cast<double>(interval_ms), how_long);
-  if (webhook_mode) {
-    std::printf("  webhook mode: POST signed events (cache %s, topic %s) to %s\n",
-                vm["cache"].as<std::string>().c_str(), vm["topic"].as<std::string>().c_str(),
-                url.c_str());
-  } else {
-    std::printf("  topics mode: config from %s/api/player-config, publish where it says\n",
-                url.c_str());
-  }
-  std::printf("  %lld connections at most, seed %llu\n", static_cast<long long>(connections),
-              static_cast<unsigned long long>(seed));
-  std::fflush(stdout);
-
-  const auto start = Clock::now();
-  bool finished = false;
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  asio::steady_timer progress(io);
-
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    std::printf("stopping (signal); again to quit at once\n");
-    std::fflush(stdout);
-    sim.stop();
-    signals.async_wait([](const boost::system::error_code& ec2, int) {
-      if (!ec2) std::_Exit(1);
-    });
-  });
-
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        std::uint64_t last_sent = 0;
-        while (!finished) {
-          progress.expires_after(std::chrono::seconds(5));
-          auto [ec] = co_await progress.async_wait(asio::as_tuple(asio::use_awaitable));
-          if (ec || finished) break;
-          const SimStats& s = sim.stats();
-          const auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-          std::printf(
-              "[%6.0fs] sent %llu ok %llu failed %llu skipped %llu | %.1f/s\n", elapsed,
-              static_cast<unsigned long long>(s.sent), static_cast<unsigned long long>(s.ok),
-              static_cast<unsigned long long>(s.failed), static_cast<unsigned long long>(s.skipped),
-              static_cast<double>(s.sent - last_sent) / 5.0);
-          std::fflush(stdout);
-          last_sent = s.sent;
-        }
-      },
-      asio::detached);
-
-  std::exception_ptr failure;
-  asio::co_spawn(io, sim.run(), [&](std::exception_ptr e) {
-    failure = e;
-    finished = true;
-    progress.cancel();
-    signals.cancel();
-  });
-  io.run();
-
-  if (failure) {
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      std::cerr << "streampulse simulate: " << e.what() << "\n";
+  if (vm.count("webhook")) {
+    WebhookTarget target;
+    target.url = vm["webhook"].as<std::string>();
+    Target parsed;
+    std::string why;
+    if (!parse_target(target.url, parsed, why)) return usage_error(why);
+    if (vm.count("secret"))
+      target.secret =
+          vm["secret"].as<std::string>().substr(0, vm["secret"].as<std::string>().find(','));
+    if (target.secret.empty()) {
+      return usage_error(
+          "webhook mode needs the signing secret: --secret S or STREAMPULSE_WEBHOOK_SECRET");
     }
-    return 1;
+    target.cache = vm["cache"].as<std::string>();
+    target.topic = vm["topic"].as<std::string>();
+    SimulatorOptions opts;
+    opts.players = static_cast<std::size_t>(players);
+    opts.interval = std::chrono::milliseconds(interval_ms);
+    opts.duration = std::chrono::milliseconds(static_cast<std::int64_t>(duration_s * 1000));
+    opts.max_in_flight = static_cast<std::size_t>(connections);
+    opts.seed = seed;
+    return run_webhook_simulation(opts, target);
   }
-  const SimStats& s = sim.stats();
-  print_summary(s, std::chrono::duration<double>(Clock::now() - start).count());
-  const bool good = s.ok > 0 && s.failed * 100 <= s.ok + s.failed;
-  if (!good) {
-    std::printf(s.ok == 0 ? "result: FAIL, no heartbeat was accepted\n"
-                          : "result: FAIL, more than 1%% of heartbeats failed\n");
+
+  AudienceOptions opts;
+  std::string why;
+  if (!parse_targets(vm["target"].as<std::string>(), opts.targets, why)) return usage_error(why);
+  opts.players = static_cast<std::size_t>(players);
+  opts.interval_ms = vm["interval-ms"].defaulted() ? 0 : interval_ms;
+  opts.duration_s = duration_s;
+  opts.subscribe = vm.count("no-subscribe") == 0;
+  opts.churn_every_ms = vm["churn-every"].as<std::int64_t>();
+  opts.report_every_s = vm["report-every"].as<double>();
+  opts.active_window_ms = vm["active-window-ms"].as<std::int64_t>();
+  opts.warmup_s = vm["warmup"].as<double>();
+  const auto sample = vm["sample"].as<std::int64_t>();
+  opts.seed = seed;
+  opts.expect_exact = vm.count("expect-exact") > 0;
+  if (vm.count("json")) opts.json_path = vm["json"].as<std::string>();
+  if (opts.churn_every_ms < 0) return usage_error("--churn-every must be >= 0");
+  if (!(opts.report_every_s >= 0)) return usage_error("--report-every must be >= 0");
+  if (opts.active_window_ms < 1) return usage_error("--active-window-ms must be >= 1");
+  if (!(opts.warmup_s >= 0)) return usage_error("--warmup must be >= 0");
+  if (sample < 0) return usage_error("--sample must be >= 0");
+  opts.sample_size = static_cast<std::size_t>(sample);
+
+  // Two connections a viewer (one without --subscribe), and some for everything else.
+  const std::size_t files = raise_open_file_limit();
+  const std::size_t per_viewer = opts.subscribe ? 2 : 1;
+  const std::size_t most = files > 100 ? (files - 100) / per_viewer : 0;
+  if (opts.players > most) {
+    return usage_error("--players " + std::to_string(players) + " needs " +
+                       std::to_string(opts.players * per_viewer + 100) +
+                       " open files, and this process may open " + std::to_string(files) +
+                       " (RLIMIT_NOFILE, soft raised to hard): at most " + std::to_string(most) +
+                       " viewers per process here; run several simulate processes, or raise "
+                       "the hard limit (ulimit -Hn)");
   }
-  std::fflush(stdout);
-  return good ? 0 : 1;
+  char seconds[48];
+  std::snprintf(seconds, sizeof seconds, "for %g s", duration_s);
+  const std::string how_long = duration_s > 0 ? seconds : "until SIGINT/SIGTERM";
+  std::string targets;
+  for (const auto& t : opts.targets) targets += (targets.empty() ? "" : ", ") + t.base;
+  std::fprintf(stderr,
+               "streampulse simulate: %zu viewers on %s, %s, %s, seed %llu; open-file limit %zu\n",
+               opts.players, targets.c_str(),
+               opts.subscribe ? "heartbeats and count long-poll" : "heartbeats only",
+               how_long.c_str(), static_cast<unsigned long long>(seed), files);
+  return run_audience(opts, files);
 }
 
 }  // namespace streampulse::sim

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# A real audience against the service: for each audience size, build/streampulse (--threads T,
+# one token per viewer from this address) and `streampulse simulate` (every viewer heartbeats
+# every 750 ms and long-polls the count, as the player page) for D seconds; one markdown row per
+# size on stdout. Then the baseline at the same number of keep-alive connections: nginx serving a
+# small static file and the service's /healthz, each by `wrk -c N` for D seconds, and their ratio.
+#
+#   bench/audience.sh ["1000 2000 4000 8000"] [duration_s=20]
+#   BENCH_THREADS  the service's --threads and nginx's workers [all cores]
+#   BENCH_PORT     [18594; nginx on the next port]
+#
+# Columns: heartbeat latency p50/p99 (ms, the simulator's, request to answer); accuracy, the
+# fraction of steady-state samples (after the 5 s warm-up) in which a sampled viewer's count was
+# within 0.5 % of the true audience; publishes/s of the count; deliveries per viewer per second;
+# the service's CPU seconds per thread over the run (/proc/PID/task/*/stat utime+stime, by
+# thread name); its RSS growth per viewer (VmRSS before the load and at the end); the
+# simulator's own CPU and timer lag p99 (past 50 ms the figures are the simulator's).
+# The service runs with --max-connections 2N+256, --max-long-polls and
+# --max-long-polls-per-client N+64: its defaults (4096, 1024, 64) refuse one address this many.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib/nginx.sh
+source bench/lib/wait.sh
+sizes="${1:-1000 2000 4000 8000}"
+duration="${2:-20}"
+threads="${BENCH_THREADS:-$(nproc)}"
+bin="${STREAMPULSE_BIN:-build/streampulse}"
+port="${BENCH_PORT:-18594}"
+work="$(mktemp -d)"
+pid=""
+trap 'if [[ -n "$pid" ]]; then kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; fi; nginx_stop; rm -rf "$work"' EXIT
+
+start_server() {  # viewers
+  local n="$1"
+  STREAMPULSE_LOG_LEVEL=warn "$bin" serve --listen "127.0.0.1:$port" --threads "$threads" \
+    --tokens-per-address-per-minute 0 --max-connections $(( 2 * n + 256 )) \
+    --max-long-polls $(( n + 64 )) --max-long-polls-per-client $(( n + 64 )) \
+    >"$work/server.log" 2>&1 &
+  pid=$!
+  wait_until_up "http://127.0.0.1:$port/healthz"
+}
+stop_server() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; }
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
+thread_cpu() {  # "tid name ticks" per thread (ticks: 1/100 s)
+  for t in /proc/"$pid"/task/*; do
+    printf '%s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"
+  done
+}
+json() { python3 -c "import json,sys; r=json.load(open('$1')); print($2)"; }
+
+echo "audience for ${duration} s each; service --threads $threads; $(nproc) cores shared with the simulator"
+echo
+echo "| audience | heartbeat p50 / p99 ms | within 0.5 % | exact | publishes/s | deliveries/viewer/s | service CPU s per thread | service RSS per viewer | simulator CPU, lag p99 |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for n in $sizes; do
+  start_server "$n"
+  rss0="$(rss_kib)"
+  thread_cpu >"$work/cpu0"
+  "$bin" simulate --target "http://127.0.0.1:$port" --players "$n" --duration "$duration" \
+    --report-every 0 --json "$work/r.json" 2>"$work/sim.log" || true
+  thread_cpu >"$work/cpu1"
+  rss1="$(rss_kib)"
+  server_pid="$pid"
+  stop_server
+  if [[ ! -s "$work/r.json" ]]; then
+    echo "| $n | simulator failed: $(tail -1 "$work/sim.log") |"
+    continue
+  fi
+  # Threads by id; the first is the process's main thread (the state loop runs there). Named
+  # threads show their name; unnamed ones (all "streampulse") show as t1, t2...
+  cpu="$(awk -v pid="$server_pid" 'NR == FNR { before[$1] = $3; next }
+    { d = ($3 - ($1 in before ? before[$1] : 0)) / 100
+      name = ($1 == pid) ? "main" : ($2 == "streampulse" ? "t" (++k) : $2)
+      printf "%s%s %.1f", (FNR > 1 ? ", " : ""), name, d }' "$work/cpu0" "$work/cpu1")"
+  r="$work/r.json"
+  printf '| %s | %.1f / %.1f | %.4f | %.4f | %.2f | %.2f | %s | %s B | %.0f %%, %.1f ms |\n' "$n" \
+    "$(json "$r" 'r["heartbeats"]["latencyMs"]["p50"]')" \
+    "$(json "$r" 'r["heartbeats"]["latencyMs"]["p99"]')" \
+    "$(json "$r" 'r["accuracy"]["steadyWithinHalfPercent"] if r["accuracy"]["steadySamples"] else float("nan")')" \
+    "$(json "$r" 'r["accuracy"]["steadyExact"] if r["accuracy"]["steadySamples"] else float("nan")')" \
+    "$(json "$r" 'r["publishesPerSecond"]')" \
+    "$(json "$r" 'r["deliveries"]["perViewerPerSecond"]')" \
+    "$cpu" "$(( (rss1 - rss0) * 1024 / n ))" \
+    "$(json "$r" 'r["simulator"]["cpuPercentOfOneCore"]')" \
+    "$(json "$r" 'r["simulator"]["lagMsP99"]')"
+done
+
+echo
+echo "Baseline at the same number of keep-alive connections (wrk -t1, ${duration} s):"
+echo
+echo "| connections | nginx static file req/s | streampulse /healthz req/s | healthz / nginx |"
+echo "|---|---|---|---|"
+mkdir -p "$work/static"
+printf '42' >"$work/static/count.txt"
+BENCH_THREADS="$threads" NGINX_WORKER_CONNECTIONS=$(( $(echo "$sizes" | tr ' ' '\n' | sort -n | tail -1) + 256 )) \
+  nginx_start "$((port + 1))" "$work/static"
+for n in $sizes; do
+  start_server "$n"
+  a="$(wrk -t1 -c"$n" -d"${duration}s" "http://127.0.0.1:$((port + 1))/media/count.txt" |
+    awk '/Requests\/sec/ {print $2}')"
+  b="$(wrk -t1 -c"$n" -d"${duration}s" "http://127.0.0.1:$port/healthz" |
+    awk '/Requests\/sec/ {print $2}')"
+  stop_server
+  printf '| %s | %s | %s | %s |\n' "$n" "$a" "$b" \
+    "$(awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "-" }')"
+done
