@@ -99,6 +99,13 @@ class Audience {
     viewers_.push_back(std::make_unique<Viewer>(io_.get_executor(), id, target, std::move(p)));
     Viewer& v = *viewers_.back();
     v.start_ms = start_ms;
+    if (options_.own_addresses) {
+      // 127.1.0.1 upwards: 16 million addresses, each viewer its own.
+      const auto n = static_cast<std::uint32_t>(id + 1) & 0x00ffffffu;
+      const auto address = asio::ip::make_address_v4((127u << 24) | (1u << 16) + n);
+      v.hb.source = address;
+      v.poll.source = address;
+    }
     asio::co_spawn(io_, run_viewer(ctx_, v), asio::detached);
     return v;
   }

@@ -92,6 +92,10 @@ int run_simulate_command(int argc, char** argv) {
       "seconds to run; 0 runs until SIGINT/SIGTERM [STREAMPULSE_SIM_DURATION_S]")(
       "subscribe", "topics mode: each viewer also long-polls the count (the default)")(
       "no-subscribe", "topics mode: heartbeats only, one connection per viewer")(
+      "one-address",
+      "topics mode: every viewer connects from the same address (by default, against a "
+      "loopback target each viewer has its own, 127.1.0.1 upwards, so the service's "
+      "per-address bounds see N viewers)")(
       "churn-every", po::value<std::int64_t>()->default_value(0),
       "topics mode: every this many ms one viewer leaves or a new one joins, alternately; "
       "0: no churn")("report-every", po::value<double>()->default_value(5),
@@ -178,6 +182,7 @@ int run_simulate_command(int argc, char** argv) {
   opts.interval_ms = vm["interval-ms"].defaulted() ? 0 : interval_ms;
   opts.duration_s = duration_s;
   opts.subscribe = vm.count("no-subscribe") == 0;
+  opts.own_addresses = vm.count("one-address") == 0;
   opts.churn_every_ms = vm["churn-every"].as<std::int64_t>();
   opts.report_every_s = vm["report-every"].as<double>();
   opts.active_window_ms = vm["active-window-ms"].as<std::int64_t>();

@@ -77,6 +77,19 @@ asio::awaitable<void> exchange(Conn& conn, const Endpoint& endpoint, const std::
     const bool reused = conn.socket.is_open() && conn.endpoint == &endpoint;
     if (!reused) {
       conn.close();
+      if (!conn.source.is_unspecified() && endpoint.address.address().is_loopback() &&
+          endpoint.address.address().is_v4()) {
+        // The viewer's own loopback address; port 0: any free one.
+        boost::system::error_code bec;
+        conn.socket.open(tcp::v4(), bec);
+        if (!bec) conn.socket.bind(tcp::endpoint(conn.source, 0), bec);
+        if (bec) {
+          conn.close();
+          out.reason = "bind " + conn.source.to_string() + ": " + bec.message();
+          conn.deadline_ms = 0;
+          co_return;
+        }
+      }
       auto [cec] =
           co_await conn.socket.async_connect(endpoint.address, asio::as_tuple(asio::use_awaitable));
       if (cec) {

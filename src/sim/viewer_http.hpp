@@ -42,6 +42,9 @@ struct Conn {
   boost::asio::ip::tcp::socket socket;
   boost::beast::flat_buffer buffer;
   const Endpoint* endpoint = nullptr;  // connected to
+  // Where to connect from when the endpoint is loopback (AudienceOptions::own_addresses);
+  // unspecified: the system's choice.
+  boost::asio::ip::address source;
   std::int64_t deadline_ms = 0;        // an exchange in flight must end by then; 0: idle
   bool timed_out = false;
   void close();

@@ -33,6 +33,10 @@ struct AudienceOptions {
   std::uint64_t seed = 0;
   bool expect_exact = false;
   std::string json_path;  // "" none, "-" stdout
+  // Against a loopback target, each viewer connects from its own address of 127.0.0.0/8
+  // (127.1.0.1, 127.1.0.2, ...), as real viewers come from their own: the service's
+  // per-address bounds (tokens, long-polls per client) then see N viewers, not one client.
+  bool own_addresses = true;
 };
 
 // Requests of one kind (heartbeats, configurations, polls).
