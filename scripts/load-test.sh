@@ -1,17 +1,15 @@
 #!/usr/bin/env bash
-# Load test (CI): the real binary on a free loopback port, its default settings but for the
-# per-address limits a one-machine audience needs, and `streampulse simulate` as a real
+# Load test (CI): the real binary on a free loopback port with its default settings, and
+# `streampulse simulate` as a real
 # audience (every viewer its own token, heartbeats every 750 ms and the count long-poll) with
 # --expect-exact: after the warm-up every sampled viewer must see exactly the number of viewers
 # watching, and no heartbeat may fail or be refused. Prints the simulator's JSON report; fails on
 # its non-zero exit, or when the service dies or does not stop cleanly. Assertions are on
 # correctness, not timing.
 #
-# The service's defaults are for real audiences, many addresses: from one address it would
-# refuse this one. So it runs with --tokens-per-address-per-minute 0 (one token per viewer),
-# and, because every viewer holds two connections and one long-poll from 127.0.0.1,
-# --max-connections 2 * players + 256, --max-long-polls and --max-long-polls-per-client
-# players + 64 (defaults 4096, 1024 and 64).
+# The service's per-address bounds (tokens, long-polls per client) hold as they are: the
+# simulator connects each viewer from its own loopback address (127.1.0.1 upwards), and the
+# service sizes its connection and long-poll caps from its open-file limit.
 #
 # Usage: scripts/load-test.sh
 #   LOAD_PLAYERS   viewers [3000]        LOAD_SECONDS   seconds [20]
@@ -48,9 +46,6 @@ fi
 
 echo "load-test: $players viewers for $seconds s against $url (threads $threads); out $out"
 STREAMPULSE_LOG_LEVEL=warn "$bin" serve --listen "127.0.0.1:$port" --threads "$threads" \
-  --tokens-per-address-per-minute 0 \
-  --max-connections $(( 2 * players + 256 )) \
-  --max-long-polls $(( players + 64 )) --max-long-polls-per-client $(( players + 64 )) \
   >"$out/server.log" 2>&1 &
 server_pid=$!
 cleanup() {

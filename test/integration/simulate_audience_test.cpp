@@ -36,11 +36,8 @@ TEST(SimulateAudience, TwoHundredViewersSeeTheExactAudience) {
   const auto server_log = temp_path("sp-sim-server");
   const auto sim_log = temp_path("sp-sim-simulate");
   const auto report = temp_path("sp-sim-report");
-  // One token per viewer and one long-poll per viewer, all from 127.0.0.1: past the
-  // per-address defaults (600 tokens a minute, 64 long-polls), as docs/benchmarks.md says.
-  auto child = start_binary({"--tokens-per-address-per-minute", "0", "--max-long-polls-per-client",
-                             "1000", "--log-level", "warn"},
-                            server_log);
+  // The service's defaults: each viewer connects from its own loopback address.
+  auto child = start_binary({"--log-level", "warn"}, server_log);
   const std::string command = std::string(STREAMPULSE_BINARY) +
                               " simulate --target http://127.0.0.1:" + std::to_string(child.port) +
                               " --players 200 --duration 8 --expect-exact --seed 14 --json " +
