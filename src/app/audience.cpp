@@ -53,7 +53,8 @@ asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed par
   }
   co_return co_await on_shard<HeartbeatOutcome>(
       home, [&](AudienceShard& sh) -> asio::awaitable<HeartbeatOutcome> {
-        if (first && !first(sh)) co_return HeartbeatOutcome{HeartbeatOutcome::Kind::duplicate, {}, {}};
+        if (first && !first(sh))
+          co_return HeartbeatOutcome{HeartbeatOutcome::Kind::duplicate, {}, {}};
         if (parsed) {
           // Past the cap, a new player changes nothing, its token's binding included.
           if (sh.registry->would_refuse(parsed->player_id)) {
@@ -61,19 +62,11 @@ asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed par
             co_return HeartbeatOutcome{
                 HeartbeatOutcome::Kind::refused, {}, make_error_code(errc::too_many_players)};
           }
-          if (!token_id.empty() && expires_at > 0) {
-            const auto verdict = sh.pipeline->bind(token_id, parsed->player_id, expires_at);
-            if (verdict != core::BindVerdict::ok) {
-              HeartbeatOutcome refused{HeartbeatOutcome::Kind::refused, {}, {}};
-              refused.refusal = verdict;
-              co_return refused;
-            }
-          }
         }
         if (sequence_number == 0)
-          co_return co_await sh.pipeline->accept_parsed(std::move(parsed), token_id);
-        co_return co_await sh.pipeline->accept_parsed_message(sequence_number, text,
-                                                              std::move(parsed), token_id);
+          co_return co_await sh.pipeline->accept_parsed(std::move(parsed), token_id, expires_at);
+        co_return co_await sh.pipeline->accept_parsed_message(
+            sequence_number, text, std::move(parsed), token_id, expires_at);
       });
 }
 

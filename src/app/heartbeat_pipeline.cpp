@@ -11,13 +11,14 @@ namespace streampulse::app {
 store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept(std::string_view text,
                                                              std::string_view token_id) {
   const auto started = std::chrono::steady_clock::now();
-  co_return co_await record(core::parse_heartbeat(text), token_id, started);
+  co_return co_await record(core::parse_heartbeat(text), token_id, started, 0);
 }
 
 store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept_parsed(Parsed parsed,
-                                                                    std::string_view token_id) {
+                                                                    std::string_view token_id,
+                                                                    core::EpochMs expires_at) {
   const auto started = std::chrono::steady_clock::now();
-  co_return co_await record(std::move(parsed), token_id, started);
+  co_return co_await record(std::move(parsed), token_id, started, expires_at);
 }
 
 store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept_message(std::uint64_t sequence_number,
@@ -28,14 +29,14 @@ store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept_message(std::uint64
 }
 
 store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept_parsed_message(
-    std::uint64_t sequence_number, std::string_view text, Parsed parsed,
-    std::string_view token_id) {
+    std::uint64_t sequence_number, std::string_view text, Parsed parsed, std::string_view token_id,
+    core::EpochMs expires_at) {
   const auto started = std::chrono::steady_clock::now();
   if (deduplicate_ && !recent_.first_sighting(sequence_number, text)) {
     ++stats_.heartbeats_duplicate;
     co_return HeartbeatOutcome{HeartbeatOutcome::Kind::duplicate, {}, {}};
   }
-  co_return co_await record(std::move(parsed), token_id, started);
+  co_return co_await record(std::move(parsed), token_id, started, expires_at);
 }
 
 core::BindVerdict HeartbeatPipeline::bind(std::string_view token_id, std::string_view player_id,
@@ -47,20 +48,27 @@ core::BindVerdict HeartbeatPipeline::bind(std::string_view token_id, std::string
 }
 
 store::awaitable<HeartbeatOutcome> HeartbeatPipeline::record(
-    Parsed parsed, std::string_view token_id, std::chrono::steady_clock::time_point started) {
+    Parsed parsed, std::string_view token_id, std::chrono::steady_clock::time_point started,
+    core::EpochMs expires_at) {
   if (!parsed) {
     const auto& problem = parsed.error();
     ++stats_.heartbeats_invalid;
     stats_.count_invalid_field(problem.field.empty() ? "body" : problem.field);
     co_return HeartbeatOutcome{HeartbeatOutcome::Kind::invalid, problem, {}};
   }
-  if (const auto verdict = bind(token_id, parsed->player_id); verdict != core::BindVerdict::ok) {
+  // Bound before the writes (a concurrent report of the token, on a remote backend, then sees
+  // it), and unbound again when the cap on players refuses this heartbeat: a refusal changes
+  // nothing. (A backend failure keeps it: the player may be counted already.)
+  const bool new_binding = !token_id.empty() && !bindings_.contains(token_id);
+  if (const auto verdict = bind(token_id, parsed->player_id, expires_at);
+      verdict != core::BindVerdict::ok) {
     HeartbeatOutcome refused{HeartbeatOutcome::Kind::refused, {}, {}};
     refused.refusal = verdict;
     co_return refused;
   }
   auto recorded = co_await registry_.record(*parsed);
   if (recorded.has_error() && recorded.error() == errc::too_many_players) {
+    if (new_binding) bindings_.unbind(token_id);
     // Counted by the registry; not logged: a flood of made-up players would flood the log.
     co_return HeartbeatOutcome{HeartbeatOutcome::Kind::refused, {}, recorded.error()};
   }

@@ -32,4 +32,11 @@ BindVerdict PlayerBindings::bind(std::string_view token_id, std::string_view pla
   return BindVerdict::ok;
 }
 
+void PlayerBindings::unbind(std::string_view token_id) {
+  const auto it = bound_.find(token_id);
+  if (it == bound_.end()) return;
+  expiries_.erase({it->second.expires_at, std::string_view(it->first)});
+  bound_.erase(it);
+}
+
 }  // namespace streampulse::core

@@ -75,3 +75,16 @@ TEST(PlayerBindings, PastTheCapacityNewTokensAreRefusedAndBoundOnesStillWork) {
   EXPECT_EQ(b.bind("tok9", "p9", kNow + 1000), BindVerdict::ok);
   EXPECT_EQ(b.size(), 1u);
 }
+
+TEST(PlayerBindings, UnbindForgetsTheTokenSoItMayBindAgain) {
+  PlayerBindings b;
+  ASSERT_EQ(b.bind("t", "p1", 1000), BindVerdict::ok);
+  EXPECT_TRUE(b.contains("t"));
+  b.unbind("t");
+  EXPECT_FALSE(b.contains("t"));
+  EXPECT_EQ(b.size(), 0u);
+  EXPECT_EQ(b.bind("t", "p2", 1000), BindVerdict::ok);
+  EXPECT_EQ(b.bind("t", "p1", 1000), BindVerdict::mismatch);
+  b.unbind("unknown");  // nothing
+  EXPECT_EQ(b.size(), 1u);
+}

@@ -47,10 +47,13 @@ class HeartbeatPipeline {
   // accept and accept_message for a heartbeat already parsed (core::parse_heartbeat(text)),
   // which the intakes do on the connection's thread before the hop to the player's shard.
   using Parsed = boost::system::result<core::Heartbeat, core::InvalidHeartbeat>;
-  store::awaitable<HeartbeatOutcome> accept_parsed(Parsed parsed, std::string_view token_id);
+  // `expires_at`: the token's expiry when known (its binding lives as long); 0: the lifetime.
+  store::awaitable<HeartbeatOutcome> accept_parsed(Parsed parsed, std::string_view token_id,
+                                                   core::EpochMs expires_at = 0);
   store::awaitable<HeartbeatOutcome> accept_parsed_message(std::uint64_t sequence_number,
                                                            std::string_view text, Parsed parsed,
-                                                           std::string_view token_id);
+                                                           std::string_view token_id,
+                                                           core::EpochMs expires_at = 0);
 
   // Binds a token to a player ahead of the heartbeat (the embedded publish and CMCD check at
   // once, so the player sees the refusal); counts a refusal. `expires_at`: the token's expiry
@@ -65,7 +68,8 @@ class HeartbeatPipeline {
   const core::Clock& clock_;
   bool deduplicate_;
   store::awaitable<HeartbeatOutcome> record(Parsed parsed, std::string_view token_id,
-                                            std::chrono::steady_clock::time_point started);
+                                            std::chrono::steady_clock::time_point started,
+                                            core::EpochMs expires_at);
 
   core::RecentMessages recent_;
   core::PlayerBindings bindings_;

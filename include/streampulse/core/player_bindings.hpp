@@ -42,6 +42,9 @@ class PlayerBindings {
   // the lifetime when 0), else checks that it is bound to `player_id`.
   BindVerdict bind(std::string_view token_id, std::string_view player_id, EpochMs now,
                    EpochMs expires_at = 0);
+  bool contains(std::string_view token_id) const { return bound_.find(token_id) != bound_.end(); }
+  // Forgets the token's binding (a heartbeat that bound it was refused after all).
+  void unbind(std::string_view token_id);
   // The same answer as bind() without changing anything (nothing is bound).
   BindVerdict check(std::string_view token_id, std::string_view player_id, EpochMs now);
 
