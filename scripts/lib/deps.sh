@@ -5,7 +5,7 @@
 STREAMPULSE_BUILD_PACKAGES=(g++ cmake ninja-build ccache pkg-config
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
-  libprotobuf-dev protobuf-compiler ca-certificates curl openssl)
+  libprotobuf-dev protobuf-compiler libjemalloc-dev ca-certificates curl openssl)
 STREAMPULSE_RUNTIME_TOOLS=(ffmpeg)
 # prometheus: its promtool checks /metrics and the alert rules (scripts/check-metrics.sh); the
 # package's server is not started.
