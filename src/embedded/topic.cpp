@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 namespace streampulse::embedded::detail {
@@ -55,10 +56,41 @@ void Topic::take_all(std::vector<WakeBatch>& wake) {
   }
 }
 
+namespace {
+
+// A loop's waiters are woken in chunks, one chunk every kWakeStep: a count published to
+// thousands of subscribers would otherwise be thousands of answers (and as many new polls) in
+// one burst, and every heartbeat arriving meanwhile would wait behind all of them. Chunked, a
+// heartbeat waits behind one chunk at most; the last subscribers of 4,000 on one loop hear the
+// count 150 ms after the first (docs/api.md: freshness).
+constexpr std::size_t kWakeChunk = 256;
+constexpr auto kWakeStep = std::chrono::milliseconds(10);
+
+using Chunk = std::vector<std::shared_ptr<Waiter>>;
+
+void wake_chunk(const Chunk& chunk) {
+  for (const auto& w : chunk) w->timer.cancel();
+}
+
+}  // namespace
+
 void wake(std::vector<WakeBatch> batches) {
   for (auto& b : batches) {
-    boost::asio::post(b.executor, [waiters = std::move(b.waiters)] {
-      for (const auto& w : waiters) w->timer.cancel();
+    std::vector<Chunk> chunks;
+    for (std::size_t at = 0; at < b.waiters.size(); at += kWakeChunk) {
+      const auto end = std::min(b.waiters.size(), at + kWakeChunk);
+      chunks.emplace_back(b.waiters.begin() + static_cast<std::ptrdiff_t>(at),
+                          b.waiters.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+    // On the waiters' own loop: the first chunk now, the others by a timer of that loop.
+    boost::asio::post(b.executor, [executor = b.executor, chunks = std::move(chunks)]() mutable {
+      wake_chunk(chunks.front());
+      for (std::size_t k = 1; k < chunks.size(); ++k) {
+        auto timer = std::make_shared<boost::asio::steady_timer>(executor, kWakeStep * k);
+        timer->async_wait([timer, chunk = std::move(chunks[k])](boost::system::error_code) {
+          wake_chunk(chunk);
+        });
+      }
     });
   }
 }
