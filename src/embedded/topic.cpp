@@ -84,7 +84,8 @@ void wake(std::vector<WakeBatch> batches) {
       chunks.emplace_back(b.waiters.begin() + static_cast<std::ptrdiff_t>(at),
                           b.waiters.begin() + static_cast<std::ptrdiff_t>(end));
     }
-    const auto step = std::min<std::chrono::microseconds>(kChunkStep, kMostSpread / chunks.size());
+    const auto step = std::min<std::chrono::microseconds>(
+        kChunkStep, std::chrono::microseconds(kMostSpread) / chunks.size());
     // On the waiters' own loop: the first chunk now, the others by a timer of that loop.
     boost::asio::post(
         b.executor, [executor = b.executor, step, chunks = std::move(chunks)]() mutable {
