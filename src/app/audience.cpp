@@ -79,15 +79,21 @@ asio::awaitable<core::BindVerdict> Audience::bind(std::string token_id, std::str
       });
 }
 
-asio::awaitable<result<std::uint64_t>> Audience::active_count() {
-  std::uint64_t total = 0;
+template <class T>
+asio::awaitable<result<T>> Audience::sum_over_shards(
+    store::awaitable<result<T>> (core::ViewerRegistry::*each)()) {
+  T total = 0;
   for (std::size_t i = 0; i < shards_.size(); ++i) {
-    auto count = co_await on_shard<result<std::uint64_t>>(
-        i, [](AudienceShard& sh) { return sh.registry->active_count(); });
-    if (count.has_error()) co_return count.error();
-    total += *count;
+    auto part = co_await on_shard<result<T>>(
+        i, [each](AudienceShard& sh) { return (sh.registry.get()->*each)(); });
+    if (part.has_error()) co_return part.error();
+    total += *part;
   }
   co_return total;
+}
+
+asio::awaitable<result<std::uint64_t>> Audience::active_count() {
+  return sum_over_shards(&core::ViewerRegistry::active_count);
 }
 
 namespace {
@@ -120,14 +126,7 @@ asio::awaitable<result<core::DashboardMetrics>> Audience::dashboard() {
 }
 
 asio::awaitable<result<std::size_t>> Audience::prune() {
-  std::size_t removed = 0;
-  for (std::size_t i = 0; i < shards_.size(); ++i) {
-    auto pruned = co_await on_shard<result<std::size_t>>(
-        i, [](AudienceShard& sh) { return sh.registry->prune(); });
-    if (pruned.has_error()) co_return pruned.error();
-    removed += *pruned;
-  }
-  co_return removed;
+  return sum_over_shards(&core::ViewerRegistry::prune);
 }
 
 namespace {

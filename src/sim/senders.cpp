@@ -12,6 +12,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -36,21 +38,10 @@ std::string trim_slashes(std::string s) {
   return s;
 }
 
-// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
+// Percent-encodes one path segment (everything but RFC 3986's unreserved characters), as the
+// page's encodeURIComponent does for the names it puts in a path.
 std::string encode_segment(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
+  return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 class WebhookSender final : public Sender {

@@ -2,8 +2,12 @@
 #include "streampulse/core/clock.hpp"
 #include "viewer.hpp"
 
+#include "streampulse/core/json_text.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -12,38 +16,10 @@ namespace streampulse::sim {
 
 namespace {
 
-// Percent-encodes one path segment (everything but RFC 3986 unreserved characters), as the
+// Percent-encodes one path segment (everything but RFC 3986's unreserved characters), as the
 // page's encodeURIComponent does for the names it puts in a path.
 std::string encode_segment(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
-}
-
-// JSON string contents (ids, agent names, tokens are plain here; escape what JSON needs).
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
+  return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 }  // namespace
@@ -109,16 +85,16 @@ bool apply_config(AudienceContext& ctx, Viewer& v, std::string_view body, std::s
                    "\r\nAuthorization: " + v.token +
                    "\r\nContent-Type: text/plain\r\nContent-Length: ";
   v.body_prefix = "{\"playerId\":";
-  append_json_string(v.body_prefix, v.player_id);
+  core::append_json_string(v.body_prefix, v.player_id);
   v.body_prefix += ",\"viewerId\":";
-  append_json_string(v.body_prefix, v.player.id);
+  core::append_json_string(v.body_prefix, v.player.id);
   v.body_prefix += ",\"bitrate\":";
   v.body_suffix = ",\"agent\":{\"os\":";
-  append_json_string(v.body_suffix, v.player.agent.os);
+  core::append_json_string(v.body_suffix, v.player.agent.os);
   v.body_suffix += ",\"browser\":";
-  append_json_string(v.body_suffix, v.player.agent.browser);
+  core::append_json_string(v.body_suffix, v.player.agent.browser);
   v.body_suffix += ",\"device\":";
-  append_json_string(v.body_suffix, v.player.agent.device);
+  core::append_json_string(v.body_suffix, v.player.agent.device);
   v.body_suffix += "}}";
   return true;
 }

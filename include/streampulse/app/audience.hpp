@@ -93,6 +93,11 @@ class Audience {
   void set_join_observer(std::function<void()> observer);
 
  private:
+  // Calls `each` on every shard's registry, on its loop, and adds the answers up.
+  template <class T>
+  boost::asio::awaitable<store::result<T>> sum_over_shards(
+      store::awaitable<store::result<T>> (core::ViewerRegistry::*each)());
+
   std::vector<std::unique_ptr<AudienceShard>> shards_;
   const core::Clock& clock_;
   struct JoinSignal {
