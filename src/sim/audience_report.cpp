@@ -45,6 +45,9 @@ json::object requests(const RequestCounters& c, bool latency = true) {
     o["latencyMs"] = {{"p50", c.latency.percentile_ms(50)},
                       {"p99", c.latency.percentile_ms(99)},
                       {"max", c.max_ms}};
+    o["steadyLatencyMs"] = {{"p50", c.steady_latency.percentile_ms(50)},
+                            {"p99", c.steady_latency.percentile_ms(99)},
+                            {"max", c.steady_max_ms}};
   }
   return o;
 }
@@ -57,9 +60,14 @@ std::string by_key(const std::map<std::string, std::uint64_t>& m) {
 
 }  // namespace
 
-void RequestCounters::latency_ms(double ms) {
-  latency.record(std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000)));
+void RequestCounters::latency_ms(double ms, bool warmed_up) {
+  const std::chrono::microseconds us(static_cast<std::int64_t>(ms * 1000));
+  latency.record(us);
   max_ms = std::max(max_ms, ms);
+  if (warmed_up) {
+    steady_latency.record(us);
+    steady_max_ms = std::max(steady_max_ms, ms);
+  }
 }
 
 void RequestCounters::refuse(unsigned status) {
@@ -107,6 +115,9 @@ std::string summary_text(const ReportInput& in) {
   s += format("  rate %.1f/s, latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
               ratio(static_cast<double>(done), f.wall_s), h.latency.percentile_ms(50),
               h.latency.percentile_ms(99), h.max_ms);
+  s += format("  steady state (past the %.0f s warm-up): latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+              in.options.warmup_s, h.steady_latency.percentile_ms(50),
+              h.steady_latency.percentile_ms(99), h.steady_max_ms);
   if (!h.refusals.empty()) s += "  heartbeats refused: " + by_key(h.refusals) + "\n";
   if (!h.failures.empty()) s += "  heartbeats failed: " + by_key(h.failures) + "\n";
   s += format("  configurations: %llu ok, %llu refused, %llu failed\n", ull(f.configs.ok),

@@ -53,7 +53,7 @@ asio::awaitable<bool> fetch_config(AudienceContext& ctx, Viewer& v, Conn& conn,
       const auto t0 = Scheduler::Clock::now();
       co_await exchange(conn, *endpoint, request, kConfigTimeoutMs, a);
       if (gone(ctx, v)) break;
-      c.latency_ms(ms_since(t0));
+      c.latency_ms(ms_since(t0), ctx.ledger.warmed_up(steady_ms()));
       if (a.status == 200 && apply_config(ctx, v, a.body, why)) {
         ++c.ok;
         v.config_backoff.reset();
@@ -126,7 +126,7 @@ asio::awaitable<void> run_viewer(AudienceContext& ctx, Viewer& v) {
     std::int64_t wait = v.interval_ms;  // re-armed after the publish settles, as the page
     if (a.status >= 200 && a.status < 300) {
       ++c.ok;
-      c.latency_ms(ms_since(t0));
+      c.latency_ms(ms_since(t0), ctx.ledger.warmed_up(steady_ms()));
       ctx.ledger.heartbeat_ok(v.id, now);
       v.hb_backoff.reset();
       attempt = 0;
@@ -137,7 +137,7 @@ asio::awaitable<void> run_viewer(AudienceContext& ctx, Viewer& v) {
       continue;
     } else if (refusal(a.status)) {
       c.refuse(a.status);
-      c.latency_ms(ms_since(t0));
+      c.latency_ms(ms_since(t0), ctx.ledger.warmed_up(steady_ms()));
       wait = v.hb_backoff.next(a.retry_after_ms, ctx.unit());
       attempt = 0;
     } else {

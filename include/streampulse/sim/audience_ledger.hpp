@@ -79,6 +79,8 @@ class AudienceLedger {
   std::int64_t true_audience(std::int64_t now_ms) const;
   bool watching(std::size_t id, std::int64_t now_ms) const;
   bool steady(std::int64_t now_ms) const;
+  // Past the warm-up (whatever the churn): latencies from here on are the steady state's.
+  bool warmed_up(std::int64_t now_ms) const { return now_ms - start_ms_ >= options_.warmup_ms; }
 
   const AccuracyFigures& accuracy() const { return accuracy_; }
   const FreshnessFigures& freshness() const { return freshness_; }
