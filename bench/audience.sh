@@ -5,12 +5,14 @@
 # size on stdout. Then the baseline at the same number of keep-alive connections: nginx serving a
 # small static file and the service's /healthz, each by `wrk -c N` for D seconds, and their ratio.
 #
-#   bench/audience.sh ["1000 2000 4000 8000"] [duration_s=20]
+#   bench/audience.sh ["1000 2000 4000 8000"] [duration_s=30] [warmup_s=10]
 #   BENCH_THREADS  the service's --threads and nginx's workers [all cores]
 #   BENCH_PORT     [18594; nginx on the next port]
 #
-# Columns: heartbeat latency p50/p99 (ms, the simulator's, request to answer); accuracy, the
-# fraction of steady-state samples (after the 5 s warm-up) in which a sampled viewer's count was
+# Columns: heartbeat latency p50/p99 (ms, the simulator's, request to answer) over the whole run,
+# the arrival of all N viewers within 750 ms included, and p50/p99/max in the steady state (past
+# the warm-up); accuracy, the
+# fraction of steady-state samples (after the warm-up) in which a sampled viewer's count was
 # within 0.5 % of the true audience; publishes/s of the count; deliveries per viewer per second;
 # the service's CPU seconds per thread over the run (/proc/PID/task/*/stat utime+stime, by
 # thread name); its RSS growth per viewer (VmRSS before the load and at the end); the
@@ -22,7 +24,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source bench/lib/nginx.sh
 source bench/lib/wait.sh
 sizes="${1:-1000 2000 4000 8000}"
-duration="${2:-20}"
+duration="${2:-30}"
+warmup="${3:-10}"
 threads="${BENCH_THREADS:-$(nproc)}"
 bin="${STREAMPULSE_BIN:-build/streampulse}"
 port="${BENCH_PORT:-18594}"
@@ -46,16 +49,16 @@ thread_cpu() {  # "tid name ticks" per thread (ticks: 1/100 s)
 }
 json() { python3 -c "import json,sys; r=json.load(open('$1')); print($2)"; }
 
-echo "audience for ${duration} s each; service --threads $threads; $(nproc) cores shared with the simulator"
+echo "audience for ${duration} s each (warm-up ${warmup} s); service --threads $threads; $(nproc) cores shared with the simulator"
 echo
-echo "| audience | heartbeat p50 / p99 ms | within 0.5 % | exact | publishes/s | deliveries/viewer/s | service CPU s per thread | service RSS per viewer | simulator CPU, lag p99 |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| audience | heartbeat p50 / p99 ms, whole run | steady p50 / p99 / max ms | within 0.5 % | exact | publishes/s | deliveries/viewer/s | service CPU s per thread | service RSS per viewer | simulator CPU, lag p99 |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for n in $sizes; do
   start_server "$n"
   rss0="$(rss_kib)"
   thread_cpu >"$work/cpu0"
   "$bin" simulate --target "http://127.0.0.1:$port" --players "$n" --duration "$duration" \
-    --report-every 0 --json "$work/r.json" 2>"$work/sim.log" || true
+    --warmup "$warmup" --report-every 0 --json "$work/r.json" 2>"$work/sim.log" || true
   thread_cpu >"$work/cpu1"
   rss1="$(rss_kib)"
   server_pid="$pid"
@@ -71,9 +74,12 @@ for n in $sizes; do
       name = ($1 == pid) ? "main" : ($2 == "streampulse" ? "t" (++k) : $2)
       printf "%s%s %.1f", (FNR > 1 ? ", " : ""), name, d }' "$work/cpu0" "$work/cpu1")"
   r="$work/r.json"
-  printf '| %s | %.1f / %.1f | %.4f | %.4f | %.2f | %.2f | %s | %s B | %.0f %%, %.1f ms |\n' "$n" \
+  printf '| %s | %.1f / %.1f | %.1f / %.1f / %.0f | %.4f | %.4f | %.2f | %.2f | %s | %s B | %.0f %%, %.1f ms |\n' "$n" \
     "$(json "$r" 'r["heartbeats"]["latencyMs"]["p50"]')" \
     "$(json "$r" 'r["heartbeats"]["latencyMs"]["p99"]')" \
+    "$(json "$r" 'r["heartbeats"]["steadyLatencyMs"]["p50"]')" \
+    "$(json "$r" 'r["heartbeats"]["steadyLatencyMs"]["p99"]')" \
+    "$(json "$r" 'r["heartbeats"]["steadyLatencyMs"]["max"]')" \
     "$(json "$r" 'r["accuracy"]["steadyWithinHalfPercent"] if r["accuracy"]["steadySamples"] else float("nan")')" \
     "$(json "$r" 'r["accuracy"]["steadyExact"] if r["accuracy"]["steadySamples"] else float("nan")')" \
     "$(json "$r" 'r["publishesPerSecond"]')" \

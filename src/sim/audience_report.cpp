@@ -115,9 +115,10 @@ std::string summary_text(const ReportInput& in) {
   s += format("  rate %.1f/s, latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
               ratio(static_cast<double>(done), f.wall_s), h.latency.percentile_ms(50),
               h.latency.percentile_ms(99), h.max_ms);
-  s += format("  steady state (past the %.0f s warm-up): latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-              in.options.warmup_s, h.steady_latency.percentile_ms(50),
-              h.steady_latency.percentile_ms(99), h.steady_max_ms);
+  s += format(
+      "  steady state (past the %.0f s warm-up): latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+      in.options.warmup_s, h.steady_latency.percentile_ms(50), h.steady_latency.percentile_ms(99),
+      h.steady_max_ms);
   if (!h.refusals.empty()) s += "  heartbeats refused: " + by_key(h.refusals) + "\n";
   if (!h.failures.empty()) s += "  heartbeats failed: " + by_key(h.failures) + "\n";
   s += format("  configurations: %llu ok, %llu refused, %llu failed\n", ull(f.configs.ok),

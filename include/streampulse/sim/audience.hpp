@@ -44,8 +44,8 @@ struct RequestCounters {
   std::uint64_t sent = 0, ok = 0, refused = 0, failed = 0, aborted = 0;
   std::map<std::string, std::uint64_t> refusals;  // by status, "429"
   std::map<std::string, std::uint64_t> failures;  // by reason, "HTTP 500", "timeout"
-  LatencyHistogram latency;         // the whole run, the arrival included
-  LatencyHistogram steady_latency;  // past the warm-up (--warmup)
+  LatencyHistogram latency;                       // the whole run, the arrival included
+  LatencyHistogram steady_latency;                // past the warm-up (--warmup)
   double max_ms = 0, steady_max_ms = 0;
   void latency_ms(double ms, bool warmed_up);
   void refuse(unsigned status);
