@@ -148,6 +148,7 @@ class Audience {
       if (ec || ctx_.stopping) break;
       scheduler_.record_lag(Clock::now() - due);
       const auto now = steady_ms();
+      if (ledger_.warmed_up(now)) scheduler_.begin_steady();
       ledger_.sample(now);
       for (auto& v : viewers_) {
         v->hb.check_deadline(now);
@@ -219,6 +220,7 @@ class Audience {
     const auto end = stop_ms_ ? stop_ms_ : steady_ms();
     figures_.wall_s = static_cast<double>(end - start_ms_) / 1000.0;
     figures_.lag = scheduler_.lag();
+    figures_.steady_lag = scheduler_.steady_lag();
     figures_.lag_max_ms = scheduler_.lag_max_ms();
     figures_.deliveries = ledger_.deliveries();
     figures_.publishes = ledger_.publishes();

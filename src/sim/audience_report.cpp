@@ -17,6 +17,13 @@ namespace {
 
 constexpr double kLagLimitMs = 50;  // past it, the figures are the simulator's
 
+// The steady state's lag where there is one: the arrival of every viewer within one interval
+// keeps any single process busy for a moment, which says nothing of the figures after it.
+bool lag_too_high(const AudienceFigures& f) {
+  const auto& lag = f.steady_lag.count() > 0 ? f.steady_lag : f.lag;
+  return lag.percentile_ms(99) > kLagLimitMs;
+}
+
 std::string format(const char* fmt, auto... args) {
   char buf[512];
   std::snprintf(buf, sizeof buf, fmt, args...);
@@ -159,9 +166,12 @@ std::string summary_text(const ReportInput& in) {
       "ms, max %.1f ms, open-file limit %zu\n",
       f.cpu_s, 100 * ratio(f.cpu_s, f.wall_s), f.lag.percentile_ms(50), f.lag.percentile_ms(99),
       f.lag_max_ms, f.open_file_limit);
-  if (f.lag.percentile_ms(99) > kLagLimitMs) {
+  s += format("  simulator past the warm-up: timer lag p50 %.2f ms, p99 %.2f ms\n",
+              f.steady_lag.percentile_ms(50), f.steady_lag.percentile_ms(99));
+  if (lag_too_high(f)) {
     s += format(
-        "  WARNING: the simulator's timer lag p99 is over %.0f ms: these figures are the "
+        "  WARNING: the simulator's timer lag p99 (past the warm-up) is over %.0f ms: the figures "
+        "are the "
         "simulator's, not the server's (fewer players per process)\n",
         kLagLimitMs);
   }
@@ -266,7 +276,9 @@ std::string report_json(const ReportInput& in, const std::vector<std::string>& e
         {"lagMsP50", f.lag.percentile_ms(50)},
         {"lagMsP99", f.lag.percentile_ms(99)},
         {"lagMsMax", f.lag_max_ms},
-        {"lagTooHigh", f.lag.percentile_ms(99) > kLagLimitMs},
+        {"steadyLagMsP50", f.steady_lag.percentile_ms(50)},
+        {"steadyLagMsP99", f.steady_lag.percentile_ms(99)},
+        {"lagTooHigh", lag_too_high(f)},
         {"openFileLimit", f.open_file_limit}}},
       {"expectExact",
        {{"checked", in.options.expect_exact},

@@ -49,6 +49,7 @@ void Scheduler::stop() {
 void Scheduler::record_lag(Clock::duration late) {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(late);
   lag_.record(std::max(us, std::chrono::microseconds(0)));
+  if (steady_) steady_lag_.record(std::max(us, std::chrono::microseconds(0)));
   lag_max_ms_ = std::max(lag_max_ms_, static_cast<double>(us.count()) / 1000.0);
 }
 

@@ -44,6 +44,9 @@ class Scheduler {
 
   const LatencyHistogram& lag() const { return lag_; }
   double lag_max_ms() const { return lag_max_ms_; }
+  // From this call on, lateness is also recorded apart: the steady state's, past the arrival.
+  void begin_steady() { steady_ = true; }
+  const LatencyHistogram& steady_lag() const { return steady_lag_; }
   // Records the lateness of a timer kept elsewhere (the sampler's).
   void record_lag(Clock::duration late);
 
@@ -66,8 +69,9 @@ class Scheduler {
   Clock::time_point armed_at_{};
   std::uint64_t arm_generation_ = 0;
   bool stopped_ = false;
-  LatencyHistogram lag_;
+  LatencyHistogram lag_, steady_lag_;
   double lag_max_ms_ = 0;
+  bool steady_ = false;
 };
 
 }  // namespace streampulse::sim

@@ -45,7 +45,7 @@ struct Conn {
   // Where to connect from when the endpoint is loopback (AudienceOptions::own_addresses);
   // unspecified: the system's choice.
   boost::asio::ip::address source;
-  std::int64_t deadline_ms = 0;        // an exchange in flight must end by then; 0: idle
+  std::int64_t deadline_ms = 0;  // an exchange in flight must end by then; 0: idle
   bool timed_out = false;
   void close();
   // Called by the sweeper: closes the connection when its exchange is late.

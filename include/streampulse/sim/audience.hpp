@@ -56,7 +56,8 @@ struct AudienceFigures {
   RequestCounters heartbeats, configs, polls;
   std::uint64_t poll_timeouts = 0;  // our own 90 s long-poll deadline: re-issued at once
   std::uint64_t joined = 0, left = 0;
-  LatencyHistogram lag;  // how late the simulator's timers fired
+  LatencyHistogram lag;         // how late the simulator's timers fired, the whole run
+  LatencyHistogram steady_lag;  // the same past the warm-up
   double lag_max_ms = 0;
   double cpu_s = 0, wall_s = 0;  // the simulator's own CPU time (getrusage), run time
   std::size_t open_file_limit = 0;
