@@ -3,8 +3,9 @@
  *
  * 1. Reads GET /api/player-config: where to publish heartbeats and subscribe to the viewer
  *    count (Momento's HTTP topics API, served by streampulse itself on the embedded backend),
- *    a short-lived token, the heartbeat period, and the stream to play. `?stream=URL&name=NAME`
- *    override the stream, as in the original demo.
+ *    a short-lived token, the heartbeat period, and the stream to play: `?streamId=ID` plays
+ *    that stream of the catalog (GET /api/player-config?stream=ID; its name is the page's
+ *    title), `?stream=URL&name=NAME` override the stream, as in the original demo.
  * 2. Plays the stream with hls.js (or natively where the browser plays HLS itself), muted
  *    autoplay.
  * 3. While the video plays and the tab is visible, publishes a heartbeat
@@ -118,8 +119,19 @@
     return fetch(url, opts).finally(function () { clearTimeout(timer); });
   }
 
+  // The stream of the catalog the page plays (?streamId=ID); null: the default stream.
+  var STREAM_ID = new URLSearchParams(window.location.search).get('streamId');
+
   async function fetchConfigOnce() {
-    var res = await fetchWithTimeout('/api/player-config', { cache: 'no-store', headers: { Accept: 'application/json' } }, 10000);
+    var target = '/api/player-config' + (STREAM_ID !== null ? '?stream=' + encodeURIComponent(STREAM_ID) : '');
+    var res = await fetchWithTimeout(target, { cache: 'no-store', headers: { Accept: 'application/json' } }, 10000);
+    if (res.status === 404 && STREAM_ID !== null) {
+      // No such stream: retrying will not make one.
+      var body = await res.json().catch(function () { return {}; });
+      var missing = new Error(body.message || 'no stream \'' + STREAM_ID + '\'');
+      missing.fatal = true;
+      throw missing;
+    }
     if (!res.ok) throw new Error('GET /api/player-config answered ' + res.status);
     var cfg = await res.json();
     if (!cfg || !cfg.topics || typeof cfg.topics.token !== 'string') {
@@ -140,6 +152,13 @@
           applyConfig(cfg);
           return cfg;
         } catch (err) {
+          if (err.fatal) {
+            $('stream-name').textContent = 'Stream not found';
+            document.title = 'Stream not found · streampulse';
+            showError(err.message);
+            setHeartbeatStatus('error', 'Not playing: ' + err.message);
+            return new Promise(function () {}); // nothing to play: stay here
+          }
           backoff = nextBackoff(backoff);
           console.warn('streampulse: player config failed, retrying in ' + backoff + ' ms:', err.message || err);
           setHeartbeatStatus('error', 'Cannot load the player configuration, retrying…');
@@ -204,8 +223,17 @@
     var params = new URLSearchParams(window.location.search);
     var fromConfig = (cfg && cfg.stream) || {};
     var url = params.get('stream') || fromConfig.url || '/media/sample/master.m3u8';
-    var name = params.get('name') || (params.get('stream') ? url.split('?')[0].split('/').pop() : fromConfig.name) || 'Live stream';
+    var name = params.get('name') || (params.get('stream') ? nameFromUrl(url) : fromConfig.name) || 'Live stream';
     return { url: url, name: name };
+  }
+
+  // An ad-hoc URL's name: its file, or its folder when the file is the usual playlist name
+  // (/media/show/master.m3u8 is "show", not "master.m3u8").
+  function nameFromUrl(url) {
+    var segments = url.split(/[?#]/)[0].split('/').filter(function (s) { return s !== ''; });
+    var last = segments.pop() || '';
+    if (/^(master|index|playlist|main)\.m3u8$/i.test(last) && segments.length > 0) last = segments.pop();
+    try { return decodeURIComponent(last); } catch (e) { return last; }
   }
 
   function showError(message) {

@@ -49,10 +49,32 @@ http::Response too_many_tokens(const http::Request& req, const core::RateDecisio
       {{bh::field::retry_after, std::to_string((d.retry_after_ms + 999) / 1000)}});
 }
 
+// The stream the page asks for (`?stream=<id>`), or the default stream; null after answering
+// `refused` (404 naming the id: the page says which stream is missing).
+const core::Stream* requested_stream(const app::Services& s, const http::RequestContext& ctx,
+                                     std::optional<http::Response>& refused) {
+  auto param = ctx.target.params().find("stream");
+  if (param == ctx.target.params().end()) return &s.streams->default_stream();
+  const std::string id((*param).value);
+  if (const auto* stream = s.streams->find(id)) return stream;
+  refused = http::error_response(ctx.request, bh::status::not_found, "stream_not_found",
+                                 core::is_valid_stream_id(id)
+                                     ? "no stream '" + id + "' (GET /api/streams lists them)"
+                                     : std::string("no such stream: a stream id is 1 to 64 "
+                                                   "characters of A-Z, a-z, 0-9, '_' or '-'"));
+  return nullptr;
+}
+
 }  // namespace
 
 http::Handler player_config_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
+    // Checked first: a refused request takes no token from the client's bucket. A copy: the
+    // catalog may change while the token is fetched.
+    std::optional<http::Response> refused;
+    const core::Stream* requested = requested_stream(s, ctx, refused);
+    if (!requested) co_return std::move(*refused);
+    const core::Stream stream = *requested;
     const auto decision = s.token_buckets.take(core::rate_key(client_of(s, ctx)), s.clock.now_ms());
     if (!decision.allowed()) {
       ++(decision.kind == core::RateDecision::Kind::over_rate
@@ -91,7 +113,7 @@ http::Handler player_config_handler(app::Services& s) {
            {"expiresAt", token->expires_at_ms}}},
          {"reportToken", report_token},
          {"heartbeatIntervalMs", s.config.heartbeat_interval_ms},
-         {"stream", {{"url", s.config.stream_url}, {"name", s.config.stream_name}}}});
+         {"stream", {{"id", stream.id}, {"url", stream.url}, {"name", stream.name}}}});
   };
 }
 

@@ -45,6 +45,13 @@ void add_routes(http::Router& router, app::Services& s) {
   router.add(verb::get, "/api/history", measured(s, "history", history_handler(s)));
   router.add(verb::post, "/api/simulations", measured(s, "admin", simulations_handler(s)), 0,
              admin_guard(s.config.admin_token));
+  // The catalog of streams. A PUT body is a name (200 characters) and a URL (2,048 bytes).
+  constexpr std::size_t kStreamBodyLimit = 8 * 1024;
+  router.add(verb::get, "/api/streams", measured(s, "streams", streams_list_handler(s)));
+  router.add_prefix(verb::put, "/api/streams/", measured(s, "admin", stream_put_handler(s)),
+                    kStreamBodyLimit, admin_guard(s.config.admin_token));
+  router.add_prefix(verb::delete_, "/api/streams/", measured(s, "admin", stream_delete_handler(s)),
+                    0, admin_guard(s.config.admin_token));
   if (s.config.heartbeat_intake != "subscription") {
     router.add(verb::post, "/webhook", measured(s, "webhook", webhook_handler(s)), 0, {},
                kAnyThread);

@@ -14,6 +14,7 @@
 #include "streampulse/app/memory_limit.hpp"
 #include "streampulse/app/paths.hpp"
 #include "streampulse/app/snapshot.hpp"
+#include "streampulse/app/stream_keeper.hpp"
 #include "streampulse/core/publisher_election.hpp"
 #include "streampulse/embedded/embedded_store.hpp"
 #include "streampulse/embedded/media_store.hpp"
@@ -62,12 +63,15 @@ struct App::Impl {
   std::unique_ptr<embedded::MediaStore> media_store;
   std::unique_ptr<core::WebhookVerifier> webhook_verifier;
   std::unique_ptr<Audience> audience;  // the players, sharded over the loops
+  // The catalog of streams; its default from the configuration (checked by parse_serve_config).
+  core::StreamCatalog streams{{config.stream_id, config.stream_name, config.stream_url}};
   std::unique_ptr<Services> services;
   http::Router router;
   std::unique_ptr<http::Server> server;
   asio::signal_set signals{ioc};
   std::array<asio::cancellation_signal, 5> task_cancel;
   asio::thread_pool file_pool{1};  // blocking file I/O (snapshots, journal), off the loop's thread
+  std::unique_ptr<StreamKeeper> stream_keeper;  // null: the catalog lives in memory only
   // With STREAMPULSE_DATA_DIR (embedded backend): the journal (each shard's store feeds it).
   std::unique_ptr<Journal> journal;
   asio::cancellation_signal journal_cancel;  // the flusher stops last, after the final snapshot
@@ -166,6 +170,14 @@ boost::system::error_code App::start(std::string& message) {
   m.services->long_poll_slots = &m.long_poll_slots;
   m.services->stream_slots = &m.stream_slots;
   m.services->count_subscribers = [&m] { return m.long_poll_slots.figures().open; };
+  if (on_momento) {
+    m.stream_keeper = make_dictionary_keeper(*m.store, std::string(kStreamsDictionary));
+  } else if (!c.data_dir.empty()) {
+    m.stream_keeper = make_file_keeper(std::filesystem::path(c.data_dir) / kStreamsFileName,
+                                       m.file_pool.get_executor());
+  }
+  m.services->streams = &m.streams;
+  m.services->stream_keeper = m.stream_keeper.get();
   if (on_momento) {
     // Instances on one cache share the count duty; until the first election, nobody publishes.
     m.services->duty.elect = true;
@@ -346,6 +358,20 @@ int App::run(bool handle_signals) {
     // Journals from now on (no heartbeat has arrived yet: the server is not running).
     for (std::size_t i = 0; i < m.audience->size(); ++i)
       m.audience->shard(i).journaled->attach(m.journal.get());
+  }
+  if (m.stream_keeper) {
+    // The catalog before serving: a page asking for a kept stream finds it from the start.
+    asio::co_spawn(m.ioc, restore_streams(m.streams, *m.stream_keeper),
+                   [&m](std::exception_ptr e, std::size_t loaded) {
+                     if (e) {
+                       spdlog::error("restoring the stream catalog failed");
+                     } else {
+                       spdlog::info("streams: {} kept, {} in the catalog", loaded,
+                                    m.streams.size());
+                     }
+                   });
+    m.ioc.run();
+    m.ioc.restart();
   }
   if (m.config.backend == "momento") {
     // Players written before this instance started (a restart, or other instances) are on the

@@ -1,5 +1,6 @@
 #include "streampulse/app/config.hpp"
 #include "streampulse/core/client_address.hpp"
+#include "streampulse/core/stream_catalog.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -61,7 +62,8 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("media-dir", po::value(&c.media_dir), "folder of HLS content served under /media/ [unset: the bundled media/ folder]")
     ("media-store-mb", po::value(&c.media_store_mb)->default_value(c.media_store_mb), "MiB of uploaded media (PUT /media/...) kept in memory; objects up to 32 MiB")
     ("media-ttl-s", po::value(&c.media_ttl_s)->default_value(c.media_ttl_s), "momento backend: lifetime of uploaded media objects in the cache (on-demand caches allow 24 h)")
-    ("stream-url", po::value(&c.stream_url)->default_value(c.stream_url), "what the player page plays by default")
+    ("stream-id", po::value(&c.stream_id)->default_value(c.stream_id), "id of the default stream in the catalog (GET /api/streams); it cannot be removed")
+    ("stream-url", po::value(&c.stream_url)->default_value(c.stream_url), "what the player page plays by default: the default stream's URL (http(s) or a path on this site)")
     ("stream-name", po::value(&c.stream_name)->default_value(c.stream_name), "name shown for the default stream")
     ("data-dir", po::value(&c.data_dir), "where the embedded backend keeps state across restarts [unset: memory only]")
     ("static-dir", po::value(&c.static_dir), "folder of the pages and their assets [unset: found next to the binary]")
@@ -165,6 +167,8 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     return fail("--tokens-per-address-per-minute must be 0 (no limit) or more");
   if (c.max_long_polls_per_client < 1 || c.max_dashboard_streams_per_client < 1)
     return fail("per-client limits must be at least 1");
+  if (auto bad = core::check_stream({c.stream_id, c.stream_name, c.stream_url}, {}))
+    return fail("the default stream (--stream-id, --stream-name, --stream-url): " + bad->message);
   if (c.webhook_secrets.size() > 2)
     return fail("--webhook-secret takes at most two secrets (current,previous)");
   return out;

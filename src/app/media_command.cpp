@@ -2,6 +2,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "streampulse/core/stream_catalog.hpp"
 #include "streampulse/embedded/media_store.hpp"
 #include "streampulse/http/file_server.hpp"
 #include "streampulse/net/http_client.hpp"
@@ -9,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/program_options.hpp>
 #include <boost/url/parse.hpp>
 
@@ -19,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -37,7 +40,11 @@ constexpr const char* kMediaUsage =
     "Usage: streampulse media upload DIR [options]\n\n"
     "Commands:\n"
     "  upload DIR   PUT every regular file under DIR (dotfiles skipped) to\n"
-    "               {target}/media/{prefix}/{path relative to DIR}, 4 at a time\n\n";
+    "               {target}/media/{prefix}/{path relative to DIR}, 4 at a time; then,\n"
+    "               when --prefix is a stream id (1 to 64 of A-Z a-z 0-9 _ -) and DIR has\n"
+    "               master.m3u8 (or one .m3u8) at its top, registers the stream {prefix}\n"
+    "               (PUT /api/streams/{prefix}, url /media/{prefix}/master.m3u8, name from\n"
+    "               --name): play it at {target}/?streamId={prefix}\n\n";
 
 std::string env_mapper(const std::string& var) {
   if (var == "STREAMPULSE_SIM_TARGET") return "target";
@@ -50,7 +57,8 @@ po::options_description upload_options() {
                                110, 60);
   desc.add_options()("help,h", "show this help")(
       "prefix", po::value<std::string>()->default_value("", "none"),
-      "folder under /media/ to upload into, e.g. 'sample'")(
+      "folder under /media/ to upload into, e.g. 'show'; also the id of the stream registered")(
+      "name", po::value<std::string>(), "name of the registered stream [the prefix]")(
       "target", po::value<std::string>()->default_value("http://127.0.0.1:8080"),
       "service base URL [STREAMPULSE_SIM_TARGET]")(
       "admin-token", po::value<std::string>(),
@@ -172,6 +180,56 @@ asio::awaitable<void> upload_worker(net::HttpClient& client, const std::vector<U
   }
 }
 
+// The playlist a player opens: master.m3u8 at the top of the folder, else the only .m3u8 there.
+std::optional<std::string> master_playlist(const std::vector<UploadFile>& files,
+                                           const std::string& prefix) {
+  std::vector<std::string> top;
+  for (const auto& f : files) {
+    const std::string_view relative = std::string_view(f.path).substr(prefix.size() + 1);
+    if (relative == "master.m3u8") return f.path;
+    if (relative.ends_with(".m3u8") && relative.find('/') == std::string_view::npos)
+      top.push_back(f.path);
+  }
+  if (top.size() == 1) return top.front();
+  return std::nullopt;
+}
+
+// PUT /api/streams/{id}: the uploaded folder becomes a stream of the catalog. 0 when it worked.
+int register_stream(const std::string& base, const std::string& token, const core::Stream& s) {
+  asio::io_context io(1);
+  net::HttpClient client(io.get_executor(), {});
+  int rc = 1;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        net::Request req;
+        req.method = bh::verb::put;
+        req.url = base + "/api/streams/" + s.id;
+        req.headers.set(bh::field::authorization, "Bearer " + token);
+        req.headers.set(bh::field::content_type, "application/json");
+        req.body = boost::json::serialize(boost::json::object{{"name", s.name}, {"url", s.url}});
+        req.timeout = std::chrono::seconds(30);
+        const auto result = co_await client.request(std::move(req));
+        if (!result) {
+          std::printf("  FAILED    stream '%s': %s\n", s.id.c_str(),
+                      result.error().message().c_str());
+        } else if (result->status == 200 || result->status == 201) {
+          std::printf("  %-9s stream '%s' (%s): %s\n",
+                      result->status == 201 ? "created" : "replaced", s.id.c_str(), s.name.c_str(),
+                      s.url.c_str());
+          std::printf("play it at %s/?streamId=%s\n", base.c_str(), s.id.c_str());
+          rc = 0;
+        } else {
+          std::printf("  FAILED    stream '%s': %u %s\n", s.id.c_str(), result->status,
+                      describe_failure(*result).c_str());
+        }
+      },
+      asio::detached);
+  io.run();
+  std::fflush(stdout);
+  return rc;
+}
+
 int upload(int argc, char** argv) {
   auto desc = upload_options();
   po::options_description all;
@@ -211,6 +269,18 @@ int upload(int argc, char** argv) {
   while (prefix.ends_with('/')) prefix.pop_back();
   if (!prefix.empty() && !embedded::MediaStore::valid_path(prefix))
     return usage_error("--prefix '" + prefix + "' breaks the media path rules");
+  // The stream registered after the upload: id = the prefix, when it can be a stream id.
+  const bool registers = core::is_valid_stream_id(prefix);
+  core::Stream stream{prefix, vm.count("name") ? vm["name"].as<std::string>() : prefix, {}};
+  if (vm.count("name") && !registers)
+    return usage_error(
+        "--name names the stream registered as --prefix, which must then be 1 to "
+        "64 characters of A-Z, a-z, 0-9, '_' or '-'");
+  if (registers) {
+    stream.url = "/media/" + prefix + "/master.m3u8";  // checked here; the real one below
+    if (auto bad = core::check_stream(stream, {}); bad)
+      return usage_error("--name: " + bad->message);
+  }
 
   std::vector<UploadFile> files;
   std::vector<std::string> invalid;
@@ -238,7 +308,20 @@ int upload(int argc, char** argv) {
               progress.bytes, progress.failed);
   if (total == 0) std::printf("result: FAIL, nothing to upload in %s\n", dir.c_str());
   std::fflush(stdout);
-  return total > 0 && progress.failed == 0 ? 0 : 1;
+  if (total == 0 || progress.failed > 0) return 1;
+  if (!registers) {
+    if (!prefix.empty())
+      std::printf("no stream registered: --prefix '%s' is not a stream id\n", prefix.c_str());
+    return 0;
+  }
+  const auto playlist = master_playlist(files, prefix);
+  if (!playlist) {
+    std::printf("no stream registered: no master.m3u8 (nor a single .m3u8) at the top of %s\n",
+                dir.c_str());
+    return 0;
+  }
+  stream.url = "/media/" + encode_path(*playlist);
+  return register_stream(base, token, stream);
 }
 
 }  // namespace

@@ -1,21 +1,19 @@
 #include "streampulse/app/snapshot.hpp"
 
 #include "streampulse/app/blocking.hpp"
+#include "streampulse/app/durable_file.hpp"
 #include "streampulse/core/error.hpp"
 #include "streampulse/core/json_text.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <malloc.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -178,40 +176,6 @@ Contents parse(std::string_view text) {
 namespace {
 
 constexpr std::uintmax_t kMaxFileBytes = 1ull << 30;  // refuse to read anything larger
-
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-void write_all(int fd, std::string_view bytes, const fs::path& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::runtime_error(errno_text("write " + path.string()));
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
-// Blocking, on the I/O pool: a temporary file, fsync, renamed over the old one, then the
-// directory fsync'd, so that the rename itself is durable. A crash at any point leaves either
-// the old snapshot or the new one, whole.
-void write_file_durably(const fs::path& file, std::string_view text) {
-  const fs::path tmp = file.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(errno_text("open " + tmp.string()));
-  try {
-    write_all(fd, text, tmp);
-    if (::fsync(fd) != 0) throw std::runtime_error(errno_text("fsync " + tmp.string()));
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
-  fs::rename(tmp, file);
-  const int dir = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-}
 
 std::optional<std::string> read_file(const fs::path& file) {
   std::error_code ec;

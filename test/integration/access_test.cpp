@@ -75,6 +75,13 @@ std::vector<Route> routes() {
     {"dashboard", bh::verb::get, "/api/dashboard", "", false, all("200")},
     {"simulations", bh::verb::post, "/api/simulations", R"({"playerCount":1,"durationS":1})", false,
                                                     {ua, ua, ua, ua, "202", ua, ua, ua, ua}},
+    {"streams", bh::verb::get, "/api/streams", "", false, all("200")},
+    {"stream put", bh::verb::put, "/api/streams/{cred}", R"({"name":"A","url":"/media/a/master.m3u8"})", false,
+                                                    {ua, ua, ua, ua, "201", ua, ua, ua, ua}},
+    {"stream delete", bh::verb::delete_, "/api/streams/{cred}", "", false,
+                                                    {ua, ua, ua, ua, "204", ua, ua, ua, ua}},
+    {"default stream delete", bh::verb::delete_, "/api/streams/main", "", false,
+                                                    {ua, ua, ua, ua, "409 default_stream", ua, ua, ua, ua}},
     {"webhook", bh::verb::post, "/webhook", "", true, {ms, ms, ms, ms, ms, ms, "204", bs, "204"}},
     {"data", bh::verb::post, "/data", "", true,       {ms, ms, ms, ms, ms, ms, "204", bs, "204"}},
     {"publish heartbeat", bh::verb::post, "/topics/video/stream", kHeartbeat, false,
@@ -170,7 +177,7 @@ TEST(Access, EveryRouteAgainstEveryCredential) {
       ++cells;
     }
   }
-  EXPECT_EQ(cells, 19 * kCreds);
+  EXPECT_EQ(cells, 23 * kCreds);
 }
 
 class ReplayOn : public ::testing::TestWithParam<Backend> {};

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/json.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -309,6 +310,56 @@ TEST(Media, UploadCommandPutsAFolder) {
   EXPECT_NE(help.output.find("http://127.0.0.1:8080"), std::string::npos) << help.output;
   EXPECT_EQ(run_binary("media upload '" + dir.path().string() + "' --target " + target).exit_code,
             2);
+}
+
+// The uploaded folder becomes a stream of the catalog (issue 15): id = the prefix, the master
+// playlist's URL, the name from --name (else the prefix).
+TEST(Media, UploadCommandRegistersTheStream) {
+  TempDir dir;
+  dir.write("master.m3u8", "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000\nv/index.m3u8\n");
+  dir.write("v/index.m3u8", "#EXTM3U\n#EXTINF:6,\nseg0.ts\n");
+  dir.write("v/seg0.ts", "segment");
+  TestServer server;
+  const std::string target = "http://127.0.0.1:" + std::to_string(server.port());
+  const std::string common = " --target " + target + " --admin-token test-admin";
+
+  const auto named = run_binary("media upload '" + dir.path().string() +
+                                "' --prefix show-1 --name 'The first show'" + common);
+  EXPECT_EQ(named.exit_code, 0) << named.output;
+  EXPECT_NE(named.output.find("created   stream 'show-1'"), std::string::npos) << named.output;
+  EXPECT_NE(named.output.find("/?streamId=show-1"), std::string::npos) << named.output;
+  const auto cfg = http_get(server.port(), "/api/player-config?stream=show-1");
+  ASSERT_EQ(cfg.status, 200u) << cfg.body;
+  EXPECT_EQ(boost::json::parse(cfg.body).at("stream"),
+            boost::json::parse(R"({"id":"show-1","url":"/media/show-1/master.m3u8",
+                                   "name":"The first show"})"));
+
+  // Without --name the stream is named after the prefix; again: replaced.
+  const auto plain =
+      run_binary("media upload '" + dir.path().string() + "' --prefix show2" + common);
+  EXPECT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_EQ(boost::json::parse(http_get(server.port(), "/api/player-config?stream=show2").body)
+                .at("stream")
+                .at("name"),
+            "show2");
+  const auto again =
+      run_binary("media upload '" + dir.path().string() + "' --prefix show2" + common);
+  EXPECT_NE(again.output.find("replaced  stream 'show2'"), std::string::npos) << again.output;
+
+  // A nested prefix is no stream id: uploaded, not registered, said so.
+  const auto nested =
+      run_binary("media upload '" + dir.path().string() + "' --prefix a/b" + common);
+  EXPECT_EQ(nested.exit_code, 0) << nested.output;
+  EXPECT_NE(nested.output.find("no stream registered"), std::string::npos) << nested.output;
+  EXPECT_EQ(http_get(server.port(), "/api/player-config?stream=a").status, 404u);
+  // --name with such a prefix, or a bad name: refused before anything is uploaded.
+  EXPECT_EQ(run_binary("media upload '" + dir.path().string() + "' --prefix a/b --name X" + common)
+                .exit_code,
+            2);
+  EXPECT_EQ(run_binary("media upload '" + dir.path().string() + "' --prefix c --name ' '" + common)
+                .exit_code,
+            2);
+  EXPECT_EQ(http_get(server.port(), "/media/c/master.m3u8").status, 404u);
 }
 
 }  // namespace

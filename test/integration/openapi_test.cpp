@@ -19,8 +19,10 @@ namespace {
 
 // A concrete target for a templated path: the parameters that the test server has.
 std::string concrete(std::string path) {
-  const std::pair<const char*, const char*> params[] = {
-      {"{cache}", "video"}, {"{topic}", "nothing-here"}, {"{path}", "missing.txt"}};
+  const std::pair<const char*, const char*> params[] = {{"{cache}", "video"},
+                                                        {"{topic}", "nothing-here"},
+                                                        {"{path}", "missing.txt"},
+                                                        {"{id}", "nothing-here"}};
   for (const auto& [name, value] : params) {
     if (auto at = path.find(name); at != std::string::npos)
       path.replace(at, std::string(name).size(), value);

@@ -45,3 +45,17 @@ TEST(Config, TokenRateMustNotBeNegative) {
   EXPECT_EQ(parse({"--tokens-per-address-per-minute", "-1"}).exit_code, 2);
   EXPECT_FALSE(parse({"--tokens-per-address-per-minute", "0"}).exit);
 }
+
+TEST(Config, TheDefaultStreamIdIsMainAndFollowsTheStreamRules) {
+  EXPECT_EQ(parse({}).config.stream_id, "main");
+  auto ok = parse({"--stream-id", "lobby", "--stream-url", "https://cdn.example.com/x.m3u8"});
+  ASSERT_FALSE(ok.exit) << ok.message;
+  EXPECT_EQ(ok.config.stream_id, "lobby");
+  for (const std::vector<std::string>& bad : {std::vector<std::string>{"--stream-id", "a/b"},
+                                              {"--stream-url", "javascript:x"},
+                                              {"--stream-name", ""}}) {
+    auto p = parse(bad);
+    EXPECT_EQ(p.exit_code, 2) << bad[0];
+    EXPECT_NE(p.message.find("default stream"), std::string::npos) << p.message;
+  }
+}

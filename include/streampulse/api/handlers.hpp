@@ -27,6 +27,10 @@ http::Handler webhook_handler(app::Services& s);
 http::Handler topic_publish_handler(app::Services& s);
 http::Handler topic_subscribe_handler(app::Services& s);
 http::Handler simulations_handler(app::Services& s);
+// GET /api/streams, and PUT / DELETE /api/streams/{id} (admin only): the catalog of streams.
+http::Handler streams_list_handler(app::Services& s);
+http::Handler stream_put_handler(app::Services& s);
+http::Handler stream_delete_handler(app::Services& s);
 // PUT /media/{path}: stores an object in s.media_store (admin only).
 http::Handler media_upload_handler(app::Services& s);
 

@@ -22,6 +22,8 @@ struct Config {
   std::string media_dir;
   std::size_t media_store_mb = 256;   // bytes of uploaded media kept in memory, in MiB
   std::int64_t media_ttl_s = 86'400;  // Momento: how long uploaded media objects live
+  // The default stream of the catalog (core/stream_catalog.hpp): always there, never removed.
+  std::string stream_id = "main";
   std::string stream_url = "/media/sample/master.m3u8";
   std::string stream_name = "Sample stream";
   std::string data_dir;

@@ -6,6 +6,7 @@
 #include "streampulse/app/stats.hpp"
 #include "streampulse/core/client_address.hpp"
 #include "streampulse/core/client_slots.hpp"
+#include "streampulse/core/stream_catalog.hpp"
 #include "streampulse/core/token_buckets.hpp"
 #include "streampulse/core/webhook.hpp"
 #include "streampulse/store/store.hpp"
@@ -23,6 +24,7 @@ class TokenAuthority;
 namespace streampulse::app {
 
 struct LiveDashboard;
+class StreamKeeper;
 
 struct Services {
   const Config& config;
@@ -82,6 +84,12 @@ struct Services {
   // (core/count_policy.hpp); called on the state loop. Empty: 0 (on Momento the instance
   // cannot know).
   std::function<std::size_t()> count_subscribers = nullptr;
+
+  // The catalog of streams (GET/PUT/DELETE /api/streams, /api/player-config?stream=); state
+  // loop only. Always set by the App.
+  core::StreamCatalog* streams = nullptr;
+  // Where the catalog's changes are saved (app/stream_keeper.hpp); null: memory only.
+  StreamKeeper* stream_keeper = nullptr;
 };
 
 }  // namespace streampulse::app

@@ -1,0 +1,316 @@
+// The catalog of streams (issue 15, part 1) through a real server: GET /api/streams, PUT and
+// DELETE /api/streams/{id} with and without the admin token, every bad input (4xx, no change),
+// the default stream's rules, /api/player-config?stream=, and the catalog across a restart
+// (data dir; Momento's dictionary against the fake).
+#include "backends.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
+
+using namespace streampulse;
+using namespace streampulse::testing;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+namespace bh = boost::beast::http;
+
+namespace {
+
+const std::map<std::string, std::string> kAdmin{{"authorization", "Bearer test-admin"},
+                                                {"content-type", "application/json"}};
+
+HttpResult put_stream(unsigned short port, const std::string& id, const std::string& body,
+                      const std::map<std::string, std::string>& headers = kAdmin) {
+  return http_request(port, bh::verb::put, "/api/streams/" + id, body, headers);
+}
+
+HttpResult delete_stream(unsigned short port, const std::string& id,
+                         const std::map<std::string, std::string>& headers = kAdmin) {
+  return http_request(port, bh::verb::delete_, "/api/streams/" + id, {}, headers);
+}
+
+std::string body_of(const std::string& name, const std::string& url) {
+  return json::serialize(json::object{{"name", name}, {"url", url}});
+}
+
+json::array list(unsigned short port) {
+  const auto r = http_get(port, "/api/streams");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  return json::parse(r.body).at("streams").as_array();
+}
+
+// id -> {name, url, default} of GET /api/streams, figures left out.
+std::map<std::string, std::string> catalog(unsigned short port) {
+  std::map<std::string, std::string> out;
+  for (const auto& s : list(port)) {
+    out[std::string(s.at("id").as_string())] = std::string(s.at("name").as_string()) + " | " +
+                                               std::string(s.at("url").as_string()) +
+                                               (s.at("default").as_bool() ? " | default" : "");
+  }
+  return out;
+}
+
+std::string error_code(const HttpResult& r) {
+  const auto doc = json::parse(r.body);
+  EXPECT_TRUE(doc.as_object().contains("message")) << r.body;
+  return std::string(doc.at("error").as_string());
+}
+
+fs::path temp_dir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("streampulse-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  return dir;
+}
+
+const std::string kHeartbeat =
+    R"({"playerId":"p1","bitrate":500,"playTime":10,"agent":{"os":"Linux","browser":"Firefox","device":"Desktop"}})";
+
+}  // namespace
+
+TEST(Streams, TheDefaultStreamIsListedWithTheServiceFigures) {
+  TestServer server;
+  auto streams = list(server.port());
+  ASSERT_EQ(streams.size(), 1u);
+  EXPECT_EQ(streams[0].at("id").as_string(), "main");
+  EXPECT_EQ(streams[0].at("name").as_string(), "Sample stream");
+  EXPECT_EQ(streams[0].at("url").as_string(), "/media/sample/master.m3u8");
+  EXPECT_TRUE(streams[0].at("default").as_bool());
+  EXPECT_EQ(streams[0].at("players"), json::parse(R"({"active":0,"total":0})"));
+
+  ASSERT_EQ(send_webhook(server.port(), kHeartbeat).status, 204u);
+  ASSERT_EQ(
+      put_stream(server.port(), "show", body_of("The show", "/media/show/master.m3u8")).status,
+      201u);
+  streams = list(server.port());
+  ASSERT_EQ(streams.size(), 2u);
+  // Today's figures are the whole service's, reported as the default stream's ...
+  EXPECT_EQ(streams[0].at("players"), json::parse(R"({"active":1,"total":1})"));
+  // ... and no other stream has figures yet (the audience is not kept per stream): null.
+  EXPECT_EQ(streams[1].at("id").as_string(), "show");
+  EXPECT_FALSE(streams[1].at("default").as_bool());
+  EXPECT_TRUE(streams[1].at("players").is_null());
+  EXPECT_TRUE(streams[1].at("peak").is_null());
+}
+
+TEST(Streams, ChangesNeedTheAdminToken) {
+  TestServer server;
+  const auto before = catalog(server.port());
+  const std::map<std::string, std::string> wrong{{"authorization", "Bearer nope"}};
+  for (const auto& headers : {std::map<std::string, std::string>{}, wrong}) {
+    const auto put = put_stream(server.port(), "show", body_of("S", "/s"), headers);
+    EXPECT_EQ(put.status, 401u);
+    EXPECT_EQ(error_code(put), "unauthorized");
+    EXPECT_EQ(delete_stream(server.port(), "main", headers).status, 401u);
+  }
+  EXPECT_EQ(catalog(server.port()), before);
+
+  auto config = test_config();
+  config.admin_token.clear();
+  TestServer no_admin(config);
+  const auto put = put_stream(no_admin.port(), "show", body_of("S", "/s"));
+  EXPECT_EQ(put.status, 503u);
+  EXPECT_EQ(error_code(put), "admin_disabled");
+  EXPECT_EQ(delete_stream(no_admin.port(), "x").status, 503u);
+  EXPECT_EQ(list(no_admin.port()).size(), 1u);
+}
+
+TEST(Streams, PutCreatesThenReplacesAndDeleteRemoves) {
+  TestServer server;
+  const auto port = server.port();
+  auto created = put_stream(port, "show-1", body_of("Show one", "https://cdn.example.com/1.m3u8"));
+  ASSERT_EQ(created.status, 201u) << created.body;
+  EXPECT_EQ(created.headers["location"], "/api/streams/show-1");
+  EXPECT_EQ(json::parse(created.body),
+            json::parse(R"({"id":"show-1","name":"Show one","url":"https://cdn.example.com/1.m3u8",
+                            "default":false})"));
+  auto replaced = put_stream(port, "show-1", body_of("Show 1", "/media/show-1/master.m3u8"));
+  ASSERT_EQ(replaced.status, 200u) << replaced.body;
+  EXPECT_EQ(json::parse(replaced.body).at("name").as_string(), "Show 1");
+  EXPECT_EQ(catalog(port).at("show-1"), "Show 1 | /media/show-1/master.m3u8");
+
+  EXPECT_EQ(delete_stream(port, "show-1").status, 204u);
+  EXPECT_FALSE(catalog(port).contains("show-1"));
+  const auto again = delete_stream(port, "show-1");
+  EXPECT_EQ(again.status, 404u);
+  EXPECT_EQ(error_code(again), "stream_not_found");
+  EXPECT_NE(again.body.find("show-1"), std::string::npos);
+}
+
+TEST(Streams, EveryBadInputIsA4xxAndChangesNothing) {
+  TestServer server;
+  const auto port = server.port();
+  ASSERT_EQ(put_stream(port, "kept", body_of("Kept", "/media/kept/master.m3u8")).status, 201u);
+  const auto before = catalog(port);
+  struct Case {
+    std::string id, body;
+    unsigned status;
+  };
+  const std::string long_id(65, 'a');
+  const std::vector<Case> cases{
+      // ids in the path
+      {"a.b", body_of("N", "/u"), 400u},
+      {"a%20b", body_of("N", "/u"), 400u},
+      {long_id, body_of("N", "/u"), 400u},
+      {"a/b", body_of("N", "/u"), 400u},
+      {"", body_of("N", "/u"), 400u},
+      // bodies
+      {"kept", "not json", 400u},
+      {"kept", "[1,2]", 400u},
+      {"kept", R"({"url":"/u"})", 400u},
+      {"kept", R"({"name":"N"})", 400u},
+      {"kept", R"({"name":7,"url":"/u"})", 400u},
+      {"kept", R"({"name":"N","url":null})", 400u},
+      // names
+      {"kept", body_of("", "/u"), 400u},
+      {"kept", body_of("   ", "/u"), 400u},
+      {"kept", body_of(std::string(201, 'n'), "/u"), 400u},
+      {"kept", body_of("line\nbreak", "/u"), 400u},
+      // URLs
+      {"kept", body_of("N", "javascript:alert(1)"), 400u},
+      {"kept", body_of("N", "media/kept/master.m3u8"), 400u},
+      {"kept", body_of("N", "//evil.example/x.m3u8"), 400u},
+      {"kept", body_of("N", "ftp://h/x.m3u8"), 400u},
+      {"kept", body_of("N", "https:///x.m3u8"), 400u},
+      {"kept", body_of("N", "/" + std::string(2048, 'u')), 400u},
+      {"new", body_of("N", "/a b"), 400u},
+      // a body over the route's 8 KiB
+      {"kept", body_of(std::string(9000, 'n'), "/u"), 413u},
+  };
+  for (const auto& c : cases) {
+    const auto r = put_stream(port, c.id, c.body);
+    EXPECT_EQ(r.status, c.status) << c.id << " " << c.body.substr(0, 80) << ": " << r.body;
+    if (c.status == 400u) {
+      EXPECT_EQ(error_code(r), "invalid_stream") << r.body;
+    }
+    EXPECT_EQ(catalog(port), before) << c.id << " " << c.body.substr(0, 80);
+  }
+  for (const auto& id : {std::string("a.b"), long_id, std::string("")}) {
+    const auto r = delete_stream(port, id);
+    EXPECT_EQ(r.status, 400u) << id << ": " << r.body;
+    EXPECT_EQ(catalog(port), before);
+  }
+}
+
+TEST(Streams, TheDefaultStreamCannotBeRemovedButMayBeChanged) {
+  auto config = test_config();
+  config.stream_id = "lobby";
+  TestServer server(config);
+  const auto port = server.port();
+  const auto removed = delete_stream(port, "lobby");
+  EXPECT_EQ(removed.status, 409u);
+  EXPECT_EQ(error_code(removed), "default_stream");
+  EXPECT_EQ(catalog(port).at("lobby"), "Sample stream | /media/sample/master.m3u8 | default");
+
+  const auto changed = put_stream(port, "lobby", body_of("Lobby", "/media/lobby/master.m3u8"));
+  ASSERT_EQ(changed.status, 200u) << changed.body;
+  EXPECT_TRUE(json::parse(changed.body).at("default").as_bool());
+  EXPECT_EQ(catalog(port).at("lobby"), "Lobby | /media/lobby/master.m3u8 | default");
+  // The page's default follows.
+  const auto cfg = json::parse(http_get(port, "/api/player-config").body);
+  EXPECT_EQ(cfg.at("stream"), json::parse(R"({"id":"lobby","url":"/media/lobby/master.m3u8",
+                                              "name":"Lobby"})"));
+  EXPECT_EQ(delete_stream(port, "lobby").status, 409u);
+}
+
+TEST(Streams, PlayerConfigPlaysTheStreamAskedFor) {
+  TestServer server;
+  const auto port = server.port();
+  ASSERT_EQ(put_stream(port, "show", body_of("The show", "/media/show/master.m3u8")).status, 201u);
+  const auto cfg = http_get(port, "/api/player-config?stream=show");
+  ASSERT_EQ(cfg.status, 200u) << cfg.body;
+  EXPECT_EQ(json::parse(cfg.body).at("stream"),
+            json::parse(R"({"id":"show","url":"/media/show/master.m3u8","name":"The show"})"));
+  // Without the parameter: the default, as before.
+  EXPECT_EQ(json::parse(http_get(port, "/api/player-config").body).at("stream").at("name"),
+            "Sample stream");
+  const auto missing = http_get(port, "/api/player-config?stream=nope");
+  EXPECT_EQ(missing.status, 404u);
+  EXPECT_EQ(error_code(missing), "stream_not_found");
+  EXPECT_NE(missing.body.find("'nope'"), std::string::npos) << missing.body;
+  EXPECT_EQ(http_get(port, "/api/player-config?stream=a%2Fb").status, 404u);
+  EXPECT_EQ(http_get(port, "/api/player-config?stream=").status, 404u);
+}
+
+TEST(Streams, TheCatalogSurvivesARestartWithADataDir) {
+  const auto dir = temp_dir("streams");
+  auto config = test_config();
+  config.data_dir = dir.string();
+  std::map<std::string, std::string> before;
+  {
+    TestServer server(config);
+    const auto port = server.port();
+    ASSERT_EQ(put_stream(port, "a", body_of("A", "/media/a/master.m3u8")).status, 201u);
+    ASSERT_EQ(put_stream(port, "b", body_of("B", "https://cdn.example.com/b.m3u8")).status, 201u);
+    ASSERT_EQ(put_stream(port, "gone", body_of("Gone", "/g")).status, 201u);
+    ASSERT_EQ(delete_stream(port, "gone").status, 204u);
+    ASSERT_EQ(put_stream(port, "main", body_of("Renamed main", "/media/m/master.m3u8")).status,
+              200u);
+    before = catalog(port);
+    ASSERT_EQ(before.size(), 3u);
+  }  // stopped
+  EXPECT_TRUE(fs::exists(dir / "streams.json"));
+  {
+    TestServer again(config);
+    EXPECT_EQ(catalog(again.port()), before);
+    const auto cfg = http_get(again.port(), "/api/player-config?stream=b");
+    EXPECT_EQ(json::parse(cfg.body).at("stream").at("url"), "https://cdn.example.com/b.m3u8");
+  }
+  // A damaged file: kept aside, and the service starts with the default stream.
+  { std::ofstream(dir / "streams.json", std::ios::trunc) << "{\"version\":1,\"streams\":["; }
+  {
+    TestServer damaged(config);
+    EXPECT_EQ(catalog(damaged.port()),
+              (std::map<std::string, std::string>{
+                  {"main", "Sample stream | /media/sample/master.m3u8 | default"}}));
+  }
+  bool copied_aside = false;
+  for (const auto& entry : fs::directory_iterator(dir))
+    copied_aside |= entry.path().filename().string().starts_with("streams.json.corrupt-");
+  EXPECT_TRUE(copied_aside);
+  fs::remove_all(dir);
+}
+
+TEST(Streams, WithoutADataDirTheCatalogLivesInMemory) {
+  {
+    TestServer server;
+    ASSERT_EQ(put_stream(server.port(), "a", body_of("A", "/a")).status, 201u);
+    EXPECT_EQ(catalog(server.port()).size(), 2u);
+  }
+  TestServer restarted;
+  EXPECT_EQ(catalog(restarted.port()).size(), 1u);
+}
+
+TEST(Streams, OnMomentoTheCatalogIsTheCachesDictionary) {
+  FakeMomento fake;
+  std::map<std::string, std::string> before;
+  {
+    TestServer server(momento_config(fake));
+    const auto port = server.port();
+    ASSERT_EQ(put_stream(port, "a", body_of("A", "/media/a/master.m3u8")).status, 201u);
+    ASSERT_EQ(put_stream(port, "b", body_of("B", "/media/b/master.m3u8")).status, 201u);
+    ASSERT_EQ(delete_stream(port, "b").status, 204u);
+    const auto dict = fake.dictionary("streams");
+    ASSERT_EQ(dict.size(), 1u);
+    EXPECT_EQ(dict[0].field, "a");
+    EXPECT_EQ(json::parse(dict[0].value),
+              json::parse(R"({"name":"A","url":"/media/a/master.m3u8"})"));
+
+    // Momento fails: the change is refused and not made.
+    Faults faults;
+    faults.fail_status = 503;
+    faults.path_prefix = "/cache_client.Scs/Dictionary";
+    fake.set_faults(faults);
+    const auto refused = put_stream(port, "c", body_of("C", "/c"));
+    EXPECT_EQ(refused.status, 503u) << refused.body;
+    EXPECT_EQ(delete_stream(port, "a").status, 503u);
+    fake.clear_faults();
+    before = catalog(port);
+    EXPECT_EQ(before.size(), 2u);
+    EXPECT_TRUE(before.contains("a"));
+  }
+  TestServer restarted(momento_config(fake));
+  EXPECT_EQ(catalog(restarted.port()), before);
+}
