@@ -102,7 +102,9 @@ TEST_P(OneTokenOnePlayer, TheIssuedPlayerIdCountsAndARenewedTokenKeepsIt) {
   // The page keeps its player id when it renews its token: the new token binds to it.
   EXPECT_EQ(publish(renewed.token, first.player_id).status, 204u);
   const auto other = publish(renewed.token, renewed.player_id);
-  if (GetParam() == Backend::embedded) EXPECT_EQ(other.status, 403u) << other.body;
+  if (GetParam() == Backend::embedded) {
+    EXPECT_EQ(other.status, 403u) << other.body;
+  }
   EXPECT_TRUE(eventually([&] { return metric(port, kMismatch) == 1; }));
   EXPECT_TRUE(eventually([&] { return players(port) == kOne; })) << players(port);
   const auto dict = json::parse(http_get(port, "/api/dashboard").body);
