@@ -39,9 +39,15 @@ run() {  # name, wrk args...
   p99="$(awk '$1=="99%" {print $2}' <<<"$out")"
   non2xx="$(awk -F= '/non_2xx/ {print $2}' <<<"$out")"
   printf '%-8s %10s req/s  p50 %8s  p99 %8s  non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}"
+  # A run of errors is not a throughput: say so, and fail the bench at its end.
+  if [[ "${non2xx:-0}" != 0 ]]; then
+    echo "ERROR: $name answered $non2xx non-2xx responses; its figure is not a throughput" >&2
+    failed=1
+  fi
   echo "$rps" >>"$work/$name.rps"
 }
 
+failed=0
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 rss_start="$(rss_kib)"
 for round in 1 2; do
@@ -65,3 +71,4 @@ echo "dashboard p50 $(awk '$1=="50%" {print $2}' <<<"$out")  p99 $(awk '$1=="99%
 players="$(curl -s "http://127.0.0.1:$port/api/dashboard" | python3 -c 'import sys,json; print(json.load(sys.stdin)["players"]["total"])')"
 echo "players tracked: $players; server RSS $rss_start KiB -> $(rss_kib) KiB," \
   "$(( ($(rss_kib) - rss_start) * 1024 / players )) bytes per player (includes buffers of the run)"
+exit "$failed"

@@ -6,7 +6,7 @@ requests = {}
 for line in io.lines(os.getenv("EVENTS_FILE")) do
   local sig, body = line:match("^(%x+)\t(.*)$")
   requests[#requests + 1] = wrk.format("POST", "/webhook",
-    {["Content-Type"] = "application/json", ["momento-signature"] = sig}, body)
+    {["Host"] = "127.0.0.1", ["Content-Type"] = "application/json", ["momento-signature"] = sig}, body)
 end
 assert(#requests > 0, "no events in " .. tostring(os.getenv("EVENTS_FILE")))
 local i = 0
