@@ -102,7 +102,7 @@ class Audience {
     if (options_.own_addresses) {
       // 127.1.0.1 upwards: 16 million addresses, each viewer its own.
       const auto n = static_cast<std::uint32_t>(id + 1) & 0x00ffffffu;
-      const auto address = asio::ip::make_address_v4((127u << 24) | (1u << 16) + n);
+      const auto address = asio::ip::make_address_v4((127u << 24) | ((1u << 16) + n));
       v.hb.source = address;
       v.poll.source = address;
     }
