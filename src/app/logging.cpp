@@ -1,11 +1,12 @@
 #include "streampulse/app/logging.hpp"
 
+#include "streampulse/core/json_text.hpp"
+#include "streampulse/core/log_fields.hpp"
+
 #include <spdlog/async.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
 
 #include <mutex>
 #include <string>
@@ -13,17 +14,38 @@
 namespace streampulse::app {
 namespace {
 
-// %j: the message as a JSON string literal (quotes and escapes included).
+// %j: the message as a JSON string literal (quotes and escapes included), then the line's
+// fields as members of the same object when it has some (core/log_fields.hpp).
 class JsonMessageFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    const std::string quoted = boost::json::serialize(
-        boost::json::string(std::string_view(msg.payload.data(), msg.payload.size())));
-    dest.append(quoted.data(), quoted.data() + quoted.size());
+    const auto line =
+        core::split_log_line(std::string_view(msg.payload.data(), msg.payload.size()));
+    std::string out;
+    core::append_json_string(out, line.message);
+    if (!line.members.empty()) {
+      out += ',';
+      out += line.members;
+    }
+    dest.append(out.data(), out.data() + out.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<JsonMessageFlag>();
+  }
+};
+
+// %k: the message alone, its fields left out (the text format).
+class TextMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const auto line =
+        core::split_log_line(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(line.message.data(), line.message.data() + line.message.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<TextMessageFlag>();
   }
 };
 
@@ -50,7 +72,9 @@ void setup_logging(const std::string& level, const std::string& format) {
         R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":%j})");
     logger->set_formatter(std::move(formatter));
   } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<TextMessageFlag>('k').set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %k");
+    logger->set_formatter(std::move(formatter));
   }
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::warn);

@@ -2,6 +2,7 @@
 
 #include "request_rules.hpp"
 #include "session_io.hpp"
+#include "streampulse/core/log_fields.hpp"
 #include "streampulse/http/response.hpp"
 
 #include <spdlog/spdlog.h>
@@ -209,9 +210,17 @@ asio::awaitable<bool> serve_one(Connection& c) {
   // day at 1,000 viewers, and the log thread's wake-ups cost the loops latency. /metrics counts
   // every request by route and status; failures are logged once by the part that failed.
   if (spdlog::should_log(spdlog::level::debug)) {
-    spdlog::debug("{} {} {} {} {}B {}us{}", c.remote, std::string_view(req.method_string()),
-                  path_only(req.target()), res.status(), written, micros,
-                  write_ec ? " write-failed" : "");
+    const auto method = std::string_view(req.method_string());
+    const auto target = path_only(req.target());
+    const auto status = static_cast<std::int64_t>(res.status());
+    core::LogFields fields;
+    fields.add("remote", c.remote).add("method", method).add("path", target);
+    fields.add("status", status).add("bytes", static_cast<std::int64_t>(written));
+    fields.add("us", static_cast<std::int64_t>(micros));
+    if (write_ec) fields.add("error", "write failed");
+    spdlog::debug("{}", fields.with_message(fmt::format("{} {} {} {} {}B {}us{}", c.remote, method,
+                                                        target, status, written, micros,
+                                                        write_ec ? " write-failed" : "")));
   }
   if (write_ec) co_return false;
   if (res.next_chunk()) {
