@@ -14,7 +14,8 @@
 //
 // Scenarios:
 //   a  one player: the video plays (currentTime passes 1 s) and the overlay reads 1
-//   b  a second player in another browser profile: both overlays read 2
+//   b  a second player in another browser profile: both overlays read 2; a second tab of the
+//      first browser is a view of its own: 3, and 2 again once it closes
 //   c  the dashboard: 2 active players, the browser's name in the browser chart, charts drawn,
 //      "Last refreshed" moving
 //   d  every request the pages made went to loopback
@@ -238,6 +239,22 @@ async function main() {
     await Promise.all([page1, page2].map((p) => waitForOverlay(p, 2, 8000)))
       .catch(async (e) => fail(`${e.message}: player1 ${await overlayState(page1)}, player2 ${await overlayState(page2)}`));
     return `${((Date.now() - secondStartedAt) / 1000).toFixed(1)} s after player 2 was opened`;
+  });
+
+  await check('b: a second tab of player 1\'s browser is a view of its own: the overlays read 3, and 2 again once it closes', async () => {
+    const tab = await ctx1.newPage();
+    const res = await tab.goto(BASE + '/', { waitUntil: 'load', timeout: 20000 });
+    assert(res && res.ok(), `GET / in a second tab answered ${res ? res.status() : 'nothing'}`);
+    await waitFor(async () => (await videoTime(tab)) > 1, { timeout: 20000, describe: () => 'video currentTime stuck in the second tab' });
+    const [id1, idTab] = await Promise.all([page1, tab].map((p) => p.evaluate(() => window.streampulse.playerId)));
+    assert(id1 !== idTab, `both tabs of one browser have playerId ${id1}`);
+    await Promise.all([page1, page2, tab].map((p) => waitForOverlay(p, 3, 8000)))
+      .catch(async (e) => fail(`${e.message}: player1 ${await overlayState(page1)}, tab ${await overlayState(tab)}`));
+    await tab.close();
+    const closedAt = Date.now();
+    await Promise.all([page1, page2].map((p) => waitForOverlay(p, 2, 8000)))
+      .catch(async (e) => fail(`${e.message} after the tab closed: player1 ${await overlayState(page1)}`));
+    return `3 with the tab (${idTab}), 2 again ${((Date.now() - closedAt) / 1000).toFixed(1)} s after it closed`;
   });
 
   await check('c: dashboard shows 2 active players', async () => {
