@@ -177,6 +177,15 @@ boost::system::error_code App::start(std::string& message) {
                                        m.file_pool.get_executor());
   }
   m.services->streams = &m.streams;
+  // Heartbeats name a stream from the catalog and their tokens are scoped to one
+  // (core/stream_scope.hpp), checked on every loop.
+  core::StreamTagger tag;
+  if (const auto* authority = m.services->report_tokens) {
+    tag = [authority](std::string_view player_id, std::string_view stream_id) {
+      return authority->stream_tag(player_id, stream_id);
+    };
+  }
+  m.audience->set_streams(m.streams.ids(), std::move(tag));
   m.services->stream_keeper = m.stream_keeper.get();
   if (on_momento) {
     // Instances on one cache share the count duty; until the first election, nobody publishes.

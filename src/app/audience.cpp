@@ -29,6 +29,34 @@ void Audience::set_join_observer(std::function<void()> observer) {
   joins_->observer = std::move(observer);
 }
 
+void Audience::set_streams(std::shared_ptr<const core::StreamIds> ids, core::StreamTagger tag) {
+  stream_ids_ = std::move(ids);
+  stream_tag_ = std::move(tag);
+}
+
+std::optional<HeartbeatOutcome> Audience::check_stream(core::Heartbeat& hb,
+                                                       std::string_view token_id) const {
+  if (!stream_ids_) return std::nullopt;
+  const auto ids = stream_ids_->current();  // one pointer copy under the holder's mutex
+  const std::string* stream = core::resolve_stream(*ids, hb.stream_id);
+  if (!stream) {
+    HeartbeatOutcome refused{HeartbeatOutcome::Kind::unknown_stream, {}, {}};
+    refused.problem = {"streamId",
+                       "no stream '" + hb.stream_id + "' (GET /api/streams lists them)"};
+    return refused;
+  }
+  if (!core::token_allows_stream(token_id, *stream, ids->default_id, stream_tag_)) {
+    HeartbeatOutcome refused{HeartbeatOutcome::Kind::wrong_stream, {}, {}};
+    refused.problem = {"streamId",
+                       "this token is for another stream: it reports heartbeats of "
+                       "its own stream only (fetch /api/player-config?stream=" +
+                           *stream + ")"};
+    return refused;
+  }
+  hb.stream_id = *stream;
+  return std::nullopt;
+}
+
 std::size_t Audience::shard_of(std::string_view id) const {
   if (shards_.size() == 1) return 0;
   return std::hash<std::string_view>{}(id) % shards_.size();
@@ -39,8 +67,11 @@ asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed par
                                                    std::uint64_t sequence_number,
                                                    core::EpochMs expires_at, FirstCheck first) {
   // An invalid heartbeat has no player: shard 0 counts it, like any other refusal.
+  if (parsed) {
+    if (auto refused = check_stream(*parsed, token_id)) co_return std::move(*refused);
+  }
   const std::size_t home = parsed ? shard_of(parsed->player_id) : 0;
-  if (parsed && !token_id.empty() && shard_of(token_id) != home) {
+  if (parsed && !token_id.empty() && shard_of(core::token_player_part(token_id)) != home) {
     // The token's binding lives on the token's shard. A viewer's token id is its player id, so
     // this second hop is for odd tokens only.
     const auto verdict = co_await bind(token_id, parsed->player_id, expires_at);
@@ -72,7 +103,7 @@ asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed par
 
 asio::awaitable<core::BindVerdict> Audience::bind(std::string token_id, std::string player_id,
                                                   core::EpochMs expires_at) {
-  const std::size_t i = shard_of(token_id.empty() ? player_id : token_id);
+  const std::size_t i = shard_of(token_id.empty() ? player_id : core::token_player_part(token_id));
   co_return co_await on_shard<core::BindVerdict>(
       i, [&](AudienceShard& sh) -> asio::awaitable<core::BindVerdict> {
         co_return sh.pipeline->bind(token_id, player_id, expires_at);

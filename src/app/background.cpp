@@ -167,7 +167,9 @@ asio::awaitable<void> run_topic_intake(Services& s) {
       auto outcome =
           co_await s.audience.accept(std::move(parsed), item->value.data, item->publisher_id,
                                      std::max<std::uint64_t>(item->topic_sequence_number, 1));
-      if (outcome.kind == HeartbeatOutcome::Kind::invalid)
+      if (outcome.kind == HeartbeatOutcome::Kind::invalid ||
+          outcome.kind == HeartbeatOutcome::Kind::unknown_stream ||
+          outcome.kind == HeartbeatOutcome::Kind::wrong_stream)
         spdlog::debug("heartbeat on the topic refused: {}", outcome.problem.message);
       if (outcome.kind == HeartbeatOutcome::Kind::refused) {  // counted in /metrics
         if (outcome.error) {

@@ -14,6 +14,8 @@
 #include "streampulse/app/state_loop.hpp"
 #include "streampulse/core/dashboard.hpp"
 #include "streampulse/core/replay_window.hpp"
+#include "streampulse/core/stream_ids.hpp"
+#include "streampulse/core/stream_scope.hpp"
 #include "streampulse/core/viewer_registry.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -21,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -77,6 +80,15 @@ class Audience {
                                                   std::uint64_t sequence_number = 0,
                                                   core::EpochMs expires_at = 0,
                                                   FirstCheck first = {});
+  // The streams heartbeats may name (the catalog's ids, republished on each change) and the
+  // tagger of stream-scoped tokens (core/stream_scope.hpp). Set before the loops run; unset:
+  // every heartbeat is the default stream's and no token is checked for its stream.
+  void set_streams(std::shared_ptr<const core::StreamIds> ids, core::StreamTagger tag);
+  // Resolves the heartbeat's stream in place (empty: the default stream's id); an outcome
+  // unknown_stream or wrong_stream when it is refused. Any thread: reads the current id set.
+  std::optional<HeartbeatOutcome> check_stream(core::Heartbeat& hb,
+                                               std::string_view token_id) const;
+
   // Binds a token to a player on the token's shard (the embedded publish and CMCD check before
   // they answer); counted there.
   boost::asio::awaitable<core::BindVerdict> bind(std::string token_id, std::string player_id,
@@ -100,6 +112,8 @@ class Audience {
 
   std::vector<std::unique_ptr<AudienceShard>> shards_;
   const core::Clock& clock_;
+  std::shared_ptr<const core::StreamIds> stream_ids_;
+  core::StreamTagger stream_tag_;
   struct JoinSignal {
     std::mutex mutex;
     std::function<void()> observer;
