@@ -261,6 +261,7 @@ void App::Impl::make_audience(const std::vector<asio::any_io_executor>& loops, b
       sh->store = sh->own_store.get();
     }
     sh->registry = std::make_unique<core::ViewerRegistry>(*sh->store, clock, rs);
+    sh->activity = core::StreamActivity(c.active_window_ms);
     // With intake "both", a message that arrives by webhook and by the subscription is
     // recorded once (the same message goes to the same shard both times).
     sh->pipeline = std::make_unique<HeartbeatPipeline>(*sh->registry, stats, clock,

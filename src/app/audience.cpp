@@ -94,10 +94,19 @@ asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed par
                 HeartbeatOutcome::Kind::refused, {}, make_error_code(errc::too_many_players)};
           }
         }
-        if (sequence_number == 0)
-          co_return co_await sh.pipeline->accept_parsed(std::move(parsed), token_id, expires_at);
-        co_return co_await sh.pipeline->accept_parsed_message(
-            sequence_number, text, std::move(parsed), token_id, expires_at);
+        // Kept for the stream's figures: the pipeline takes the heartbeat.
+        std::optional<core::Heartbeat> kept;
+        if (parsed) kept = *parsed;
+        HeartbeatOutcome outcome;
+        if (sequence_number == 0) {
+          outcome = co_await sh.pipeline->accept_parsed(std::move(parsed), token_id, expires_at);
+        } else {
+          outcome = co_await sh.pipeline->accept_parsed_message(
+              sequence_number, text, std::move(parsed), token_id, expires_at);
+        }
+        if (outcome.kind == HeartbeatOutcome::Kind::accepted && kept)
+          sh.activity.seen(*kept, clock_.now_ms());
+        co_return outcome;
       });
 }
 
@@ -156,8 +165,62 @@ asio::awaitable<result<core::DashboardMetrics>> Audience::dashboard() {
   co_return core::make_dashboard(core::merge_summaries(summaries), active, now);
 }
 
+asio::awaitable<std::map<std::string, core::StreamFigures>> Audience::stream_figures() {
+  using Figures = std::map<std::string, core::StreamFigures>;
+  const core::EpochMs now = clock_.now_ms();
+  Figures total;
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    auto part = co_await on_shard<Figures>(i, [now](AudienceShard& sh) -> asio::awaitable<Figures> {
+      co_return sh.activity.figures(now);
+    });
+    for (const auto& [id, f] : part) {
+      auto& t = total[id];
+      t.active += f.active;
+      t.total += f.total;
+    }
+  }
+  co_return total;
+}
+
+asio::awaitable<core::DashboardMetrics> Audience::stream_dashboard(std::string stream_id) {
+  const core::EpochMs now = clock_.now_ms();
+  std::vector<core::AudienceSummary> summaries;
+  std::uint64_t active = 0;
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    struct Part {
+      std::optional<core::AudienceSummary> summary;
+      std::uint64_t active = 0;
+    };
+    auto part = co_await on_shard<Part>(i, [&](AudienceShard& sh) -> asio::awaitable<Part> {
+      Part p;
+      auto figures = sh.activity.figures(now);
+      if (auto it = figures.find(stream_id); it != figures.end()) p.active = it->second.active;
+      p.summary = sh.activity.summary(stream_id, now);
+      co_return p;
+    });
+    active += part.active;
+    if (part.summary) summaries.push_back(std::move(*part.summary));
+  }
+  if (summaries.empty()) co_return core::make_dashboard(core::AudienceTotals{}, 0, now);
+  co_return core::make_dashboard(core::merge_summaries(summaries), active, now);
+}
+
 asio::awaitable<result<std::size_t>> Audience::prune() {
-  return sum_over_shards(&core::ViewerRegistry::prune);
+  std::size_t removed = 0;
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    auto part = co_await on_shard<result<std::size_t>>(
+        i, [this](AudienceShard& sh) -> asio::awaitable<result<std::size_t>> {
+          auto pruned = co_await sh.registry->prune();
+          // The streams' figures follow the registry: its retention, its evictions.
+          const core::EpochMs cutoff = clock_.now_ms() - sh.registry->settings().retention_ms;
+          const auto& index = sh.registry->index();
+          sh.activity.prune(cutoff, [&index](const std::string& id) { return index.contains(id); });
+          co_return pruned;
+        });
+    if (part.has_error()) co_return part.error();
+    removed += *part;
+  }
+  co_return removed;
 }
 
 namespace {

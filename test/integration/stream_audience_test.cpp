@@ -1,7 +1,8 @@
 // Heartbeats, tokens and counts per stream (issue 15, part 2) through a real server, on the
 // embedded backend and on the Momento backend against the fake: a heartbeat names its stream
 // (none: the default stream's), an unknown stream is a 400 that records nothing, a viewer token
-// publishes and reads for its own stream only.
+// publishes and reads for its own stream only, each stream's count goes to its own topic, and
+// GET /api/streams and /api/dashboard?stream= give each stream's figures.
 #include "backends.hpp"
 
 #include <gtest/gtest.h>
@@ -69,6 +70,30 @@ json::value players(unsigned short port, const std::string& query = {}) {
   return json::parse(http_get(port, "/api/dashboard" + query).body).at("players");
 }
 
+// Follows `topic` as the player page does until it reads `want` (or 5 s pass); the last value.
+std::string follow_count(unsigned short topics, const std::string& token, const std::string& topic,
+                         const std::string& want) {
+  std::uint64_t seq = 0, page = 0;
+  std::string last;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (last != want && std::chrono::steady_clock::now() < deadline) {
+    auto r = http_get(topics,
+                      "/topics/video/" + topic + "?sequence_number=" + std::to_string(seq) +
+                          "&sequence_page=" + std::to_string(page),
+                      {{"authorization", token}});
+    if (r.status != 200u) return "HTTP " + std::to_string(r.status) + " " + r.body;
+    const auto doc = json::parse(r.body);  // named: a range-for over a temporary's member dangles
+    for (const auto& item : doc.at("items").as_array()) {
+      if (const auto* it = item.as_object().if_contains("item")) {
+        last = std::string(it->at("value").at("text").as_string());
+        seq = it->at("topic_sequence_number").to_number<std::uint64_t>() + 1;
+        page = it->at("sequence_page").to_number<std::uint64_t>();
+      }
+    }
+  }
+  return last;
+}
+
 class StreamAudience : public ::testing::TestWithParam<Backend> {};
 
 }  // namespace
@@ -125,6 +150,56 @@ TEST_P(StreamAudience, ATokenPublishesAndReadsForItsOwnStreamOnly) {
   const auto other = publish(topics, original.token, hb(original.player_id, "show"));
   if (GetParam() == Backend::embedded) {
     EXPECT_EQ(other.status, 403u) << other.body;
+  }
+}
+
+TEST_P(StreamAudience, EachStreamsTopicCarriesItsOwnCount) {
+  ServiceOn service(GetParam());
+  const auto port = service.port();
+  const auto topics = service.topics_port();
+  add_stream(port, "show");
+  add_stream(port, "quiet");
+  // Two viewers of the show, one of the default stream (the original's heartbeat, no streamId).
+  const auto a = viewer_of(port, "show");
+  const auto b = viewer_of(port, "show");
+  const auto c = viewer_of(port, "main");
+  ASSERT_EQ(publish(topics, a.token, hb(a.player_id, "show")).status, 204u);
+  ASSERT_EQ(publish(topics, b.token, hb(b.player_id, "show")).status, 204u);
+  ASSERT_EQ(publish(topics, c.token, hb(c.player_id)).status, 204u);
+  EXPECT_EQ(follow_count(topics, a.token, a.count_topic, "2"), "2");
+  EXPECT_EQ(follow_count(topics, c.token, "viewerCount", "1"), "1");
+  EXPECT_TRUE(eventually([&] { return players(port).at("active") == 3; })) << players(port);
+  // GET /api/streams and the dashboards per stream say the same.
+  json::object listed;
+  EXPECT_TRUE(eventually([&] {
+    const auto doc = json::parse(http_get(port, "/api/streams").body);  // named: see above
+    for (const auto& st : doc.at("streams").as_array())
+      listed[st.at("id").as_string()] = st.at("players");
+    return listed["show"] == json::parse(R"({"active":2,"total":2})") &&
+           listed["main"] == json::parse(R"({"active":1,"total":1})");
+  })) << json::serialize(listed);
+  EXPECT_EQ(listed["quiet"], json::parse(R"({"active":0,"total":0})"));
+  EXPECT_EQ(players(port, "?stream=show"), json::parse(R"({"active":2,"total":2})"));
+  EXPECT_EQ(players(port, "?stream=main"), json::parse(R"({"active":1,"total":1})"));
+  EXPECT_EQ(players(port, "?stream=quiet"), json::parse(R"({"active":0,"total":0})"));
+  EXPECT_EQ(players(port), json::parse(R"({"active":3,"total":3})"));
+  const auto shown = json::parse(http_get(port, "/api/dashboard?stream=show").body);
+  EXPECT_EQ(shown.at("bitrates"), json::parse(R"({"min":1000,"max":1000,"average":1000})"));
+  const auto unknown = http_get(port, "/api/dashboard?stream=nope");
+  EXPECT_EQ(unknown.status, 404u) << unknown.body;
+  EXPECT_EQ(error_code(unknown), "stream_not_found");
+  // The show's peak is its highest count so far.
+  EXPECT_TRUE(eventually([&] {
+    const auto doc = json::parse(http_get(port, "/api/streams").body);  // named: see above
+    for (const auto& st : doc.at("streams").as_array())
+      if (st.at("id").as_string() == "show" && st.at("peak").is_object())
+        return st.at("peak").at("players") == 2;
+    return false;
+  }));
+  // A stream nobody watches gets no publishes at all.
+  if (auto* fake = service.fake()) {
+    EXPECT_TRUE(fake->published("viewerCount-quiet").empty());
+    EXPECT_EQ(fake->published("viewerCount-show").back(), "2");
   }
 }
 

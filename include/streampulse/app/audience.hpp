@@ -14,6 +14,7 @@
 #include "streampulse/app/state_loop.hpp"
 #include "streampulse/core/dashboard.hpp"
 #include "streampulse/core/replay_window.hpp"
+#include "streampulse/core/stream_activity.hpp"
 #include "streampulse/core/stream_ids.hpp"
 #include "streampulse/core/stream_scope.hpp"
 #include "streampulse/core/viewer_registry.hpp"
@@ -21,6 +22,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,6 +41,7 @@ struct AudienceShard {
   std::unique_ptr<core::ViewerRegistry> registry;
   std::unique_ptr<HeartbeatPipeline> pipeline;
   core::ReplayWindow webhook_replays;  // webhook events of this shard's players
+  core::StreamActivity activity;       // which stream each player watches; counts per stream
 };
 
 // Figures of every shard added up, for /metrics (read on the shards' loops, then summed).
@@ -95,6 +98,12 @@ class Audience {
                                                  core::EpochMs expires_at = 0);
 
   boost::asio::awaitable<store::result<std::uint64_t>> active_count();
+  // Each stream with players: its active and tracked players, summed over the shards (the
+  // players this instance recorded: on Momento, the heartbeats it read).
+  boost::asio::awaitable<std::map<std::string, core::StreamFigures>> stream_figures();
+  // One stream's dashboard, from the players this instance recorded for it (restored players
+  // count under the whole service's dashboard only, until their next heartbeat).
+  boost::asio::awaitable<core::DashboardMetrics> stream_dashboard(std::string stream_id);
   boost::asio::awaitable<store::result<core::DashboardMetrics>> dashboard();
   // Removes players past the retention, each shard on its loop; how many were removed.
   boost::asio::awaitable<store::result<std::size_t>> prune();
