@@ -39,7 +39,7 @@ void add_stream(unsigned short port, const std::string& id) {
 }
 
 struct StreamViewer {
-  std::string player_id, token, count_topic;
+  std::string player_id, token, count_topic, report_token;
 };
 
 StreamViewer viewer_of(unsigned short port, const std::string& stream) {
@@ -48,7 +48,8 @@ StreamViewer viewer_of(unsigned short port, const std::string& stream) {
   const auto cfg = json::parse(r.body);
   return {std::string(cfg.at("playerId").as_string()),
           std::string(cfg.at("topics").at("token").as_string()),
-          std::string(cfg.at("topics").at("viewerCountTopic").as_string())};
+          std::string(cfg.at("topics").at("viewerCountTopic").as_string()),
+          std::string(cfg.at("reportToken").as_string())};
 }
 
 std::string hb(const std::string& player, const std::string& stream = {}) {
@@ -201,6 +202,33 @@ TEST_P(StreamAudience, EachStreamsTopicCarriesItsOwnCount) {
     EXPECT_TRUE(fake->published("viewerCount-quiet").empty());
     EXPECT_EQ(fake->published("viewerCount-show").back(), "2");
   }
+}
+
+TEST_P(StreamAudience, APlayerMovesToTheStreamItsLatestHeartbeatNames) {
+  ServiceOn service(GetParam());
+  const auto port = service.port();
+  add_stream(port, "show");
+  // The operator's own credential (no token) may report for any stream.
+  ASSERT_EQ(send_webhook(port, hb("p1", "main")).status, 204u);
+  EXPECT_EQ(players(port, "?stream=main"), json::parse(R"({"active":1,"total":1})"));
+  ASSERT_EQ(send_webhook(port, hb("p1", "show")).status, 204u);
+  EXPECT_EQ(players(port, "?stream=main"), json::parse(R"({"active":0,"total":0})"));
+  EXPECT_EQ(players(port, "?stream=show"), json::parse(R"({"active":1,"total":1})"));
+  EXPECT_EQ(players(port), json::parse(R"({"active":1,"total":1})"));
+}
+
+TEST_P(StreamAudience, CmcdReportsCountUnderTheirTokensStream) {
+  ServiceOn service(GetParam());
+  const auto port = service.port();
+  add_stream(port, "show");
+  const auto v = viewer_of(port, "show");
+  const std::string report = R"({"v":2,"sid":")" + v.player_id + R"(","br":2400,"sta":"p"})";
+  const auto r =
+      http_post(port, "/cmcd", report,
+                {{"content-type", "application/json"}, {"authorization", v.report_token}});
+  ASSERT_EQ(r.status, 204u) << r.body;
+  EXPECT_EQ(players(port, "?stream=show"), json::parse(R"({"active":1,"total":1})"));
+  EXPECT_EQ(players(port, "?stream=main"), json::parse(R"({"active":0,"total":0})"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StreamAudience,
