@@ -4,6 +4,7 @@
 
 #include "simulate_webhook.hpp"
 #include "streampulse/sim/audience.hpp"
+#include "streampulse/sim/create_streams.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -30,6 +31,7 @@ constexpr std::pair<const char*, const char*> kEnv[] = {
     {"STREAMPULSE_SIM_CONNECTIONS", "connections"},
     {"STREAMPULSE_SIM_SEED", "seed"},
     {"STREAMPULSE_SIM_STREAMS", "streams"},
+    {"STREAMPULSE_ADMIN_TOKEN", "admin-token"},
     {"STREAMPULSE_CACHE", "cache"},
     {"STREAMPULSE_HEARTBEAT_TOPIC", "topic"},
     {"STREAMPULSE_ACTIVE_WINDOW_MS", "active-window-ms"},
@@ -102,6 +104,11 @@ int run_simulate_command(int argc, char** argv) {
       "exist: PUT /api/streams/sim-K), a few popular and a long tail (Zipf, --stream-skew), "
       "each viewer's count checked against its own stream's audience; 0: the default stream "
       "[STREAMPULSE_SIM_STREAMS]")(
+      "create-streams",
+      "with --streams: first put sim-1 .. sim-N in the first target's catalog (needs "
+      "--admin-token)")("admin-token", po::value<std::string>(),
+                        "the service's admin token, for --create-streams "
+                        "[STREAMPULSE_ADMIN_TOKEN]")(
       "stream-skew", po::value<double>()->default_value(1.0),
       "topics mode, with --streams: stream k gets a share of the viewers proportional to "
       "1/k^this (0: even)")(
@@ -199,6 +206,14 @@ int run_simulate_command(int argc, char** argv) {
   opts.stream_skew = vm["stream-skew"].as<double>();
   if (!(opts.stream_skew >= 0 && opts.stream_skew <= 10))
     return usage_error("--stream-skew must be 0..10");
+  if (vm.count("create-streams")) {
+    if (opts.streams == 0) return usage_error("--create-streams needs --streams N");
+    if (!vm.count("admin-token")) return usage_error("--create-streams needs --admin-token");
+    std::string base = vm["target"].as<std::string>();
+    base = base.substr(0, base.find(','));
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    if (create_sim_streams(base, vm["admin-token"].as<std::string>(), opts.streams) != 0) return 1;
+  }
   opts.report_every_s = vm["report-every"].as<double>();
   opts.active_window_ms = vm["active-window-ms"].as<std::int64_t>();
   opts.warmup_s = vm["warmup"].as<double>();

@@ -122,26 +122,19 @@ TEST(SimulateAudience, TwoHundredViewersSeeTheExactAudience) {
   std::filesystem::remove(report);
 }
 
-// Issue 15: viewers spread over three streams with a skew, each checking its own stream's count.
+// Issue 15: viewers spread over three streams with a skew (the simulator creates them first),
+// each checking its own stream's count.
 TEST(SimulateAudience, ViewersOfThreeStreamsEachSeeTheirOwnStreamsAudience) {
   const auto server_log = temp_path("sp-sim3-server");
   const auto sim_log = temp_path("sp-sim3-simulate");
   const auto report = temp_path("sp-sim3-report");
   auto child = start_binary({"--log-level", "warn", "--admin-token", "sim-admin"}, server_log);
-  for (const char* id : {"sim-1", "sim-2", "sim-3"}) {
-    const std::string body = std::string(R"({"name":")") + id + R"(","url":"/media/x.m3u8"})";
-    const auto answer = raw_exchange(
-        child.port, std::string("PUT /api/streams/") + id +
-                        " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer sim-admin\r\n"
-                        "Content-Type: application/json\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
-    ASSERT_NE(answer.find(" 201 "), std::string::npos) << answer;
-  }
-  const int status =
-      std::system(simulate_command(
-                      child.port, "--players 120 --streams 3 --duration 8 --expect-exact --seed 15",
-                      report, sim_log)
-                      .c_str());
+  const int status = std::system(simulate_command(child.port,
+                                                  "--players 120 --streams 3 --create-streams "
+                                                  "--admin-token sim-admin --duration 8 "
+                                                  "--expect-exact --seed 15",
+                                                  report, sim_log)
+                                     .c_str());
   ASSERT_TRUE(WIFEXITED(status)) << read_all(sim_log);
   EXPECT_EQ(WEXITSTATUS(status), 0) << read_all(sim_log);
   const auto r = report_of(report);
