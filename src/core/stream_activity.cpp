@@ -5,8 +5,10 @@
 namespace streampulse::core {
 
 void StreamActivity::trim(Stream& s, EpochMs now) {
-  const EpochMs cutoff = now - window_;  // active: seen after it
-  while (!s.recent.empty() && s.recent.begin()->first <= cutoff) {
+  // Active: seen at the cutoff or after, the registry's rule (ViewerRegistry::active_count), so
+  // the default stream's count (the whole audience's less the others') never dips at the edge.
+  const EpochMs cutoff = now - window_;
+  while (!s.recent.empty() && s.recent.begin()->first < cutoff) {
     s.active -= s.recent.begin()->second;
     s.recent.erase(s.recent.begin());
   }
@@ -30,7 +32,7 @@ void StreamActivity::forget_time(const Player& p) {
   auto sit = streams_.find(p.stream);
   if (sit == streams_.end()) return;
   Stream& s = sit->second;
-  if (auto r = s.recent.find(p.last_seen); r != s.recent.end() && p.last_seen > s.trimmed_to) {
+  if (auto r = s.recent.find(p.last_seen); r != s.recent.end() && p.last_seen >= s.trimmed_to) {
     --s.active;
     if (--r->second == 0) s.recent.erase(r);
   }
@@ -56,7 +58,7 @@ void StreamActivity::seen(const Heartbeat& hb, EpochMs now) {
   Stream& s = stream(p.stream);
   s.index.upsert(hb, now);
   // A clock stepping back must not file a player among times already trimmed.
-  p.last_seen = std::max(now, s.trimmed_to + 1);
+  p.last_seen = std::max(now, s.trimmed_to);
   ++s.recent[p.last_seen];
   ++s.active;
   if (added) ++s.total;

@@ -34,6 +34,14 @@ TEST(StreamActivity, CountsThePlayersOfEachStreamSeenWithinTheWindow) {
   EXPECT_EQ(at(a.figures(2700), "main").active, 2u);
 }
 
+TEST(StreamActivity, TheWindowsEdgeIsTheRegistrysInclusiveOne) {
+  StreamActivity a(1500);
+  a.seen("p1", "main", 1000);
+  EXPECT_EQ(at(a.figures(2500), "main").active, 1u);  // seen at now - window: still active
+  EXPECT_EQ(at(a.figures(2501), "main").active, 0u);
+  EXPECT_EQ(at(a.figures(2501), "main").total, 1u);
+}
+
 TEST(StreamActivity, APlayerMovesToTheStreamItsLatestHeartbeatNames) {
   StreamActivity a(1500);
   a.seen("p1", "main", 1000);

@@ -71,7 +71,7 @@ class StreamActivity {
     std::map<EpochMs, std::uint32_t> recent;  // last seen -> players; within the window only
     std::uint64_t active = 0;                 // the sum of `recent`
     std::uint64_t total = 0;
-    EpochMs trimmed_to = 0;  // times up to this one have left `recent`
+    EpochMs trimmed_to = 0;  // times before this one have left `recent`
   };
   void trim(Stream& s, EpochMs now);
   // Takes the player out of its stream's figures (forget_time: out of its active count only).
