@@ -98,7 +98,7 @@ struct Services {
     std::uint64_t players = 0;
     core::EpochMs at = 0;
   };
-  std::map<std::string, StreamPeak, std::less<>> stream_peaks;
+  std::map<std::string, StreamPeak, std::less<>> stream_peaks{};
 };
 
 }  // namespace streampulse::app
