@@ -244,7 +244,8 @@ http::Handler metrics_handler(app::Services& s) {
              "viewer count publishes of the streams other than the default (viewerCount-<id>)",
              st.stream_count_publishes);
     m.metric("streampulse_stream_count_publishes_deferred_total", "counter",
-             "stream count publishes put off to a later tick by their per-instance budget",
+             "stream counts due but put off to a later tick by the per-instance publish "
+             "budget (one per stream per tick)",
              st.stream_count_publishes_deferred);
     m.metric("streampulse_streams_counted", "gauge",
              "streams other than the default whose count is being published", st.streams_counted);
