@@ -358,6 +358,10 @@
       playTime: Math.floor(state.playTime)
     };
     if (state.agent) body.agent = state.agent;
+    // A stream of the catalog (?streamId=): its heartbeats name it, as its token requires;
+    // otherwise the original's heartbeat (the default stream).
+    var stream = state.config && state.config.stream;
+    if (STREAM_ID !== null && stream && stream.id) body.streamId = stream.id;
     Object.assign(body, state.quality.fields()); // player-quality.js
     return JSON.stringify(body);
   }

@@ -55,6 +55,19 @@ bool is_json(std::string_view type) {
   return true;
 }
 
+// The stream a report token is for: the one its count topic names (viewerCount-<id>; the
+// default stream's is viewerCount). Empty (the default stream): no such grant.
+std::string stream_of_claims(const app::Services& s, const embedded::TokenClaims& claims) {
+  const std::string& base = s.config.viewer_count_topic;
+  for (const auto& grant : claims.grants) {
+    if (!grant.subscribe) continue;
+    std::string_view topic = grant.topic;
+    if (topic.size() > base.size() + 1 && topic.starts_with(base) && topic[base.size()] == '-')
+      return std::string(topic.substr(base.size() + 1));
+  }
+  return {};
+}
+
 }  // namespace
 
 http::Handler cmcd_preflight_handler(app::Services&) {
@@ -118,6 +131,7 @@ http::Handler cmcd_handler(app::Services& s) {
           });
       std::string text = core::cmcd_heartbeat_json(report, latest);
       auto parsed = core::parse_heartbeat(text);
+      if (parsed) parsed->stream_id = stream_of_claims(s, *claims);
       auto outcome =
           co_await s.audience.accept(std::move(parsed), std::move(text), claims->token_id);
       if (outcome.kind == app::HeartbeatOutcome::Kind::refused && outcome.error) {
@@ -127,6 +141,7 @@ http::Handler cmcd_handler(app::Services& s) {
                              "the service tracks as many players as it may, all of them "
                              "active; retry later");
       }
+      if (auto refused = stream_refusal(req, outcome, kCors)) co_return std::move(*refused);
       if (outcome.kind == app::HeartbeatOutcome::Kind::refused)
         co_return binding_refusal(req, outcome.refusal, kCors);
       if (outcome.kind == app::HeartbeatOutcome::Kind::failed) {

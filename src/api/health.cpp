@@ -240,6 +240,15 @@ http::Handler metrics_handler(app::Services& s) {
              s.duty.count_publisher ? 1 : 0);
     m.metric("streampulse_count_publishes_total", "counter", "viewer count publishes",
              st.count_publishes);
+    m.metric("streampulse_stream_count_publishes_total", "counter",
+             "viewer count publishes of the streams other than the default (viewerCount-<id>)",
+             st.stream_count_publishes);
+    m.metric("streampulse_stream_count_publishes_deferred_total", "counter",
+             "stream counts due but put off to a later tick by the per-instance publish "
+             "budget (one per stream per tick)",
+             st.stream_count_publishes_deferred);
+    m.metric("streampulse_streams_counted", "gauge",
+             "streams other than the default whose count is being published", st.streams_counted);
     m.metric("streampulse_count_publish_errors_total", "counter",
              "viewer count publishes that failed", st.count_publish_errors);
     // The count policy (core/count_policy.hpp): how far apart publishes must be for the

@@ -4,6 +4,8 @@
 // mint players faster than a crowd behind one address really starts views.
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
+#include "streampulse/core/stream_ids.hpp"
+#include "streampulse/core/stream_scope.hpp"
 #include "streampulse/embedded/token_authority.hpp"
 #include "streampulse/http/response.hpp"
 
@@ -83,9 +85,21 @@ http::Handler player_config_handler(app::Services& s) {
       co_return too_many_tokens(ctx.request, decision);
     }
     const std::string player_id = new_player_id();
+    // Scoped to the stream: its count topic only, and a token id that names the stream for the
+    // heartbeats (core/stream_scope.hpp); the default stream's are the original's.
+    const std::string& default_id = s.streams->default_stream().id;
+    const std::string count_topic =
+        core::count_topic_of(s.config.viewer_count_topic, default_id, stream.id);
+    std::string token_id = player_id;
+    if (s.report_tokens) {
+      token_id = core::scoped_token_id(player_id, stream.id, default_id,
+                                       [&s](std::string_view p, std::string_view id) {
+                                         return s.report_tokens->stream_tag(p, id);
+                                       });
+    }
     auto token =
-        co_await s.tokens.vend_viewer_token(s.config.heartbeat_topic, s.config.viewer_count_topic,
-                                            std::chrono::seconds(s.config.token_ttl_s), player_id);
+        co_await s.tokens.vend_viewer_token(s.config.heartbeat_topic, count_topic,
+                                            std::chrono::seconds(s.config.token_ttl_s), token_id);
     if (token.has_error()) co_return store_error_response(ctx.request, token.error());
     ++s.stats.tokens_issued;
     // POST /cmcd's credential: the topics token where the service signs it (embedded), else one
@@ -94,9 +108,10 @@ http::Handler player_config_handler(app::Services& s) {
     if (s.report_tokens && !token->topics_base_url.empty()) {
       embedded::TokenClaims claims;
       claims.cache = s.config.cache;
-      claims.grants = {{s.config.heartbeat_topic, true, false}};
+      // The count topic names the stream for POST /cmcd (api/cmcd.cpp stream_of_claims).
+      claims.grants = {{s.config.heartbeat_topic, true, false}, {count_topic, false, true}};
       claims.expires_at_ms = token->expires_at_ms;
-      claims.token_id = player_id;
+      claims.token_id = token_id;
       report_token = s.report_tokens->issue(claims);
     }
     const std::string base =
@@ -108,7 +123,7 @@ http::Handler player_config_handler(app::Services& s) {
           {{"baseUrl", base},
            {"cache", s.config.cache},
            {"heartbeatTopic", s.config.heartbeat_topic},
-           {"viewerCountTopic", s.config.viewer_count_topic},
+           {"viewerCountTopic", count_topic},
            {"token", token->token},
            {"expiresAt", token->expires_at_ms}}},
          {"reportToken", report_token},

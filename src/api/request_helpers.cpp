@@ -115,6 +115,19 @@ http::Response binding_refusal(const http::Request& req, core::BindVerdict verdi
                               headers);
 }
 
+std::optional<http::Response> stream_refusal(const http::Request& req,
+                                             const app::HeartbeatOutcome& outcome,
+                                             http::ExtraHeaders headers) {
+  using Kind = app::HeartbeatOutcome::Kind;
+  if (outcome.kind == Kind::unknown_stream)
+    return http::error_response(req, bh::status::bad_request, "unknown_stream",
+                                outcome.problem.message, headers);
+  if (outcome.kind == Kind::wrong_stream)
+    return http::error_response(req, bh::status::forbidden, "wrong_stream", outcome.problem.message,
+                                headers);
+  return std::nullopt;
+}
+
 std::string client_of(const app::Services& s, const http::RequestContext& ctx) {
   std::string_view forwarded;
   if (auto it = ctx.request.find("X-Forwarded-For"); it != ctx.request.end())

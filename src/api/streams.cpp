@@ -66,20 +66,44 @@ std::variant<core::Stream, http::Response> read_stream(const http::Request& req,
   return stream;
 }
 
-// The default stream's audience figures: {"players": {"active","total"}, "peak": {...}|null}.
-// Only the default stream has figures until the audience is kept per stream (issue 15, part 2):
-// today's global figures are the default stream's, and every other stream's are null rather
-// than made up.
-awaitable<store::result<json::object>> default_figures(app::Services& s) {
+json::value peak_json(std::uint64_t players, core::EpochMs at) {
+  if (at == 0) return nullptr;
+  return json::object{{"players", players}, {"at", at}};
+}
+
+// Every stream's audience figures: {"players": {"active","total"}, "peak": {...}|null}. A stream's
+// players are those whose heartbeats name it (none yet: 0); the default stream's are the whole
+// service's less the other streams' (restored players count there until their next heartbeat),
+// its peak the history's. Another stream's peak is the highest active count since start.
+awaitable<store::result<std::map<std::string, json::object>>> figures_of(
+    app::Services& s, const std::vector<core::Stream>& streams) {
   auto metrics = co_await s.audience.dashboard();
   if (!metrics) co_return metrics.error();
-  json::object figures{{"players", {{"active", metrics->active}, {"total", metrics->total}}},
-                       {"peak", nullptr}};
-  if (s.live && s.live->history.peak().at != 0) {
-    const auto peak = s.live->history.peak();
-    figures["peak"] = {{"players", peak.players}, {"at", peak.at}};
+  const auto per_stream = co_await s.audience.stream_figures();
+  std::map<std::string, json::object> out;
+  std::uint64_t others_active = 0, others_total = 0;
+  for (const auto& stream : streams) {
+    if (s.streams->is_default(stream.id)) continue;
+    core::StreamFigures f;
+    if (auto it = per_stream.find(stream.id); it != per_stream.end()) f = it->second;
+    others_active += f.active;
+    others_total += f.total;
+    json::value peak = nullptr;
+    if (auto it = s.stream_peaks.find(stream.id); it != s.stream_peaks.end())
+      peak = peak_json(it->second.players, it->second.at);
+    out[stream.id] = {{"players", {{"active", f.active}, {"total", f.total}}},
+                      {"peak", std::move(peak)}};
   }
-  co_return figures;
+  const auto minus = [](std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; };
+  json::value peak = nullptr;
+  if (s.live) peak = peak_json(s.live->history.peak().players, s.live->history.peak().at);
+  out[s.streams->default_stream().id] = {{"players",
+                                          {{"active", minus(metrics->active, others_active)},
+                                           {"total", minus(metrics->total, others_total)}}},
+                                         {"peak", std::move(peak)}};
+  // Peaks of streams removed since: dropped (the map stays as bounded as the catalog).
+  std::erase_if(s.stream_peaks, [&s](const auto& entry) { return !s.streams->find(entry.first); });
+  co_return out;
 }
 
 }  // namespace
@@ -87,15 +111,15 @@ awaitable<store::result<json::object>> default_figures(app::Services& s) {
 http::Handler streams_list_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     const auto streams = s.streams->list();  // a copy: the catalog may change meanwhile
-    auto figures = co_await default_figures(s);
+    auto figures = co_await figures_of(s, streams);
     if (!figures) co_return store_error_response(ctx.request, figures.error());
     json::array list;
     list.reserve(streams.size());
     for (const auto& stream : streams) {
       auto entry = stream_json(s, stream);
-      const bool is_default = s.streams->is_default(stream.id);
-      entry["players"] = is_default ? figures->at("players") : nullptr;
-      entry["peak"] = is_default ? figures->at("peak") : nullptr;
+      auto& f = (*figures)[stream.id];
+      entry["players"] = f["players"];
+      entry["peak"] = f["peak"];
       list.push_back(std::move(entry));
     }
     co_return http::json_response(ctx.request, bh::status::ok,

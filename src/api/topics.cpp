@@ -140,11 +140,14 @@ http::Handler topic_publish_handler(app::Services& s) {
         auto outcome = co_await s.audience.accept(std::move(hb), std::string(req.body()),
                                                   access.publisher_id, 0, access.expires_at_ms);
         using Kind = app::HeartbeatOutcome::Kind;
+        if (auto refused = stream_refusal(req, outcome)) co_return std::move(*refused);
         if (outcome.kind == Kind::refused && !outcome.error)
           co_return binding_refusal(req, outcome.refusal);
         if (outcome.kind == Kind::refused || outcome.kind == Kind::failed)
           co_return store_error_response(req, outcome.error);
       } else {
+        if (auto refused = s.audience.check_stream(*hb, access.publisher_id))
+          co_return std::move(*stream_refusal(req, *refused));
         const auto verdict =
             co_await s.audience.bind(access.publisher_id, hb->player_id, access.expires_at_ms);
         if (verdict != core::BindVerdict::ok) co_return binding_refusal(req, verdict);

@@ -119,6 +119,7 @@ awaitable<std::optional<http::Response>> record_event(app::Services& s, const ht
       break;
   }
   using Kind = app::HeartbeatOutcome::Kind;
+  if (auto refused = stream_refusal(req, outcome)) co_return std::move(*refused);
   if (outcome.kind == Kind::refused && !outcome.error)  // the token's binding said no
     co_return binding_refusal(req, outcome.refusal);
   if (outcome.kind == Kind::invalid) {

@@ -177,6 +177,15 @@ boost::system::error_code App::start(std::string& message) {
                                        m.file_pool.get_executor());
   }
   m.services->streams = &m.streams;
+  // Heartbeats name a stream from the catalog and their tokens are scoped to one
+  // (core/stream_scope.hpp), checked on every loop.
+  core::StreamTagger tag;
+  if (const auto* authority = m.services->report_tokens) {
+    tag = [authority](std::string_view player_id, std::string_view stream_id) {
+      return authority->stream_tag(player_id, stream_id);
+    };
+  }
+  m.audience->set_streams(m.streams.ids(), std::move(tag));
   m.services->stream_keeper = m.stream_keeper.get();
   if (on_momento) {
     // Instances on one cache share the count duty; until the first election, nobody publishes.
@@ -252,6 +261,7 @@ void App::Impl::make_audience(const std::vector<asio::any_io_executor>& loops, b
       sh->store = sh->own_store.get();
     }
     sh->registry = std::make_unique<core::ViewerRegistry>(*sh->store, clock, rs);
+    sh->activity = core::StreamActivity(c.active_window_ms);
     // With intake "both", a message that arrives by webhook and by the subscription is
     // recorded once (the same message goes to the same shard both times).
     sh->pipeline = std::make_unique<HeartbeatPipeline>(*sh->registry, stats, clock,

@@ -29,6 +29,34 @@ void Audience::set_join_observer(std::function<void()> observer) {
   joins_->observer = std::move(observer);
 }
 
+void Audience::set_streams(std::shared_ptr<const core::StreamIds> ids, core::StreamTagger tag) {
+  stream_ids_ = std::move(ids);
+  stream_tag_ = std::move(tag);
+}
+
+std::optional<HeartbeatOutcome> Audience::check_stream(core::Heartbeat& hb,
+                                                       std::string_view token_id) const {
+  if (!stream_ids_) return std::nullopt;
+  const auto ids = stream_ids_->current();  // one pointer copy under the holder's mutex
+  const std::string* stream = core::resolve_stream(*ids, hb.stream_id);
+  if (!stream) {
+    HeartbeatOutcome refused{HeartbeatOutcome::Kind::unknown_stream, {}, {}};
+    refused.problem = {"streamId",
+                       "no stream '" + hb.stream_id + "' (GET /api/streams lists them)"};
+    return refused;
+  }
+  if (!core::token_allows_stream(token_id, *stream, ids->default_id, stream_tag_)) {
+    HeartbeatOutcome refused{HeartbeatOutcome::Kind::wrong_stream, {}, {}};
+    refused.problem = {"streamId",
+                       "this token is for another stream: it reports heartbeats of "
+                       "its own stream only (fetch /api/player-config?stream=" +
+                           *stream + ")"};
+    return refused;
+  }
+  hb.stream_id = *stream;
+  return std::nullopt;
+}
+
 std::size_t Audience::shard_of(std::string_view id) const {
   if (shards_.size() == 1) return 0;
   return std::hash<std::string_view>{}(id) % shards_.size();
@@ -39,8 +67,11 @@ asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed par
                                                    std::uint64_t sequence_number,
                                                    core::EpochMs expires_at, FirstCheck first) {
   // An invalid heartbeat has no player: shard 0 counts it, like any other refusal.
+  if (parsed) {
+    if (auto refused = check_stream(*parsed, token_id)) co_return std::move(*refused);
+  }
   const std::size_t home = parsed ? shard_of(parsed->player_id) : 0;
-  if (parsed && !token_id.empty() && shard_of(token_id) != home) {
+  if (parsed && !token_id.empty() && shard_of(core::token_player_part(token_id)) != home) {
     // The token's binding lives on the token's shard. A viewer's token id is its player id, so
     // this second hop is for odd tokens only.
     const auto verdict = co_await bind(token_id, parsed->player_id, expires_at);
@@ -63,16 +94,25 @@ asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed par
                 HeartbeatOutcome::Kind::refused, {}, make_error_code(errc::too_many_players)};
           }
         }
-        if (sequence_number == 0)
-          co_return co_await sh.pipeline->accept_parsed(std::move(parsed), token_id, expires_at);
-        co_return co_await sh.pipeline->accept_parsed_message(
-            sequence_number, text, std::move(parsed), token_id, expires_at);
+        // Kept for the stream's figures: the pipeline takes the heartbeat.
+        std::optional<core::Heartbeat> kept;
+        if (parsed) kept = *parsed;
+        HeartbeatOutcome outcome;
+        if (sequence_number == 0) {
+          outcome = co_await sh.pipeline->accept_parsed(std::move(parsed), token_id, expires_at);
+        } else {
+          outcome = co_await sh.pipeline->accept_parsed_message(
+              sequence_number, text, std::move(parsed), token_id, expires_at);
+        }
+        if (outcome.kind == HeartbeatOutcome::Kind::accepted && kept)
+          sh.activity.seen(*kept, clock_.now_ms());
+        co_return outcome;
       });
 }
 
 asio::awaitable<core::BindVerdict> Audience::bind(std::string token_id, std::string player_id,
                                                   core::EpochMs expires_at) {
-  const std::size_t i = shard_of(token_id.empty() ? player_id : token_id);
+  const std::size_t i = shard_of(token_id.empty() ? player_id : core::token_player_part(token_id));
   co_return co_await on_shard<core::BindVerdict>(
       i, [&](AudienceShard& sh) -> asio::awaitable<core::BindVerdict> {
         co_return sh.pipeline->bind(token_id, player_id, expires_at);
@@ -125,8 +165,62 @@ asio::awaitable<result<core::DashboardMetrics>> Audience::dashboard() {
   co_return core::make_dashboard(core::merge_summaries(summaries), active, now);
 }
 
+asio::awaitable<std::map<std::string, core::StreamFigures>> Audience::stream_figures() {
+  using Figures = std::map<std::string, core::StreamFigures>;
+  const core::EpochMs now = clock_.now_ms();
+  Figures total;
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    auto part = co_await on_shard<Figures>(i, [now](AudienceShard& sh) -> asio::awaitable<Figures> {
+      co_return sh.activity.figures(now);
+    });
+    for (const auto& [id, f] : part) {
+      auto& t = total[id];
+      t.active += f.active;
+      t.total += f.total;
+    }
+  }
+  co_return total;
+}
+
+asio::awaitable<core::DashboardMetrics> Audience::stream_dashboard(std::string stream_id) {
+  const core::EpochMs now = clock_.now_ms();
+  std::vector<core::AudienceSummary> summaries;
+  std::uint64_t active = 0;
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    struct Part {
+      std::optional<core::AudienceSummary> summary;
+      std::uint64_t active = 0;
+    };
+    auto part = co_await on_shard<Part>(i, [&](AudienceShard& sh) -> asio::awaitable<Part> {
+      Part p;
+      auto figures = sh.activity.figures(now);
+      if (auto it = figures.find(stream_id); it != figures.end()) p.active = it->second.active;
+      p.summary = sh.activity.summary(stream_id, now);
+      co_return p;
+    });
+    active += part.active;
+    if (part.summary) summaries.push_back(std::move(*part.summary));
+  }
+  if (summaries.empty()) co_return core::make_dashboard(core::AudienceTotals{}, 0, now);
+  co_return core::make_dashboard(core::merge_summaries(summaries), active, now);
+}
+
 asio::awaitable<result<std::size_t>> Audience::prune() {
-  return sum_over_shards(&core::ViewerRegistry::prune);
+  std::size_t removed = 0;
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    auto part = co_await on_shard<result<std::size_t>>(
+        i, [this](AudienceShard& sh) -> asio::awaitable<result<std::size_t>> {
+          auto pruned = co_await sh.registry->prune();
+          // The streams' figures follow the registry: its retention, its evictions.
+          const core::EpochMs cutoff = clock_.now_ms() - sh.registry->settings().retention_ms;
+          const auto& index = sh.registry->index();
+          sh.activity.prune(cutoff, [&index](const std::string& id) { return index.contains(id); });
+          co_return pruned;
+        });
+    if (part.has_error()) co_return part.error();
+    removed += *part;
+  }
+  co_return removed;
 }
 
 namespace {

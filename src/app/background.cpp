@@ -5,6 +5,8 @@
 #include "streampulse/app/live_dashboard.hpp"
 #include "streampulse/core/count_policy.hpp"
 #include "streampulse/core/publisher_election.hpp"
+#include "streampulse/core/stream_count_plan.hpp"
+#include "streampulse/core/stream_ids.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -17,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <map>
 #include <memory>
 
 namespace streampulse::app {
@@ -33,6 +36,27 @@ asio::awaitable<bool> sleep_for(milliseconds d) {
   co_return !ec;
 }
 
+// The other streams' counts (viewerCount-<id>): what the plan says is due within its budget.
+asio::awaitable<void> publish_stream_counts(Services& s, core::StreamCountPlan& plan,
+                                            const std::map<std::string, std::uint64_t>& active,
+                                            core::EpochMs now) {
+  const auto due = plan.observe(active, now);
+  for (const auto& p : due) {
+    store::TopicValue value{false, std::to_string(p.count)};  // named: see api/topics.cpp
+    const std::string topic =
+        core::count_topic_of(s.config.viewer_count_topic, s.config.stream_id, p.stream_id);
+    auto published = co_await s.store.topic_publish(topic, std::move(value), "streampulse");
+    if (published.has_error()) {
+      ++s.stats.count_publish_errors;
+      continue;
+    }
+    plan.published(p.stream_id, p.count, now);
+    ++s.stats.stream_count_publishes;
+  }
+  s.stats.stream_count_publishes_deferred = plan.deferred();
+  s.stats.streams_counted = plan.streams_planned();
+}
+
 }  // namespace
 
 asio::awaitable<void> run_count_publisher(Services& s) {
@@ -45,6 +69,8 @@ asio::awaitable<void> run_count_publisher(Services& s) {
   settings.stall_ms = 2 * c.count_tick_ms;
   settings.max_deliveries_per_s = c.max_count_deliveries_per_s;
   core::CountPolicy policy(settings);
+  core::StreamCountPlan stream_plan(settings, c.max_stream_count_publishes_per_s);
+  core::EpochMs planned_streams_at = 0;
   const milliseconds tick(c.count_tick_ms);
   asio::steady_timer timer(co_await asio::this_coro::executor);
   // A join may wake the publisher before its planned wake, so that it shows within a few ms,
@@ -100,12 +126,32 @@ asio::awaitable<void> run_count_publisher(Services& s) {
             .count();
     if (!s.duty.count_publisher) {
       policy.reset();  // on taking the duty over, publish at once
+      stream_plan.reset();
       continue;
     }
+    // Every stream's count from the players this instance recorded; the default stream's is
+    // the whole audience's (from the store: on Momento, every instance's) less the others'.
+    const auto streams = co_await s.audience.stream_figures();
     auto count = co_await s.audience.active_count();
     if (count.has_error()) {
       ++s.stats.count_publish_errors;
       continue;
+    }
+    std::map<std::string, std::uint64_t> others;
+    std::uint64_t others_active = 0;
+    for (const auto& [id, f] : streams) {
+      if (id == c.stream_id) continue;
+      others.emplace(id, f.active);
+      others_active += f.active;
+      auto& peak = s.stream_peaks[id];
+      if (f.active > peak.players) peak = {f.active, s.clock.now_ms()};
+    }
+    *count = *count > others_active ? *count - others_active : 0;
+    // The other streams once a tick at most: a join's early wake is for the default stream's
+    // count, and planning costs O(streams).
+    if (const auto at = s.clock.now_ms(); at - planned_streams_at >= c.count_tick_ms) {
+      planned_streams_at = at;
+      co_await publish_stream_counts(s, stream_plan, others, at);
     }
     // The stall check measures the wake only, not the backend's answer just above.
     const auto now = s.clock.now_ms();
@@ -167,7 +213,9 @@ asio::awaitable<void> run_topic_intake(Services& s) {
       auto outcome =
           co_await s.audience.accept(std::move(parsed), item->value.data, item->publisher_id,
                                      std::max<std::uint64_t>(item->topic_sequence_number, 1));
-      if (outcome.kind == HeartbeatOutcome::Kind::invalid)
+      if (outcome.kind == HeartbeatOutcome::Kind::invalid ||
+          outcome.kind == HeartbeatOutcome::Kind::unknown_stream ||
+          outcome.kind == HeartbeatOutcome::Kind::wrong_stream)
         spdlog::debug("heartbeat on the topic refused: {}", outcome.problem.message);
       if (outcome.kind == HeartbeatOutcome::Kind::refused) {  // counted in /metrics
         if (outcome.error) {

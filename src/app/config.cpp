@@ -84,6 +84,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("count-tick-ms", po::value(&c.count_tick_ms)->default_value(c.count_tick_ms), "how often the active count is checked and, if changed, published")
     ("count-settle-ms", po::value(&c.count_settle_ms)->default_value(c.count_settle_ms), "the count published is the highest seen over this long: a shorter dip never shows, a leave shows this much later [0: every dip shows]")
     ("max-count-deliveries-per-s", po::value(&c.max_count_deliveries_per_s)->default_value(c.max_count_deliveries_per_s), "count deliveries (publishes x waiting subscribers) per second to stay under: publishes are spaced at least subscribers/this seconds [0: no budget]")
+    ("max-stream-count-publishes-per-s", po::value(&c.max_stream_count_publishes_per_s)->default_value(c.max_stream_count_publishes_per_s), "publishes per second of the other streams' counts (viewerCount-<id>), all streams together; more wait for a later tick")
     ("token-ttl-s", po::value(&c.token_ttl_s)->default_value(c.token_ttl_s), "lifetime of the viewer tokens /api/player-config hands out")
     ("tokens-per-address-per-minute", po::value(&c.tokens_per_address_per_minute)->default_value(c.tokens_per_address_per_minute), "viewer tokens one client address may get per minute; 0: no limit (load tests from one machine)")
     ("trusted-proxies", po::value(&proxies), "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For names the client [unset: none]")

@@ -1,6 +1,7 @@
 #include "streampulse/core/heartbeat.hpp"
 
 #include "streampulse/core/json_text.hpp"
+#include "streampulse/core/stream_catalog.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -174,7 +175,17 @@ Result parse_heartbeat(std::string_view json) {
     return invalid("playerId",
                    "field 'playerId' must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'");
   }
-  return read_fields(obj, std::string(id->get_string()));
+  auto hb = read_fields(obj, std::string(id->get_string()));
+  if (!hb) return hb;
+  if (const auto* stream = obj.if_contains("streamId"); stream && !stream->is_null()) {
+    if (!stream->is_string()) return invalid("streamId", "field 'streamId' must be a string");
+    if (!is_valid_stream_id(stream->get_string())) {
+      return invalid("streamId",
+                     "field 'streamId' must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'");
+    }
+    hb->stream_id = std::string(stream->get_string());
+  }
+  return hb;
 }
 
 std::string to_analytics_json(const Heartbeat& hb) {

@@ -84,8 +84,17 @@ std::optional<StreamProblem> check_stream(const Stream& stream, const StreamLimi
 }
 
 StreamCatalog::StreamCatalog(Stream default_stream, StreamLimits limits)
-    : limits_(limits), default_id_(default_stream.id) {
+    : limits_(limits),
+      default_id_(default_stream.id),
+      ids_(std::make_shared<StreamIds>(default_stream.id)) {
   streams_.emplace(default_id_, std::move(default_stream));
+}
+
+void StreamCatalog::publish_ids() {
+  auto set = std::make_shared<StreamIdSet>();
+  set->default_id = default_id_;
+  for (const auto& [id, stream] : streams_) set->ids.insert(set->ids.end(), id);
+  ids_->replace(std::move(set));
 }
 
 boost::system::result<StreamChange, StreamProblem> StreamCatalog::put(Stream stream) {
@@ -101,6 +110,7 @@ boost::system::result<StreamChange, StreamProblem> StreamCatalog::put(Stream str
     }
     change.created = true;
     it = streams_.emplace(stream.id, stream).first;
+    if (!loading_) publish_ids();
   } else {
     change.previous = it->second;
     it->second = stream;
@@ -125,6 +135,7 @@ boost::system::result<StreamChange, StreamProblem> StreamCatalog::remove(std::st
   change.stream = std::move(it->second);
   change.previous = change.stream;
   streams_.erase(it);
+  publish_ids();
   return change;
 }
 
@@ -135,6 +146,7 @@ void StreamCatalog::undo(const StreamChange& change) {
   } else if (!is_default(change.stream.id)) {
     streams_.erase(change.stream.id);
   }
+  publish_ids();
 }
 
 const Stream* StreamCatalog::find(std::string_view id) const {
@@ -165,11 +177,14 @@ std::vector<Stream> StreamCatalog::saved() const {
 
 std::vector<std::string> StreamCatalog::load(std::vector<Stream> streams) {
   std::vector<std::string> skipped;
+  loading_ = true;  // one publish at the end, not one per stream
   for (auto& stream : streams) {
     const std::string id = stream.id;
     auto put_ok = put(std::move(stream));
     if (!put_ok) skipped.push_back("'" + id + "': " + put_ok.error().message);
   }
+  loading_ = false;
+  publish_ids();
   return skipped;
 }
 

@@ -149,6 +149,22 @@ TokenAuthority::TokenAuthority(const core::Clock& clock, std::string cache, std:
       cache_(std::move(cache)),
       key_(key.empty() ? random_bytes(32) : std::move(key)) {}
 
+std::string TokenAuthority::stream_tag(std::string_view player_id,
+                                       std::string_view stream_id) const {
+  std::string message = "stream scope v1\n";
+  message += player_id;
+  message += '\n';
+  message += stream_id;
+  const auto m = mac(key_, message);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string tag;
+  for (std::size_t i = 0; i < 8; ++i) {  // 64 bits
+    tag += kHex[m[i] >> 4];
+    tag += kHex[m[i] & 15];
+  }
+  return tag;
+}
+
 std::string TokenAuthority::issue(const TokenClaims& claims) const {
   std::string token = base64url_encode(json::serialize(to_json(claims)));
   const auto signature = mac(key_, token);

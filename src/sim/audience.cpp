@@ -2,6 +2,7 @@
 // deadlines), churn and progress reports, then prints the report.
 #include "streampulse/sim/audience.hpp"
 
+#include "streampulse/sim/stream_spread.hpp"
 #include "viewer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace streampulse::sim {
 
@@ -50,6 +52,7 @@ class Audience {
         end_(io_),
         signals_(io_, SIGINT, SIGTERM) {
     figures_.open_file_limit = open_file_limit;
+    if (o.streams > 0) spread_.emplace(o.streams, o.stream_skew, o.seed);
   }
 
   int run() {
@@ -94,11 +97,13 @@ class Audience {
   }
 
   Viewer& add_viewer(Player p, std::int64_t start_ms, bool churn_join) {
-    const std::size_t id = ledger_.add_viewer(options_.subscribe, churn_join);
+    const std::size_t stream = spread_ ? spread_->stream_of(ledger_.viewers()) : 0;
+    const std::size_t id = ledger_.add_viewer(options_.subscribe, churn_join, stream);
     const Target& target = options_.targets[target_of(id, options_.targets.size())];
     viewers_.push_back(std::make_unique<Viewer>(io_.get_executor(), id, target, std::move(p)));
     Viewer& v = *viewers_.back();
     v.start_ms = start_ms;
+    if (spread_) v.stream_id = StreamSpread::stream_id(stream);
     if (options_.own_addresses) {
       // 127.1.0.1 upwards: 16 million addresses, each viewer its own.
       const auto n = static_cast<std::uint32_t>(id + 1) & 0x00ffffffu;
@@ -259,6 +264,7 @@ class Audience {
   asio::io_context io_{1};
   Scheduler scheduler_;
   AudienceLedger ledger_;
+  std::optional<StreamSpread> spread_;  // --streams
   AudienceFigures figures_;
   Endpoints endpoints_;
   AudienceContext ctx_;

@@ -13,9 +13,10 @@ constexpr std::size_t kMismatchesKept = 5;
 AudienceLedger::AudienceLedger(LedgerOptions options, std::int64_t start_ms)
     : options_(options), start_ms_(start_ms) {}
 
-std::size_t AudienceLedger::add_viewer(bool subscribed, bool churn_join) {
+std::size_t AudienceLedger::add_viewer(bool subscribed, bool churn_join, std::size_t stream) {
   const std::size_t id = viewers_.size();
   ViewerState v;
+  v.stream = stream;
   v.subscribed = subscribed;
   v.churn_join = churn_join;
   if (subscribed && sampled_.size() < options_.sample_size) {
@@ -39,6 +40,14 @@ std::int64_t AudienceLedger::true_audience(std::int64_t now_ms) const {
   return n;
 }
 
+std::int64_t AudienceLedger::true_audience_of(std::size_t stream, std::int64_t now_ms) const {
+  std::int64_t n = 0;
+  for (const auto& v : viewers_) {
+    if (v.stream == stream && v.admitted && now_ms - v.last_ok_ms <= options_.active_window_ms) ++n;
+  }
+  return n;
+}
+
 bool AudienceLedger::steady(std::int64_t now_ms) const {
   return now_ms - start_ms_ >= options_.warmup_ms && now_ms > quiet_until_ms_;
 }
@@ -50,7 +59,7 @@ void AudienceLedger::heartbeat_ok(std::size_t id, std::int64_t now_ms) {
   v.admitted = true;
   v.last_ok_ms = now_ms;
   if (first && v.churn_join) {
-    announce(id, now_ms, true_audience(now_ms), now_ms, true);
+    announce(id, now_ms, true_audience_of(v.stream, now_ms), now_ms, true);
   }
 }
 
@@ -75,7 +84,7 @@ void AudienceLedger::leave(std::size_t id, std::int64_t now_ms) {
   }
   if (!counted) return;  // never admitted, or already out of the window: nothing changes
   const std::int64_t effective = std::max(now_ms, v.last_ok_ms + options_.active_window_ms);
-  announce(id, effective, true_audience(now_ms) - 1, now_ms, false);
+  announce(id, effective, true_audience_of(v.stream, now_ms) - 1, now_ms, false);
 }
 
 void AudienceLedger::announce(std::size_t subject, std::int64_t effective_ms, std::int64_t audience,
@@ -85,10 +94,13 @@ void AudienceLedger::announce(std::size_t subject, std::int64_t effective_ms, st
   event_.effective_ms = effective_ms;
   event_.audience = audience;
   event_.subject = subject;
+  event_.stream = viewers_[subject].stream;
   event_.resolved = 0;
   event_.expected = 0;
   for (const std::size_t id : sampled_) {
-    if (id != subject && viewers_[id].subscribed && watching(id, now_ms)) ++event_.expected;
+    if (id != subject && viewers_[id].stream == event_.stream && viewers_[id].subscribed &&
+        watching(id, now_ms))
+      ++event_.expected;
   }
   ++freshness_.events;
   ++(join ? freshness_.joins : freshness_.leaves);
@@ -109,7 +121,7 @@ void AudienceLedger::delivered(std::size_t id, std::int64_t count, std::int64_t 
   auto& v = viewers_[id];
   v.seen = count;
   if (!v.sampled || event_.id == 0 || v.resolved_event >= event_.id || id == event_.subject ||
-      count != event_.audience) {
+      v.stream != event_.stream || count != event_.audience) {
     return;
   }
   v.resolved_event = event_.id;
@@ -139,10 +151,12 @@ void AudienceLedger::topic_item(std::uint64_t page, std::uint64_t sequence_numbe
 }
 
 void AudienceLedger::sample(std::int64_t now_ms) {
-  std::int64_t truth = 0, subscribed = 0;
+  std::int64_t subscribed = 0;
+  std::vector<std::int64_t> truths;  // per stream
   for (const auto& v : viewers_) {
     if (v.admitted && now_ms - v.last_ok_ms <= options_.active_window_ms) {
-      ++truth;
+      if (v.stream >= truths.size()) truths.resize(v.stream + 1, 0);
+      ++truths[v.stream];
       if (v.subscribed) ++subscribed;
     }
   }
@@ -155,6 +169,7 @@ void AudienceLedger::sample(std::int64_t now_ms) {
   for (const std::size_t id : sampled_) {
     const auto& v = viewers_[id];
     if (!v.admitted || now_ms - v.last_ok_ms > options_.active_window_ms) continue;
+    const std::int64_t truth = truths[v.stream];  // its own stream's audience
     ++a.samples;
     if (is_steady) ++a.steady_samples;
     if (v.seen < 0) {

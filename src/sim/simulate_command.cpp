@@ -4,6 +4,7 @@
 
 #include "simulate_webhook.hpp"
 #include "streampulse/sim/audience.hpp"
+#include "streampulse/sim/create_streams.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -29,6 +30,8 @@ constexpr std::pair<const char*, const char*> kEnv[] = {
     {"STREAMPULSE_SIM_DURATION_S", "duration"},
     {"STREAMPULSE_SIM_CONNECTIONS", "connections"},
     {"STREAMPULSE_SIM_SEED", "seed"},
+    {"STREAMPULSE_SIM_STREAMS", "streams"},
+    {"STREAMPULSE_ADMIN_TOKEN", "admin-token"},
     {"STREAMPULSE_CACHE", "cache"},
     {"STREAMPULSE_HEARTBEAT_TOPIC", "topic"},
     {"STREAMPULSE_ACTIVE_WINDOW_MS", "active-window-ms"},
@@ -96,6 +99,19 @@ int run_simulate_command(int argc, char** argv) {
       "topics mode: every viewer connects from the same address (by default, against a "
       "loopback target each viewer has its own, 127.1.0.1 upwards, so the service's "
       "per-address bounds see N viewers)")(
+      "streams", po::value<std::int64_t>()->default_value(0),
+      "topics mode: spread the viewers over the catalog's streams sim-1 .. sim-N (they must "
+      "exist: PUT /api/streams/sim-K), a few popular and a long tail (Zipf, --stream-skew), "
+      "each viewer's count checked against its own stream's audience; 0: the default stream "
+      "[STREAMPULSE_SIM_STREAMS]")(
+      "create-streams",
+      "with --streams: first put sim-1 .. sim-N in the first target's catalog (needs "
+      "--admin-token)")("admin-token", po::value<std::string>(),
+                        "the service's admin token, for --create-streams "
+                        "[STREAMPULSE_ADMIN_TOKEN]")(
+      "stream-skew", po::value<double>()->default_value(1.0),
+      "topics mode, with --streams: stream k gets a share of the viewers proportional to "
+      "1/k^this (0: even)")(
       "churn-every", po::value<std::int64_t>()->default_value(0),
       "topics mode: every this many ms one viewer leaves or a new one joins, alternately; "
       "0: no churn")("report-every", po::value<double>()->default_value(5),
@@ -184,6 +200,20 @@ int run_simulate_command(int argc, char** argv) {
   opts.subscribe = vm.count("no-subscribe") == 0;
   opts.own_addresses = vm.count("one-address") == 0;
   opts.churn_every_ms = vm["churn-every"].as<std::int64_t>();
+  const auto streams = vm["streams"].as<std::int64_t>();
+  if (streams < 0 || streams > 10'000) return usage_error("--streams must be 0..10000");
+  opts.streams = static_cast<std::size_t>(streams);
+  opts.stream_skew = vm["stream-skew"].as<double>();
+  if (!(opts.stream_skew >= 0 && opts.stream_skew <= 10))
+    return usage_error("--stream-skew must be 0..10");
+  if (vm.count("create-streams")) {
+    if (opts.streams == 0) return usage_error("--create-streams needs --streams N");
+    if (!vm.count("admin-token")) return usage_error("--create-streams needs --admin-token");
+    std::string base = vm["target"].as<std::string>();
+    base = base.substr(0, base.find(','));
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    if (create_sim_streams(base, vm["admin-token"].as<std::string>(), opts.streams) != 0) return 1;
+  }
   opts.report_every_s = vm["report-every"].as<double>();
   opts.active_window_ms = vm["active-window-ms"].as<std::int64_t>();
   opts.warmup_s = vm["warmup"].as<double>();

@@ -39,8 +39,10 @@ asio::awaitable<bool> fetch_config(AudienceContext& ctx, Viewer& v, Conn& conn,
                                    Scheduler::Slot& slot) {
   std::string why;
   const Endpoint* endpoint = ctx.endpoints.find(v.target, why);
-  const std::string request = "GET " + v.target.path +
-                              "/api/player-config HTTP/1.1\r\nHost: " + v.target.host_header +
+  // A stream id is URL-safe as it is (A-Z a-z 0-9 _ -).
+  const std::string query = v.stream_id.empty() ? "" : "?stream=" + v.stream_id;
+  const std::string request = "GET " + v.target.path + "/api/player-config" + query +
+                              " HTTP/1.1\r\nHost: " + v.target.host_header +
                               "\r\nAccept: application/json\r\n\r\n";
   RequestCounters& c = ctx.figures.configs;
   while (!gone(ctx, v)) {

@@ -39,6 +39,7 @@ struct Viewer {
   const Target& target;
   Player player;  // agent, bitrate ladder, play time; its id is sent as viewerId
   std::int64_t start_ms = 0;
+  std::string stream_id;  // --streams: the catalog stream it watches; empty: the default
 
   // From the configuration.
   std::string player_id, token;

@@ -86,6 +86,10 @@ bool apply_config(AudienceContext& ctx, Viewer& v, std::string_view body, std::s
                    "\r\nContent-Type: text/plain\r\nContent-Length: ";
   v.body_prefix = "{\"playerId\":";
   core::append_json_string(v.body_prefix, v.player_id);
+  if (!v.stream_id.empty()) {
+    v.body_prefix += ",\"streamId\":";
+    core::append_json_string(v.body_prefix, v.stream_id);
+  }
   v.body_prefix += ",\"viewerId\":";
   core::append_json_string(v.body_prefix, v.player.id);
   v.body_prefix += ",\"bitrate\":";

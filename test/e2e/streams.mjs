@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The player page plays a stream of the catalog (issue 15): `/?streamId=ID` plays that stream
-// and is titled with its name; an unknown id says so and plays nothing; an ad-hoc
+// and is titled with its name, its heartbeats count under it and its overlay reads its own
+// count; an unknown id says so and plays nothing; an ad-hoc
 // `?stream=/media/NAME/master.m3u8` is titled NAME, not "master.m3u8".
 //
 //   STREAMPULSE_URL  the service [http://127.0.0.1:8080]   E2E_ADMIN_TOKEN  its admin token
@@ -32,6 +33,19 @@ try {
   const title = await page.title();
   if (title !== 'The e2e show · streampulse') throw new Error(`title "${title}"`);
   console.log(`  PASS  /?streamId=${id} plays the stream, titled "${title}"`);
+
+  // Its heartbeats name the stream (its token allows no other): counted there, and its overlay
+  // reads its own stream's count (viewerCount-<id>), not the whole service's.
+  await waitFor(async () => {
+    const list = await (await fetch(`${BASE}/api/streams`)).json();
+    const s = list.streams.find((x) => x.id === id);
+    return s && s.players && s.players.active === 1;
+  }, `GET /api/streams to count the player under ${id}`);
+  const overlay = await waitFor(() => page.evaluate(() => {
+    const el = document.getElementById('viewer-count');
+    return el && el.dataset.count === '1' ? el.textContent.replace(/\s+/g, ' ') : null;
+  }), 'the overlay to read 1');
+  console.log(`  PASS  its heartbeats count under ${id}; the overlay reads "${overlay.trim()}"`);
 
   await page.goto(`${BASE}/?streamId=nope`);
   const shown = await waitFor(() => page.evaluate(() => {

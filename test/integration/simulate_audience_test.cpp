@@ -122,6 +122,43 @@ TEST(SimulateAudience, TwoHundredViewersSeeTheExactAudience) {
   std::filesystem::remove(report);
 }
 
+// Issue 15: viewers spread over three streams with a skew (the simulator creates them first),
+// each checking its own stream's count.
+TEST(SimulateAudience, ViewersOfThreeStreamsEachSeeTheirOwnStreamsAudience) {
+  const auto server_log = temp_path("sp-sim3-server");
+  const auto sim_log = temp_path("sp-sim3-simulate");
+  const auto report = temp_path("sp-sim3-report");
+  auto child = start_binary({"--log-level", "warn", "--admin-token", "sim-admin"}, server_log);
+  const int status = std::system(simulate_command(child.port,
+                                                  "--players 120 --streams 3 --create-streams "
+                                                  "--admin-token sim-admin --duration 8 "
+                                                  "--expect-exact --seed 15",
+                                                  report, sim_log)
+                                     .c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << read_all(sim_log);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << read_all(sim_log);
+  const auto r = report_of(report);
+  ASSERT_FALSE(r.empty()) << read_all(sim_log);
+  EXPECT_EQ(number(r.at("configs").at("ok")), 120);
+  const auto& acc = r.at("accuracy").as_object();
+  EXPECT_GT(number(acc.at("steadySamples")), 0);
+  EXPECT_EQ(number(acc.at("steadyMismatches")), 0) << read_all(sim_log);
+  // The most popular stream's viewers saw fewer than all 120: their own stream's audience.
+  EXPECT_LT(number(acc.at("maxSeen")), 120);
+  EXPECT_GT(number(acc.at("maxSeen")), 40);
+  // And the service counts them per stream.
+  const auto streams = boost::json::parse(get_body(child.port, "/api/streams"));
+  double active = 0;
+  for (const auto& st : streams.at("streams").as_array())
+    active += number(st.at("players").at("total"));
+  EXPECT_EQ(active, 120);
+
+  EXPECT_EQ(stop_binary(child), 0);
+  std::filesystem::remove(server_log);
+  std::filesystem::remove(sim_log);
+  std::filesystem::remove(report);
+}
+
 // Issue 14, "hostile and odd viewers": 3,000 viewers arrive within 750 ms (each a
 // configuration, two connections, a heartbeat and a long-poll) while 300 watch. The 300 see no
 // refusal and no failure, and once the crowd has gone their count is theirs again.

@@ -86,12 +86,12 @@ TEST(Streams, TheDefaultStreamIsListedWithTheServiceFigures) {
       201u);
   streams = list(server.port());
   ASSERT_EQ(streams.size(), 2u);
-  // Today's figures are the whole service's, reported as the default stream's ...
+  // A heartbeat without a stream is the default stream's ...
   EXPECT_EQ(streams[0].at("players"), json::parse(R"({"active":1,"total":1})"));
-  // ... and no other stream has figures yet (the audience is not kept per stream): null.
+  // ... and a stream nobody watched has no players and no peak yet.
   EXPECT_EQ(streams[1].at("id").as_string(), "show");
   EXPECT_FALSE(streams[1].at("default").as_bool());
-  EXPECT_TRUE(streams[1].at("players").is_null());
+  EXPECT_EQ(streams[1].at("players"), json::parse(R"({"active":0,"total":0})"));
   EXPECT_TRUE(streams[1].at("peak").is_null());
 }
 

@@ -48,4 +48,10 @@ http::Response store_error_response(const http::Request& req, boost::system::err
 http::Response binding_refusal(const http::Request& req, core::BindVerdict verdict,
                                http::ExtraHeaders headers = {});
 
+// A heartbeat refused for its stream (app::Audience::check_stream): 400 unknown_stream, or 403
+// wrong_stream for a token scoped to another stream. Nullopt for any other outcome.
+std::optional<http::Response> stream_refusal(const http::Request& req,
+                                             const app::HeartbeatOutcome& outcome,
+                                             http::ExtraHeaders headers = {});
+
 }  // namespace streampulse::api

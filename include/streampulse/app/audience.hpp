@@ -14,13 +14,18 @@
 #include "streampulse/app/state_loop.hpp"
 #include "streampulse/core/dashboard.hpp"
 #include "streampulse/core/replay_window.hpp"
+#include "streampulse/core/stream_activity.hpp"
+#include "streampulse/core/stream_ids.hpp"
+#include "streampulse/core/stream_scope.hpp"
 #include "streampulse/core/viewer_registry.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -36,6 +41,7 @@ struct AudienceShard {
   std::unique_ptr<core::ViewerRegistry> registry;
   std::unique_ptr<HeartbeatPipeline> pipeline;
   core::ReplayWindow webhook_replays;  // webhook events of this shard's players
+  core::StreamActivity activity;       // which stream each player watches; counts per stream
 };
 
 // Figures of every shard added up, for /metrics (read on the shards' loops, then summed).
@@ -77,12 +83,27 @@ class Audience {
                                                   std::uint64_t sequence_number = 0,
                                                   core::EpochMs expires_at = 0,
                                                   FirstCheck first = {});
+  // The streams heartbeats may name (the catalog's ids, republished on each change) and the
+  // tagger of stream-scoped tokens (core/stream_scope.hpp). Set before the loops run; unset:
+  // every heartbeat is the default stream's and no token is checked for its stream.
+  void set_streams(std::shared_ptr<const core::StreamIds> ids, core::StreamTagger tag);
+  // Resolves the heartbeat's stream in place (empty: the default stream's id); an outcome
+  // unknown_stream or wrong_stream when it is refused. Any thread: reads the current id set.
+  std::optional<HeartbeatOutcome> check_stream(core::Heartbeat& hb,
+                                               std::string_view token_id) const;
+
   // Binds a token to a player on the token's shard (the embedded publish and CMCD check before
   // they answer); counted there.
   boost::asio::awaitable<core::BindVerdict> bind(std::string token_id, std::string player_id,
                                                  core::EpochMs expires_at = 0);
 
   boost::asio::awaitable<store::result<std::uint64_t>> active_count();
+  // Each stream with players: its active and tracked players, summed over the shards (the
+  // players this instance recorded: on Momento, the heartbeats it read).
+  boost::asio::awaitable<std::map<std::string, core::StreamFigures>> stream_figures();
+  // One stream's dashboard, from the players this instance recorded for it (restored players
+  // count under the whole service's dashboard only, until their next heartbeat).
+  boost::asio::awaitable<core::DashboardMetrics> stream_dashboard(std::string stream_id);
   boost::asio::awaitable<store::result<core::DashboardMetrics>> dashboard();
   // Removes players past the retention, each shard on its loop; how many were removed.
   boost::asio::awaitable<store::result<std::size_t>> prune();
@@ -100,6 +121,8 @@ class Audience {
 
   std::vector<std::unique_ptr<AudienceShard>> shards_;
   const core::Clock& clock_;
+  std::shared_ptr<const core::StreamIds> stream_ids_;
+  core::StreamTagger stream_tag_;
   struct JoinSignal {
     std::mutex mutex;
     std::function<void()> observer;

@@ -55,6 +55,9 @@ struct Config {
   // Count deliveries (publishes x subscribers waiting) per second this instance aims to stay
   // under: the time between publishes grows with the subscribers. 0: no budget.
   std::uint64_t max_count_deliveries_per_s = 50'000;
+  // Publishes per second of the streams' counts other than the default stream's, all streams
+  // together (core/stream_count_plan.hpp): what is past it waits for a later tick.
+  std::uint64_t max_stream_count_publishes_per_s = 200;
   std::int64_t token_ttl_s = 900;
 
   // Bounds on what clients can make the service hold (docs/security.md). A client is its

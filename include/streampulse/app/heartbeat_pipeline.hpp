@@ -16,8 +16,18 @@ struct HeartbeatOutcome {
   // refused: a bound said no and nothing changed. Either the token is bound to another player
   // (or the binding table is full): `refusal` says which; or a new player came past the cap
   // on players tracked: `error` is errc::too_many_players and `refusal` is ok.
-  enum class Kind { accepted, duplicate, invalid, refused, failed } kind = Kind::accepted;
-  core::InvalidHeartbeat problem;                     // for invalid
+  // unknown_stream: its streamId is not in the catalog (400); wrong_stream: its token is
+  // scoped to another stream (403). Both change nothing; `problem` says why.
+  enum class Kind {
+    accepted,
+    duplicate,
+    invalid,
+    refused,
+    failed,
+    unknown_stream,
+    wrong_stream
+  } kind = Kind::accepted;
+  core::InvalidHeartbeat problem;                     // for invalid and the stream refusals
   boost::system::error_code error;                    // for failed, and refused by the cap
   core::BindVerdict refusal = core::BindVerdict::ok;  // for refused by the token binding
 };

@@ -14,6 +14,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include <functional>
+#include <map>
 
 namespace streampulse::embedded {
 class EmbeddedStore;
@@ -90,6 +91,14 @@ struct Services {
   core::StreamCatalog* streams = nullptr;
   // Where the catalog's changes are saved (app/stream_keeper.hpp); null: memory only.
   StreamKeeper* stream_keeper = nullptr;
+  // The highest active count of each stream but the default (whose peak is the history's),
+  // since this process started: the count publisher raises it, GET /api/streams reads it and
+  // drops the ids no longer in the catalog. State loop only.
+  struct StreamPeak {
+    std::uint64_t players = 0;
+    core::EpochMs at = 0;
+  };
+  std::map<std::string, StreamPeak, std::less<>> stream_peaks{};
 };
 
 }  // namespace streampulse::app

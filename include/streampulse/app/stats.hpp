@@ -23,6 +23,9 @@ struct Stats {
   Counter webhooks_unauthorized{0};
   Counter webhooks_stale{0};
   Counter count_publishes{0};
+  Counter stream_count_publishes{0};           // viewerCount-<id> topics
+  Counter stream_count_publishes_deferred{0};  // put off by their budget
+  Counter streams_counted{0};                  // streams whose count is planned (a gauge)
   Counter count_publish_errors{0};
   Counter last_published_count{0};
   // The count policy's figures (core/count_policy.hpp), copied by the publisher each wake.

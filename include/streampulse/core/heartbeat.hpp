@@ -28,6 +28,9 @@ struct BitrateHistory {
 
 struct Heartbeat {
   std::string player_id;
+  // The stream watched (`streamId`, issue 15): empty when the heartbeat names none (the default
+  // stream's); the audience resolves it against the catalog (core/stream_ids.hpp).
+  std::string stream_id;
   double bitrate = 0;    // kbps
   double play_time = 0;  // seconds
   std::optional<Agent> agent;

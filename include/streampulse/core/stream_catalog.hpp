@@ -6,10 +6,13 @@
 // One stream is the default (STREAMPULSE_STREAM_ID, its URL and name from the configuration):
 // it always exists and cannot be removed; PUT may change its name and URL. The catalog is
 // bounded (StreamLimits): past the bound a new stream is refused, never another one dropped.
+#include "streampulse/core/stream_ids.hpp"
+
 #include <boost/system/result.hpp>
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,11 +90,18 @@ class StreamCatalog {
   // past the bound are skipped; their descriptions are returned for the log.
   std::vector<std::string> load(std::vector<Stream> streams);
 
+  // The ids now, for the other loops (heartbeats are checked there): republished on every
+  // change; the one part of the catalog that any thread may read. Copies of a catalog share it.
+  std::shared_ptr<const StreamIds> ids() const { return ids_; }
+
  private:
+  void publish_ids();
   StreamLimits limits_;
   std::string default_id_;
   bool default_changed_ = false;
   std::map<std::string, Stream, std::less<>> streams_;
+  std::shared_ptr<StreamIds> ids_;
+  bool loading_ = false;
 };
 
 // The data dir's file: {"version":1,"streams":[{"id":...,"name":...,"url":...},...]}.

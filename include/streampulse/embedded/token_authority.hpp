@@ -33,6 +33,10 @@ class TokenAuthority final : public store::TokenVendor {
 
   std::string issue(const TokenClaims& claims) const;
 
+  // The tag naming `stream_id` in the id of a token of `player_id` (core/stream_scope.hpp):
+  // 16 hex digits of a MAC under this authority's key. Thread-safe.
+  std::string stream_tag(std::string_view player_id, std::string_view stream_id) const;
+
   // errc::unauthenticated for a malformed, forged or expired token;
   // errc::permission_denied for a valid token that does not grant `action` on cache/topic.
   store::result<TokenClaims> verify(std::string_view token, std::string_view cache,

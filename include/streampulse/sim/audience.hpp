@@ -22,6 +22,11 @@ namespace streampulse::sim {
 struct AudienceOptions {
   std::vector<Target> targets;
   std::size_t players = 100;
+  // --streams N: viewers spread over the catalog's streams sim-1 .. sim-N with a Zipf-like skew
+  // (sim/stream_spread.hpp), each checked against its own stream's audience; 0: no streamId
+  // (the default stream), as before.
+  std::size_t streams = 0;
+  double stream_skew = 1.0;
   std::int64_t interval_ms = 0;  // 0: the configuration's heartbeatIntervalMs, as the page
   double duration_s = 0;         // 0: until SIGINT/SIGTERM
   bool subscribe = true;

@@ -63,7 +63,9 @@ class AudienceLedger {
 
   // A new viewer; returns its id (0, 1, 2...). Subscribed viewers may be sampled. A churn
   // joiner's first answered heartbeat is a join event; the first audience's are not.
-  std::size_t add_viewer(bool subscribed, bool churn_join = false);
+  // `stream`: the stream it watches (--streams; 0 without): its count is checked against that
+  // stream's true audience only.
+  std::size_t add_viewer(bool subscribed, bool churn_join = false, std::size_t stream = 0);
   void heartbeat_ok(std::size_t id, std::int64_t now_ms);
   // The viewer stops heartbeating (and polling) now.
   void leave(std::size_t id, std::int64_t now_ms);
@@ -76,7 +78,8 @@ class AudienceLedger {
   // Closes the books: the last event's unresolved viewers, if it is old enough.
   void finish(std::int64_t now_ms);
 
-  std::int64_t true_audience(std::int64_t now_ms) const;
+  std::int64_t true_audience(std::int64_t now_ms) const;  // every stream's viewers
+  std::int64_t true_audience_of(std::size_t stream, std::int64_t now_ms) const;
   bool watching(std::size_t id, std::int64_t now_ms) const;
   bool steady(std::int64_t now_ms) const;
   // Past the warm-up (whatever the churn): latencies from here on are the steady state's.
@@ -95,12 +98,14 @@ class AudienceLedger {
     std::int64_t last_ok_ms = 0;
     std::int64_t seen = -1;
     std::uint64_t resolved_event = 0;
+    std::size_t stream = 0;
   };
   struct Event {
     std::uint64_t id = 0;  // 1, 2, ...; 0: none yet
     std::int64_t effective_ms = 0;
     std::int64_t audience = 0;
     std::size_t subject = 0;
+    std::size_t stream = 0;  // the subject's: only its viewers see the change
     std::uint64_t resolved = 0, expected = 0;
   };
   void announce(std::size_t subject, std::int64_t effective_ms, std::int64_t audience,
