@@ -22,6 +22,14 @@ http::Handler dashboard_handler(app::Services& s) {
                                                          "64 characters of A-Z, a-z, 0-9, '_' "
                                                          "or '-'"));
       }
+      // The default stream alone in the catalog: its figures are the whole audience's (the
+      // audience keeps no per-stream activity then, app/audience.cpp).
+      if (s.streams->size() == 1) {
+        auto all = co_await s.audience.dashboard();
+        if (all.has_error()) co_return store_error_response(ctx.request, all.error());
+        co_return http::text_response(ctx.request, bh::status::ok, core::to_json_text(*all),
+                                      "application/json");
+      }
       auto metrics = co_await s.audience.stream_dashboard(id);
       co_return http::text_response(ctx.request, bh::status::ok, core::to_json_text(metrics),
                                     "application/json");

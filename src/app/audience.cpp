@@ -35,9 +35,11 @@ void Audience::set_streams(std::shared_ptr<const core::StreamIds> ids, core::Str
 }
 
 std::optional<HeartbeatOutcome> Audience::check_stream(core::Heartbeat& hb,
-                                                       std::string_view token_id) const {
+                                                       std::string_view token_id,
+                                                       bool* several) const {
   if (!stream_ids_) return std::nullopt;
   const auto ids = stream_ids_->current();  // one pointer copy under the holder's mutex
+  if (several) *several = ids->ids.size() > 1;
   const std::string* stream = core::resolve_stream(*ids, hb.stream_id);
   if (!stream) {
     HeartbeatOutcome refused{HeartbeatOutcome::Kind::unknown_stream, {}, {}};
@@ -67,9 +69,14 @@ asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed par
                                                    std::uint64_t sequence_number,
                                                    core::EpochMs expires_at, FirstCheck first) {
   // An invalid heartbeat has no player: shard 0 counts it, like any other refusal.
+  // With the default stream alone in the catalog its figures are the whole audience's, and
+  // the per-stream activity (a second index per heartbeat) is not kept: the single-stream
+  // service pays nothing for streams (docs/benchmarks.md, "Audience").
+  bool several = false;
   if (parsed) {
-    if (auto refused = check_stream(*parsed, token_id)) co_return std::move(*refused);
+    if (auto refused = check_stream(*parsed, token_id, &several)) co_return std::move(*refused);
   }
+  const bool track = several;
   const std::size_t home = parsed ? shard_of(parsed->player_id) : 0;
   if (parsed && !token_id.empty() && shard_of(core::token_player_part(token_id)) != home) {
     // The token's binding lives on the token's shard. A viewer's token id is its player id, so
@@ -96,7 +103,7 @@ asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed par
         }
         // Kept for the stream's figures: the pipeline takes the heartbeat.
         std::optional<core::Heartbeat> kept;
-        if (parsed) kept = *parsed;
+        if (parsed && track) kept = *parsed;
         HeartbeatOutcome outcome;
         if (sequence_number == 0) {
           outcome = co_await sh.pipeline->accept_parsed(std::move(parsed), token_id, expires_at);

@@ -89,8 +89,9 @@ class Audience {
   void set_streams(std::shared_ptr<const core::StreamIds> ids, core::StreamTagger tag);
   // Resolves the heartbeat's stream in place (empty: the default stream's id); an outcome
   // unknown_stream or wrong_stream when it is refused. Any thread: reads the current id set.
-  std::optional<HeartbeatOutcome> check_stream(core::Heartbeat& hb,
-                                               std::string_view token_id) const;
+  // `several`, when given, says whether the catalog holds streams besides the default.
+  std::optional<HeartbeatOutcome> check_stream(core::Heartbeat& hb, std::string_view token_id,
+                                               bool* several = nullptr) const;
 
   // Binds a token to a player on the token's shard (the embedded publish and CMCD check before
   // they answer); counted there.
