@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -163,6 +164,12 @@ TEST(SimulateAudience, ViewersOfThreeStreamsEachSeeTheirOwnStreamsAudience) {
 // configuration, two connections, a heartbeat and a long-poll) while 300 watch. The 300 see no
 // refusal and no failure, and once the crowd has gone their count is theirs again.
 TEST(SimulateAudience, AFlashCrowdLeavesTheWatchingAudienceUntouched) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // A load test: a sanitized Debug service answers a few hundred configurations a second, so
+  // the crowd would still be arriving at the end. The paths it takes run under the sanitizers
+  // in TwoHundredViewersSeeTheExactAudience.
+  GTEST_SKIP() << "a load test: not under a sanitizer";
+#endif
   const auto server_log = temp_path("sp-crowd-server");
   const auto log_a = temp_path("sp-crowd-a"), report_a = temp_path("sp-crowd-a-report");
   const auto log_b = temp_path("sp-crowd-b"), report_b = temp_path("sp-crowd-b-report");
@@ -266,7 +273,13 @@ TEST(SimulateAudience, AViewerThatNeverReadsIsCutAtTheWriteDeadlineAndNobodyElse
   EXPECT_EQ(number(r.at("accuracy").at("steadyMismatches")), 0) << read_all(sim_log);
   // The stalled client costs the service no more than a session's buffers.
   const long rss_during = rss_kib(child.pid);
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer holds freed memory in its quarantine (up to 256 MB): RSS says nothing here.
+  std::cout << "[ skipped  ] the RSS bound under AddressSanitizer (" << rss_during - rss_before
+            << " KiB)\n";
+#else
   EXPECT_LT(rss_during - rss_before, 64 * 1024) << "KiB of growth, 200 viewers included";
+#endif
 
   // Held until the write deadline, then cut; the socket's state says so without reading (a
   // read would let the service write again).

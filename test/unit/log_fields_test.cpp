@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
+#include <string>
+
 namespace streampulse::core {
 namespace {
 
@@ -27,7 +29,8 @@ TEST(LogFields, APlainMessageHasNoFields) {
   EXPECT_EQ(split_log_line("").message, "");
   // A lone mark (no closing one) is a message like any other.
   EXPECT_EQ(split_log_line("\x1eoops").message, "\x1eoops");
-  const auto empty = split_log_line(LogFields().with_message("m"));
+  const std::string payload = LogFields().with_message("m");  // the views point into it
+  const auto empty = split_log_line(payload);
   EXPECT_TRUE(empty.members.empty());
   EXPECT_EQ(empty.message, "m");
 }
