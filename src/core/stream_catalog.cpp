@@ -54,14 +54,6 @@ bool valid_playback_url(std::string_view url) {
 
 }  // namespace
 
-bool is_valid_stream_id(std::string_view id) {
-  if (id.empty() || id.size() > kMaxStreamIdLength) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
-}
-
 std::optional<StreamProblem> check_stream(const Stream& stream, const StreamLimits& limits) {
   if (!is_valid_stream_id(stream.id)) {
     return problem(StreamRefusal::bad_id,

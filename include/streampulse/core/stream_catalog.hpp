@@ -10,6 +10,8 @@
 
 #include <boost/system/result.hpp>
 
+#include <algorithm>
+
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -50,7 +52,14 @@ struct StreamProblem {
   std::string message;  // for a person: names the field or the id
 };
 
-bool is_valid_stream_id(std::string_view id);
+// Inline: the heartbeat's parser uses it, and the fuzzers link that parser without the catalog.
+inline bool is_valid_stream_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxStreamIdLength) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
 // nullopt: the stream's id, name and URL keep the rules (the catalog's bound is not checked).
 std::optional<StreamProblem> check_stream(const Stream& stream, const StreamLimits& limits);
 
