@@ -46,6 +46,13 @@ http::Response bad_body(const http::Request& req, std::string_view message) {
   return http::error_response(req, bh::status::bad_request, "invalid_stream", message);
 }
 
+// The id in /api/streams/{id} breaks the rules (PUT and DELETE).
+http::Response bad_path_id(const http::Request& req) {
+  return bad_body(req,
+                  "the stream id in the path must be 1 to 64 characters of A-Z, a-z, 0-9, '_' "
+                  "or '-'");
+}
+
 // The stream a PUT describes: {"name": "...", "url": "..."} (other fields are ignored).
 std::variant<core::Stream, http::Response> read_stream(const http::Request& req,
                                                        std::string_view id) {
@@ -131,11 +138,7 @@ http::Handler stream_put_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     // The admin token was checked on the headers by the route's guard (api::admin_guard).
     const auto& req = ctx.request;
-    if (!core::is_valid_stream_id(ctx.rest)) {
-      co_return bad_body(req,
-                         "the stream id in the path must be 1 to 64 characters of A-Z, "
-                         "a-z, 0-9, '_' or '-'");
-    }
+    if (!core::is_valid_stream_id(ctx.rest)) co_return bad_path_id(req);
     auto read = read_stream(req, ctx.rest);
     if (auto* refused = std::get_if<http::Response>(&read)) co_return std::move(*refused);
     auto change = s.streams->put(std::get<core::Stream>(std::move(read)));
@@ -163,11 +166,7 @@ http::Handler stream_delete_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     // The admin token was checked on the headers by the route's guard (api::admin_guard).
     const auto& req = ctx.request;
-    if (!core::is_valid_stream_id(ctx.rest)) {
-      co_return bad_body(req,
-                         "the stream id in the path must be 1 to 64 characters of A-Z, "
-                         "a-z, 0-9, '_' or '-'");
-    }
+    if (!core::is_valid_stream_id(ctx.rest)) co_return bad_path_id(req);
     auto change = s.streams->remove(ctx.rest);
     if (!change) co_return refusal(req, change.error());
     if (s.stream_keeper) {

@@ -83,6 +83,15 @@ std::string simulate_command(unsigned short port, const std::string& args,
          " --report-every 0 --json " + report + " >" + log + " 2>&1";
 }
 
+// Runs `simulate` to its end and returns its report; a run that did not exit 0 fails the test.
+boost::json::object simulate_to_end(unsigned short port, const std::string& args,
+                                    const std::string& report, const std::string& log) {
+  const int status = std::system(simulate_command(port, args, report, log).c_str());
+  EXPECT_TRUE(WIFEXITED(status)) << read_all(log);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << read_all(log);
+  return report_of(report);
+}
+
 TEST(SimulateAudience, TwoHundredViewersSeeTheExactAudience) {
   const auto server_log = temp_path("sp-sim-server");
   const auto sim_log = temp_path("sp-sim-simulate");
@@ -130,15 +139,10 @@ TEST(SimulateAudience, ViewersOfThreeStreamsEachSeeTheirOwnStreamsAudience) {
   const auto sim_log = temp_path("sp-sim3-simulate");
   const auto report = temp_path("sp-sim3-report");
   auto child = start_binary({"--log-level", "warn", "--admin-token", "sim-admin"}, server_log);
-  const int status = std::system(simulate_command(child.port,
-                                                  "--players 120 --streams 3 --create-streams "
-                                                  "--admin-token sim-admin --duration 8 "
-                                                  "--expect-exact --seed 15",
-                                                  report, sim_log)
-                                     .c_str());
-  ASSERT_TRUE(WIFEXITED(status)) << read_all(sim_log);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << read_all(sim_log);
-  const auto r = report_of(report);
+  const auto r = simulate_to_end(child.port,
+                                 "--players 120 --streams 3 --create-streams --admin-token "
+                                 "sim-admin --duration 8 --expect-exact --seed 15",
+                                 report, sim_log);
   ASSERT_FALSE(r.empty()) << read_all(sim_log);
   EXPECT_EQ(number(r.at("configs").at("ok")), 120);
   const auto& acc = r.at("accuracy").as_object();
@@ -259,14 +263,8 @@ TEST(SimulateAudience, AViewerThatNeverReadsIsCutAtTheWriteDeadlineAndNobodyElse
   EXPECT_GT(sent, 100 * poll.size()) << "the service should have read and answered some polls";
 
   // Meanwhile (the stalled write pending on the service), an audience of 200 runs as usual.
-  const int status = std::system(simulate_command(child.port,
-                                                  "--players 200 --duration 8 --expect-exact "
-                                                  "--seed 7",
-                                                  report, sim_log)
-                                     .c_str());
-  ASSERT_TRUE(WIFEXITED(status)) << read_all(sim_log);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << read_all(sim_log);
-  const auto r = report_of(report);
+  const auto r = simulate_to_end(child.port, "--players 200 --duration 8 --expect-exact --seed 7",
+                                 report, sim_log);
   ASSERT_FALSE(r.empty()) << read_all(sim_log);
   EXPECT_EQ(number(r.at("heartbeats").at("failed")), 0) << read_all(sim_log);
   EXPECT_EQ(number(r.at("polls").at("failed")), 0) << read_all(sim_log);
