@@ -10,7 +10,8 @@
  *   droppedFrames  video.getVideoPlaybackQuality().droppedVideoFrames: a total, not a delta
  *   state          playing | paused | buffering (none before the first frame)
  *
- * window.StreampulseQuality(video) returns {markRequested, attachHls, fields, ack, snapshot}.
+ * window.StreampulseQuality(video) returns
+ *   {markRequested, attachHls, noteError, fields, claim, release, snapshot}.
  */
 (function () {
   'use strict';
@@ -70,12 +71,17 @@
       return f;
     }
 
-    // The service accepted a heartbeat carrying `sent` (what fields() gave): its deltas are done.
-    function ack(sent) {
+    // A heartbeat carrying `sent` (what fields() gave) leaves: its deltas are taken, so the
+    // next heartbeat (which may leave before this one is answered) does not carry them again.
+    function claim(sent) { move(sent, 1); }
+    // ... and was refused or failed: its deltas go back to be sent with the next one. (A publish
+    // abandoned after its timeout may still have been recorded: then they count twice.)
+    function release(sent) { move(sent, -1); }
+    function move(sent, sign) {
       if (!sent) return;
-      if (typeof sent.rebufferCount === 'number') s.acked.stalls += sent.rebufferCount;
-      if (typeof sent.rebufferMs === 'number') s.acked.stalledMs += sent.rebufferMs;
-      if (typeof sent.errors === 'number') s.acked.errors += sent.errors;
+      if (typeof sent.rebufferCount === 'number') s.acked.stalls += sign * sent.rebufferCount;
+      if (typeof sent.rebufferMs === 'number') s.acked.stalledMs += sign * sent.rebufferMs;
+      if (typeof sent.errors === 'number') s.acked.errors += sign * sent.errors;
     }
 
     return {
@@ -88,8 +94,11 @@
           if (data.fatal) s.errors += 1;
         });
       },
+      // A failure hls.js did not report as fatal (the video element's error, a start timeout).
+      noteError: function () { s.errors += 1; },
       fields: fields,
-      ack: ack,
+      claim: claim,
+      release: release,
       snapshot: function () {
         return { startupMs: s.startupMs, stalls: s.stalls, stalledMs: Math.round(totalStalledMs()),
                  errors: s.errors, buffering: s.stallStart !== null };

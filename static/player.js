@@ -1,26 +1,28 @@
 /*
- * streampulse player page.
+ * streampulse player page: configuration, heartbeats, the viewer count and the page.
  *
  * 1. Reads GET /api/player-config: where to publish heartbeats and subscribe to the viewer
  *    count (Momento's HTTP topics API, served by streampulse itself on the embedded backend),
  *    a short-lived token, the heartbeat period, and the stream to play: `?streamId=ID` plays
  *    that stream of the catalog (GET /api/player-config?stream=ID; its name is the page's
  *    title), `?stream=URL&name=NAME` override the stream, as in the original demo.
- * 2. Plays the stream with hls.js (or natively where the browser plays HLS itself), muted
- *    autoplay.
- * 3. While the video plays and the tab is visible, publishes a heartbeat
- *    {playerId, bitrate, playTime, agent} every heartbeatIntervalMs, re-armed after each
- *    publish settles.
- * 4. Long-polls the viewer-count topic and shows the count over the video.
+ * 2. Plays the stream (static/player-playback.js): a failed start is shown with a Retry button
+ *    and tried again with back-off, and reported to the service (a heartbeat with `errors`).
+ * 3. While the page counts as watching (docs/viewers.md: starting or playing, in a visible or
+ *    hidden tab or picture-in-picture; not paused, ended or failed), publishes a heartbeat
+ *    {playerId, bitrate, playTime, agent, quality fields} every heartbeatIntervalMs on a fixed
+ *    schedule, independent of the round trip (static/player-heartbeat.js).
+ * 4. Long-polls the viewer-count topic and shows the count over the video (not a live region:
+ *    a separate polite announcement on the first count and on lasting changes).
  * 5. Fetches a new configuration before the token expires and after any 401.
  *
  * Identity: the token is bound to one player (the first id it reports; others get 403). The
- * page reports under the playerId the first configuration issued (one per page load, a view)
- * and keeps it when it renews the token: the new token binds to the same id. The profile's
- * long-lived id (localStorage) travels as viewerId.
+ * page reports under the playerId the first configuration issued (one per page load, a view:
+ * two tabs are two viewers) and keeps it when it renews the token: the new token binds to the
+ * same id. The profile's long-lived id (localStorage) travels as viewerId.
  *
- * Plain script, no build step. Needs window.Hls (static/vendor/hls.min.js, optional) and
- * window.detectAgent (static/agent.js).
+ * Plain script, no build step. Needs window.StreampulseHeartbeats, window.StreampulsePlayback,
+ * window.StreampulseQuality and window.detectAgent (the page's other scripts).
  */
 (function () {
   'use strict';
@@ -29,7 +31,10 @@
   var STORAGE_PLAY_TIME = 'streampulse.playTime';
   var PLAYER_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
   var DEFAULT_HEARTBEAT_MS = 750;
-  var PUBLISH_TIMEOUT_MS = 5000;
+  var PUBLISH_TIMEOUT_MS = 4000;   // a heartbeat unanswered this long is abandoned
+  var MAX_PUBLISHES_IN_FLIGHT = 3; // 3 x 750 ms: full rate up to a 2.25 s round trip
+  var ANNOUNCE_MIN_GAP_MS = 30000; // screen readers hear the count at most this often
+  var ANNOUNCE_STABLE_MS = 5000;   // ... and only a count that held this long
   var POLL_TIMEOUT_MS = 90000; // long-poll hold time is not bounded by the API: re-issue
   var BACKOFF_MIN_MS = 1000;
   var BACKOFF_MAX_MS = 10000;
@@ -42,7 +47,6 @@
     configPromise: null,     // the refresh in flight, shared by everyone who needs it
     configTimer: null,
     stream: null,            // {url, name}, fixed once playback starts
-    hls: null,
     playerId: null,          // issued by the first configuration (a view)
     viewerId: loadViewerId(), // this browser profile, across views
     agent: window.detectAgent
@@ -54,18 +58,46 @@
     segments: 0,
     downloadMsTotal: 0,
     lastFragLevel: -1,
-    hbTimer: null,           // next heartbeat armed
-    hbInFlight: false,       // a publish is on its way
-    hbSent: 0,
-    hbFailed: 0,
-    hbRetryAt: 0,            // a refusal's Retry-After: no heartbeat before this (Date.now())
+    hbSent: 0,               // heartbeats the service accepted
+    lastAcceptedAt: 0,       // when it last accepted one (Date.now())
     lastPublishError: '',
-    viewerCount: null,
+    failureReports: 0,       // failure beacons accepted
+    viewerCount: null,       // the last count received
+    countChangedAt: 0,
+    announced: null,         // the last count announced to screen readers
+    announcedAt: 0,
     quality: window.StreampulseQuality ? window.StreampulseQuality(video) : {
-      markRequested: function () {}, attachHls: function () {}, fields: function () { return {}; },
-      ack: function () {}, snapshot: function () { return null; }
+      markRequested: function () {}, attachHls: function () {}, noteError: function () {},
+      fields: function () { return {}; }, claim: function () {}, release: function () {},
+      snapshot: function () { return null; }
     }
   };
+
+  var playback = window.StreampulsePlayback(video, {
+    quality: state.quality,
+    onHls: function (hls, Hls) {
+      hls.on(Hls.Events.FRAG_LOADED, function (_event, data) {
+        var frag = data && data.frag;
+        if (!frag || (frag.type && frag.type !== 'main')) return;
+        state.segments += 1;
+        state.lastFragLevel = typeof frag.level === 'number' ? frag.level : state.lastFragLevel;
+        var loading = frag.stats && frag.stats.loading;
+        if (loading && loading.end >= loading.start && loading.start > 0) {
+          state.downloadMsTotal += loading.end - loading.start;
+        }
+      });
+    },
+    onFailure: reportFailure,
+    onChange: onPlaybackStateChange
+  });
+
+  var heartbeats = window.StreampulseHeartbeats({
+    intervalMs: heartbeatInterval,
+    shouldBeat: shouldBeat,
+    send: publishHeartbeat,
+    maxInFlight: MAX_PUBLISHES_IN_FLIGHT,
+    timeoutMs: PUBLISH_TIMEOUT_MS
+  });
 
   // ---------------------------------------------------------------- identity and storage
 
@@ -140,8 +172,18 @@
     return cfg;
   }
 
+  // Waits `ms`, or less when the viewer presses "Retry now" (the page's problem box).
+  function waitWithRetry(text, ms) {
+    return new Promise(function (resolve) {
+      playback.showProblem(text, { retryInMs: ms, onRetry: resolve });
+    });
+  }
+
   // Fetches a new configuration, retrying with back-off until it succeeds. Concurrent
-  // callers (a 401 on publish and one on the poll) share one request.
+  // callers (a 401 on publish and one on the poll) share one request. Before the first
+  // configuration the viewer sees why nothing plays (a stream not in the catalog, the service
+  // unreachable), with a Retry button; a renewal's failures stay in the diagnostics (heartbeats
+  // go on with the current token until it is refused).
   function refreshConfig() {
     if (state.configPromise) return state.configPromise;
     state.configPromise = (async function () {
@@ -149,20 +191,24 @@
       for (;;) {
         try {
           var cfg = await fetchConfigOnce();
+          if (!state.config) playback.hideProblem();
           applyConfig(cfg);
           return cfg;
         } catch (err) {
-          if (err.fatal) {
+          var message = (err && err.message) || String(err);
+          backoff = err.fatal ? Math.min(Math.max(backoff * 2, 5000), 60000) : nextBackoff(backoff);
+          console.warn('streampulse: player config failed, retrying in ' + backoff + ' ms:', message);
+          setHeartbeatStatus('error', 'Cannot load the player configuration (' + message + '), retrying…');
+          if (state.config) {
+            await sleep(backoff);
+          } else if (err.fatal) {
+            // No such stream (yet): say so, and look again now and then (it may be added).
             $('stream-name').textContent = 'Stream not found';
             document.title = 'Stream not found · streampulse';
-            showError(err.message);
-            setHeartbeatStatus('error', 'Not playing: ' + err.message);
-            return new Promise(function () {}); // nothing to play: stay here
+            await waitWithRetry(message + '.', backoff);
+          } else {
+            await waitWithRetry('Cannot reach the streampulse service (' + message + ').', backoff);
           }
-          backoff = nextBackoff(backoff);
-          console.warn('streampulse: player config failed, retrying in ' + backoff + ' ms:', err.message || err);
-          setHeartbeatStatus('error', 'Cannot load the player configuration, retrying…');
-          await sleep(backoff);
         }
       }
     })().finally(function () { state.configPromise = null; });
@@ -236,78 +282,16 @@
     try { return decodeURIComponent(last); } catch (e) { return last; }
   }
 
-  function showError(message) {
-    var el = $('player-error');
-    el.textContent = message;
-    el.hidden = false;
-  }
-
   function startPlayback(stream) {
     state.stream = stream;
     $('stream-name').textContent = stream.name;
     document.title = stream.name + ' · streampulse';
     $('stream-url').textContent = stream.url;
-
-    video.muted = true;
-    video.autoplay = true;
-    state.quality.markRequested();
-
-    if (window.Hls && window.Hls.isSupported()) {
-      var Hls = window.Hls;
-      var hls = new Hls({ capLevelToPlayerSize: false, backBufferLength: 30 });
-      state.hls = hls;
-      state.quality.attachHls(hls, Hls);
-      hls.on(Hls.Events.FRAG_LOADED, function (_event, data) {
-        var frag = data && data.frag;
-        if (!frag || (frag.type && frag.type !== 'main')) return;
-        state.segments += 1;
-        state.lastFragLevel = typeof frag.level === 'number' ? frag.level : state.lastFragLevel;
-        var loading = frag.stats && frag.stats.loading;
-        if (loading && loading.end >= loading.start && loading.start > 0) {
-          state.downloadMsTotal += loading.end - loading.start;
-        }
-      });
-      hls.on(Hls.Events.MANIFEST_PARSED, function () {
-        tryPlay();
-      });
-      var mediaRecoveries = 0;
-      hls.on(Hls.Events.ERROR, function (_event, data) {
-        if (!data || !data.fatal) return;
-        console.warn('streampulse: fatal hls.js error', data.type, data.details);
-        if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
-          showError('Network problem while loading the stream (' + data.details + '), retrying…');
-          setTimeout(function () { hls.startLoad(); $('player-error').hidden = true; }, 2000);
-        } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries < 3) {
-          mediaRecoveries += 1;
-          hls.recoverMediaError();
-        } else {
-          showError('The stream cannot be played (' + data.details + ').');
-          hls.destroy();
-          state.hls = null;
-        }
-      });
-      hls.loadSource(stream.url);
-      hls.attachMedia(video);
-    } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
-      video.src = stream.url; // Safari, iOS: native HLS
-      video.addEventListener('loadedmetadata', tryPlay, { once: true });
-    } else {
-      showError('This browser cannot play HLS streams' + (window.Hls ? '.' : ' (hls.js was not loaded: run scripts/vendor-assets.sh).'));
-    }
-  }
-
-  function tryPlay() {
-    var p = video.play();
-    if (p && p.catch) {
-      p.catch(function (err) {
-        // Autoplay refused (rare when muted): the controls let the viewer start it.
-        console.info('streampulse: autoplay was refused:', err && err.name);
-      });
-    }
+    playback.start(stream);
   }
 
   function currentBitrateKbps() {
-    var hls = state.hls;
+    var hls = playback.hls();
     if (!hls || !hls.levels || hls.levels.length === 0) return 0;
     var idx = hls.currentLevel >= 0 ? hls.currentLevel : state.lastFragLevel;
     var level = idx >= 0 ? hls.levels[idx] : null;
@@ -346,11 +330,13 @@
 
   // ---------------------------------------------------------------- heartbeats
 
+  // What counts as watching: docs/viewers.md. A hidden tab and picture-in-picture count
+  // while the video plays; a pause, the end or a failure stops the heartbeats.
   function shouldBeat() {
-    return !!state.config && !video.paused && !video.ended && document.visibilityState === 'visible';
+    return !!state.config && playback.isWatching();
   }
 
-  function heartbeatBody() {
+  function heartbeatFields() {
     var body = {
       playerId: state.playerId,
       viewerId: state.viewerId,
@@ -363,85 +349,72 @@
     var stream = state.config && state.config.stream;
     if (STREAM_ID !== null && stream && stream.id) body.streamId = stream.id;
     Object.assign(body, state.quality.fields()); // player-quality.js
-    return JSON.stringify(body);
+    return body;
   }
 
-  // One heartbeat. A refused token (401/403) gets a new configuration and one more try.
-  async function publishHeartbeat() {
+  function heartbeatBody() { return JSON.stringify(heartbeatFields()); }
+
+  // One heartbeat (the scheduler's send): resolves {ok, retryAfterMs}; rejects when the
+  // request failed or was aborted (signal: the scheduler's timeout). The quality deltas it
+  // carries are claimed as it leaves and given back unless the service accepted it. A refused
+  // token (401/403) gets a new configuration and one more try.
+  async function publishHeartbeat(signal) {
     for (var attempt = 0; attempt < 2; attempt++) {
       var token = state.config.topics.token;
-      var text = heartbeatBody();
+      var fields = heartbeatFields();
+      state.quality.claim(fields);
+      var res;
       try {
-        var res = await fetchWithTimeout(topicUrl('heartbeatTopic'), {
+        res = await fetch(topicUrl('heartbeatTopic'), {
           method: 'POST',
           headers: { 'Content-Type': 'text/plain', Authorization: token },
-          body: text,
-          cache: 'no-store'
-        }, PUBLISH_TIMEOUT_MS);
-        if (res.status === 401 || res.status === 403) {
-          state.lastPublishError = 'token refused (' + res.status + '), renewing';
-          // Only renew if nobody did since this request left.
-          if (state.config.topics.token === token) await refreshConfig();
-          continue;
-        }
-        if (!res.ok) {
-          state.hbFailed += 1;
-          state.lastPublishError = 'publish answered ' + res.status;
-          var asked = retryAfterMs(res); // at capacity: the next heartbeat waits that long
-          if (asked > 0) state.hbRetryAt = Date.now() + asked;
-          return;
-        }
-        state.hbSent += 1;
-        state.quality.ack(JSON.parse(text));
-        state.lastPublishError = '';
-        return;
+          body: JSON.stringify(fields),
+          cache: 'no-store',
+          signal: signal
+        });
       } catch (err) {
-        state.hbFailed += 1;
+        state.quality.release(fields);
         state.lastPublishError = err && err.name === 'AbortError' ? 'publish timed out' : 'publish failed';
-        return;
+        throw err;
       }
+      if (res.ok) {
+        state.hbSent += 1;
+        state.lastAcceptedAt = Date.now();
+        state.lastPublishError = '';
+        return { ok: true, errors: fields.errors || 0 };
+      }
+      state.quality.release(fields);
+      if (res.status === 401 || res.status === 403) {
+        state.lastPublishError = 'token refused (' + res.status + '), renewing';
+        // Only renew if nobody did since this request left.
+        if (state.config.topics.token === token) await refreshConfig();
+        continue;
+      }
+      state.lastPublishError = 'publish answered ' + res.status;
+      // At capacity: the scheduler holds every heartbeat for the Retry-After asked.
+      return { ok: false, retryAfterMs: retryAfterMs(res) };
     }
-    state.hbFailed += 1;
+    return { ok: false };
   }
 
-  async function beat() {
-    state.hbTimer = null;
-    if (!shouldBeat()) return;
-    state.hbInFlight = true;
-    try {
-      await publishHeartbeat();
-    } finally {
-      state.hbInFlight = false;
-    }
-    // Re-armed after the publish settles, as the original: period = interval + round trip.
-    // A refusal's Retry-After, when longer, delays it (no retry loop against a busy service).
-    if (shouldBeat() && state.hbTimer === null) {
-      state.hbTimer = setTimeout(beat, Math.max(heartbeatInterval(), state.hbRetryAt - Date.now()));
-    }
-  }
-
-  function startHeartbeats() {
-    if (state.hbTimer !== null || state.hbInFlight || !shouldBeat()) return;
-    beat();
-  }
-
-  function stopHeartbeats() {
-    if (state.hbTimer !== null) {
-      clearTimeout(state.hbTimer);
-      state.hbTimer = null;
-    }
-    // A publish in flight finishes, then beat() sees shouldBeat() false and stops.
+  // A failed start (or a fatal error later): one heartbeat at once carries the error to the
+  // service (its `errors` delta), so the dashboard's error figure counts it. Without a
+  // configuration (the service unreachable) there is nothing to report it with.
+  function reportFailure() {
+    if (!state.config) return;
+    var p = heartbeats.beatNow();
+    if (p) p.then(function () { if (state.lastPublishError === '') state.failureReports += 1; });
   }
 
   function onPlaybackStateChange() {
-    if (shouldBeat()) startHeartbeats();
-    else stopHeartbeats();
+    if (shouldBeat()) heartbeats.start();
+    else heartbeats.stop();
+    renderCount();
   }
 
   ['play', 'playing', 'pause', 'ended', 'emptied'].forEach(function (ev) {
     video.addEventListener(ev, onPlaybackStateChange);
   });
-  document.addEventListener('visibilitychange', onPlaybackStateChange);
   window.addEventListener('pagehide', savePlayTime);
 
   // ---------------------------------------------------------------- viewer count
@@ -459,13 +432,44 @@
   }
 
   function showCount(n) {
+    if (n !== state.viewerCount) state.countChangedAt = Date.now();
     state.viewerCount = n;
     var el = $('viewer-count');
-    el.dataset.count = String(n);
     el.classList.add('live');
     el.classList.remove('stale');
-    $('viewer-count-text').textContent = n + ' watching';
-    el.title = n === 1 ? 'You are the only viewer' : n + ' viewers are watching this stream';
+    renderCount();
+  }
+
+  // The overlay. A viewer who is watching is in the count: right after the service accepted
+  // this page's heartbeat, a count published just before it (0 at the very start) shows at
+  // least 1. A paused viewer is told they are not counted.
+  function renderCount() {
+    var n = state.viewerCount;
+    if (n === null) return;
+    var watching = shouldBeat();
+    var acceptedRecently = Date.now() - state.lastAcceptedAt < 1500;
+    if (watching && acceptedRecently && n < 1) n = 1;
+    var el = $('viewer-count');
+    el.dataset.count = String(n);
+    el.dataset.counted = watching ? 'yes' : 'no';
+    var note = '';
+    if (!watching && video.paused && playback.phase() === 'started') note = ' · paused, not counted';
+    $('viewer-count-text').textContent = n + ' watching' + note;
+    el.title = (watching && n === 1 ? 'You are the only viewer' : n + (n === 1 ? ' viewer is' : ' viewers are') +
+      ' watching this stream') + (note ? ' (viewers who pause are not counted)' : '');
+  }
+
+  // Screen readers: the first count, then a count that differs from the last one announced,
+  // has held ANNOUNCE_STABLE_MS and comes ANNOUNCE_MIN_GAP_MS after the last announcement.
+  function maybeAnnounce() {
+    var n = state.viewerCount;
+    if (n === null || n === state.announced) return;
+    var now = Date.now();
+    if (state.announced !== null &&
+        (now - state.announcedAt < ANNOUNCE_MIN_GAP_MS || now - state.countChangedAt < ANNOUNCE_STABLE_MS)) return;
+    state.announced = n;
+    state.announcedAt = now;
+    $('count-announcement').textContent = n + (n === 1 ? ' person' : ' people') + ' watching';
   }
 
   function markCountStale() {
@@ -542,22 +546,31 @@
 
   function renderStats() {
     accountPlayTime();
-    $('stat-segments').textContent = state.hls ? String(state.segments) : (state.stream ? 'n/a' : '0');
+    $('stat-segments').textContent = playback.hls() ? String(state.segments) : (state.stream ? 'n/a' : '0');
     $('stat-avg-download').textContent = state.segments > 0 ? String(Math.round(state.downloadMsTotal / state.segments)) : '—';
     $('stat-buffer').textContent = bufferAheadSeconds().toFixed(1);
     var kbps = currentBitrateKbps();
     $('stat-bitrate').textContent = kbps > 0 ? kbps.toLocaleString('en-US') : '—';
     $('stat-playtime').textContent = String(Math.floor(state.playTime));
 
+    renderCount();
+    maybeAnnounce();
+    var hb = heartbeats.stats();
+    $('stat-heartbeats').textContent = state.hbSent + ' accepted · ' + hb.inFlight + ' in flight · ' +
+      hb.abandoned + ' timed out · ' + hb.failed + ' failed · clock: ' + hb.clock;
+
     if (!state.config) return; // refreshConfig() shows its own status
-    if (document.visibilityState !== 'visible') {
-      setHeartbeatStatus('idle', 'Tab hidden: heartbeats paused');
-    } else if (video.paused || video.ended) {
-      setHeartbeatStatus('idle', 'Paused: heartbeats stopped');
+    var phase = playback.phase();
+    if (phase === 'failed') {
+      setHeartbeatStatus('error', 'Not counted: playback failed (' + playback.lastError() + ')');
+    } else if (!shouldBeat()) {
+      setHeartbeatStatus('idle', video.paused ? 'Paused: not counted, heartbeats stopped' : 'Not playing: heartbeats stopped');
     } else if (state.lastPublishError) {
       setHeartbeatStatus('error', 'Heartbeat problem: ' + state.lastPublishError);
     } else if (state.hbSent > 0) {
-      setHeartbeatStatus('ok', 'Heartbeat every ' + heartbeatInterval() + ' ms · ' + state.hbSent + ' sent');
+      var where = document.pictureInPictureElement ? ' (picture-in-picture)' :
+        (document.visibilityState !== 'visible' ? ' (tab hidden)' : '');
+      setHeartbeatStatus('ok', 'Counted' + where + ': heartbeat every ' + heartbeatInterval() + ' ms');
     } else {
       setHeartbeatStatus('idle', 'Starting…');
     }
@@ -579,6 +592,11 @@
     get playTime() { return Math.floor(state.playTime); },
     get bitrate() { return currentBitrateKbps(); },
     get heartbeatsSent() { return state.hbSent; },
+    get heartbeats() { return heartbeats.stats(); },
+    get counted() { return shouldBeat(); },
+    get phase() { return playback.phase(); },
+    get failures() { return playback.failures(); },
+    get failureReports() { return state.failureReports; },
     get config() { return state.config; },
     get quality() { return state.quality.snapshot(); },
     heartbeatBody: function () { return JSON.parse(heartbeatBody()); }
@@ -589,7 +607,6 @@
 
   refreshConfig().then(function (cfg) {
     startPlayback(chooseStream(cfg));
-    onPlaybackStateChange();
     pollViewerCount();
   });
 })();
