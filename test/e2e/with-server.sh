@@ -3,8 +3,8 @@
 #   1. makes the sample stream (scripts/make-sample-media.sh) and the vendored page assets
 #      (scripts/vendor-assets.sh) when they are missing,
 #   2. starts `streampulse serve` on 127.0.0.1:$E2E_PORT with the sample media and an admin token,
-#   3. runs the agent unit tests, test/e2e/run.mjs and the other checks (quality, agent names,
-#      streams) against it,
+#   3. runs the agent and heartbeat-schedule unit tests, test/e2e/run.mjs and the other checks
+#      (quality, agent names, streams, viewers) against it,
 #   4. stops the server it started (and only that one).
 #
 #   STREAMPULSE_BIN  the binary [the first of build/streampulse, build-*/streampulse]
@@ -70,11 +70,12 @@ done
 echo "with-server: $bin serving on $url (pid $server_pid, log $log)"
 
 status=0
-node --test test/e2e/agent.test.mjs || status=1
+node --test test/e2e/agent.test.mjs test/e2e/heartbeat.test.mjs || status=1
 STREAMPULSE_URL="$url" E2E_ADMIN_TOKEN="$admin" node test/e2e/run.mjs || status=1
 STREAMPULSE_URL="$url" node test/e2e/quality.mjs || status=1
 STREAMPULSE_URL="$url" E2E_ADMIN_TOKEN="$admin" node test/e2e/agent-names.mjs || status=1
 STREAMPULSE_URL="$url" E2E_ADMIN_TOKEN="$admin" node test/e2e/streams.mjs || status=1
+STREAMPULSE_URL="$url" node test/e2e/viewers.mjs || status=1
 if [[ $status -ne 0 ]]; then
   echo "with-server: failures; last lines of the server log:" >&2
   tail -n 30 "$log" >&2 || true
