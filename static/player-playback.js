@@ -203,10 +203,10 @@
       start: function (stream) { s.stream = stream; attempt(); },
       retryNow: function () { if (s.onRetry) runRetry(); },
       // Counted as watching (docs/viewers.md): trying to start (until the first frame, a
-      // failure or a pause), or playing (buffering included), whether the tab is visible,
+      // failure or autoplay refused), or playing (buffering included), whether the tab is visible,
       // hidden or in picture-in-picture. Not: paused, ended, failed.
       isWatching: function () {
-        if (s.phase === 'starting') return !video.ended && (!video.paused || !video.played.length);
+        if (s.phase === 'starting') return true; // until the first frame, a failure or autoplay refused
         if (s.phase === 'started') return !video.paused && !video.ended;
         return false;
       },
