@@ -2,7 +2,7 @@
  * streampulse dashboard: the viewing-quality figures and the active-viewers history chart.
  * dashboard.js calls window.streampulseQuality.render(d) with every dashboard update (pushed
  * by GET /api/dashboard/stream, or polled); the history comes from GET /api/history at start
- * and every minute, and grows by one point per second from the updates in between.
+ * (?stream=<id>: that stream's) and every minute, and grows by one point per second from the updates in between.
  * A figure nobody reported is null in the JSON and shows as "—", never 0.
  */
 (function () {
@@ -10,6 +10,9 @@
 
   var $ = function (id) { return document.getElementById(id); };
   var HISTORY_REFRESH_MS = 60000;
+  // The page's stream (?stream=<id>, dashboard.js): its own history; none: the whole service's.
+  var STREAM = new URLSearchParams(window.location.search).get('stream');
+  var HISTORY_URL = STREAM === null ? '/api/history' : '/api/history?stream=' + encodeURIComponent(STREAM);
 
   function isNum(v) { return typeof v === 'number' && isFinite(v); }
   function setText(id, text) { var el = $(id); if (el && el.textContent !== text) el.textContent = text; }
@@ -70,8 +73,8 @@
   }
 
   function fetchHistory() {
-    return fetch('/api/history', { cache: 'no-store' })
-      .then(function (r) { if (!r.ok) throw new Error('GET /api/history answered ' + r.status); return r.json(); })
+    return fetch(HISTORY_URL, { cache: 'no-store' })
+      .then(function (r) { if (!r.ok) throw new Error('GET ' + HISTORY_URL + ' answered ' + r.status); return r.json(); })
       .then(function (h) {
         history.seconds = h.perSecond;
         history.minutes = h.perMinute;

@@ -7,6 +7,11 @@
  * history chart are dashboard-quality.js's. Starts simulations with
  * POST /api/simulations {"playerCount": N} and the admin token as a Bearer token.
  *
+ * Streams (issue 15): with more than one stream in the catalog, the page (no ?stream=) opens on an
+ * overview of them, a table polled from GET /api/streams every second, each row a link to
+ * /dashboard?stream=<id>; that drill-down reads /api/dashboard/stream?stream=<id> (and
+ * /api/dashboard?stream=, /api/history?stream=). One stream: the page is as it always was.
+ *
  * Plain script, no build step. Needs window.Chart (static/vendor/chart.umd.min.js); without it
  * the figures still update and the charts say why they are missing.
  */
@@ -18,6 +23,12 @@
   var STORAGE_TOKEN = 'streampulse.adminToken';
 
   var $ = function (id) { return document.getElementById(id); };
+
+  // The stream this page shows (?stream=<id>); null: every stream together.
+  var STREAM = new URLSearchParams(window.location.search).get('stream');
+  function forStream(path) {
+    return STREAM === null ? path : path + '?stream=' + encodeURIComponent(STREAM);
+  }
 
   // Names the service sends lower-cased -> how people write them. Only the case changes, so
   // label.toLowerCase() is always the service's key.
@@ -265,9 +276,9 @@
   function fetchDashboard() {
     var controller = new AbortController();
     var timer = setTimeout(function () { controller.abort(); }, FETCH_TIMEOUT_MS);
-    return fetch('/api/dashboard', { cache: 'no-store', headers: { Accept: 'application/json' }, signal: controller.signal })
+    return fetch(forStream('/api/dashboard'), { cache: 'no-store', headers: { Accept: 'application/json' }, signal: controller.signal })
       .then(function (res) {
-        if (!res.ok) throw new Error('GET /api/dashboard answered ' + res.status);
+        if (!res.ok) throw new Error('GET ' + forStream('/api/dashboard') + ' answered ' + res.status);
         return res.json();
       })
       .finally(function () { clearTimeout(timer); });
@@ -317,7 +328,7 @@
   var STREAM_SILENCE_MS = 5000;
   function startStream() {
     if (!window.EventSource) { startPolling(); return; }
-    var es = new EventSource('/api/dashboard/stream');
+    var es = new EventSource(forStream('/api/dashboard/stream'));
     var lastEvent = Date.now();
     mode = 'stream';
     es.addEventListener('dashboard', function (ev) {
@@ -382,6 +393,164 @@
     });
   }
 
+  // ---------------------------------------------------------------- streams
+
+  var OVERVIEW_REFRESH_MS = 1000;
+  var QUALITY_REFRESH_MS = 5000;
+  var QUALITY_ROWS = 10;  // the quality column is read for the most watched streams only
+  var overviewRows = new Map();  // stream id -> its <tr>
+  var qualityById = new Map();   // stream id -> {text, at}
+  var streamsList = null;
+
+  function fetchJson(url) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, FETCH_TIMEOUT_MS);
+    return fetch(url, { cache: 'no-store', headers: { Accept: 'application/json' }, signal: controller.signal })
+      .then(function (res) {
+        if (!res.ok) throw new Error('GET ' + url + ' answered ' + res.status);
+        return res.json();
+      })
+      .finally(function () { clearTimeout(timer); });
+  }
+
+  function fetchStreams() {
+    return fetchJson('/api/streams').then(function (d) { return Array.isArray(d.streams) ? d.streams : []; });
+  }
+
+  function num(v) { return isNum(v) ? v : 0; }
+
+  function qualityText(d) {
+    var avg = d.bitrates && isNum(d.bitrates.average) ? formatInt(d.bitrates.average) + ' kbps' : '—';
+    var r = d.quality && d.quality.rebufferRatio;
+    var rebuf = isNum(r) ? (Math.round(r * 1000) / 10) + ' %' : '—';
+    return avg + ' · ' + rebuf;
+  }
+
+  // The quality column of the most watched streams, each read from its own dashboard.
+  function refreshQuality(sorted) {
+    var now = Date.now();
+    sorted.slice(0, QUALITY_ROWS).forEach(function (s) {
+      var q = qualityById.get(s.id);
+      if (q && now - q.at < QUALITY_REFRESH_MS) return;
+      qualityById.set(s.id, { text: q ? q.text : '…', at: now });
+      fetchJson('/api/dashboard?stream=' + encodeURIComponent(s.id))
+        .then(function (d) {
+          qualityById.set(s.id, { text: qualityText(d), at: Date.now() });
+          var row = overviewRows.get(s.id);
+          if (row) setCell(row, 'quality', qualityById.get(s.id).text);
+        })
+        .catch(function () { /* the next refresh tries again */ });
+    });
+  }
+
+  function setCell(row, field, text) {
+    var cell = row.querySelector('[data-field="' + field + '"]');
+    if (cell.textContent !== text) cell.textContent = text;
+  }
+
+  function makeRow(s) {
+    var tr = document.createElement('tr');
+    tr.dataset.streamId = s.id;
+    var th = document.createElement('th');
+    th.scope = 'row';
+    var a = document.createElement('a');
+    a.href = '/dashboard?stream=' + encodeURIComponent(s.id);
+    a.dataset.field = 'name';
+    th.appendChild(a);
+    tr.appendChild(th);
+    var idCell = document.createElement('td');
+    var code = document.createElement('code');
+    code.textContent = s.id;
+    idCell.appendChild(code);
+    tr.appendChild(idCell);
+    ['active', 'peak', 'total', 'quality'].forEach(function (f) {
+      var td = document.createElement('td');
+      td.className = 'num';
+      td.dataset.field = f;
+      tr.appendChild(td);
+    });
+    return tr;
+  }
+
+  // Sorted by active viewers (most first), then by name; rows are kept and moved, not rebuilt,
+  // so a focused link keeps its focus between refreshes.
+  function renderOverview(list) {
+    var sorted = list.slice().sort(function (a, b) {
+      var d = num(b.players && b.players.active) - num(a.players && a.players.active);
+      if (d) return d;
+      return String(a.name).localeCompare(String(b.name)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    });
+    var body = $('overview-rows');
+    var seen = new Set();
+    sorted.forEach(function (s, i) {
+      seen.add(s.id);
+      var row = overviewRows.get(s.id);
+      if (!row) { row = makeRow(s); overviewRows.set(s.id, row); }
+      var players = s.players || {};
+      row.dataset.active = String(num(players.active));
+      setCell(row, 'name', String(s.name || s.id));
+      setCell(row, 'active', formatInt(num(players.active)));
+      setCell(row, 'peak', s.peak && isNum(s.peak.players) ? formatInt(s.peak.players) : '—');
+      setCell(row, 'total', formatInt(num(players.total)));
+      var q = qualityById.get(s.id);
+      setCell(row, 'quality', q ? q.text : '—');
+      if (body.children[i] !== row) body.insertBefore(row, body.children[i] || null);
+    });
+    overviewRows.forEach(function (row, id) {
+      if (!seen.has(id)) { row.remove(); overviewRows.delete(id); qualityById.delete(id); }
+    });
+    refreshQuality(sorted);
+  }
+
+  // The overview shows while the catalog holds more than one stream.
+  function showStreams(list) {
+    streamsList = list;
+    var several = list.length > 1;
+    $('overview').hidden = !several;
+    $('all-streams-heading').hidden = !several;
+    if (several) renderOverview(list);
+  }
+
+  async function refreshOverview() {
+    try {
+      showStreams(await fetchStreams());
+    } catch (err) {
+      /* the dashboard's own refresh says when the service cannot be reached */
+    } finally {
+      setTimeout(refreshOverview, OVERVIEW_REFRESH_MS);
+    }
+  }
+
+  // The drill-down into one stream: its name in the heading and the title, a way back.
+  function showStream(list) {
+    $('back-link').hidden = false;
+    var s = list ? list.find(function (x) { return x.id === STREAM; }) : null;
+    if (list && !s) {
+      $('stream-missing-text').textContent = 'There is no stream "' + STREAM + '" in the catalog.';
+      $('stream-missing').hidden = false;
+      document.title = 'No such stream · dashboard · streampulse';
+      document.querySelectorAll('.kpis, .history-card, #charts').forEach(function (el) { el.hidden = true; });
+      return false;
+    }
+    var name = s ? String(s.name || s.id) : STREAM;
+    $('page-title').textContent = name;
+    $('page-subtitle').textContent = 'Viewer analytics of the stream ' + STREAM + ', live from its players\' heartbeats.';
+    document.title = name + ' · dashboard · streampulse';
+    return true;
+  }
+
+  async function start() {
+    var list = null;
+    try { list = await fetchStreams(); } catch (err) { /* shown as the page is: all streams */ }
+    if (STREAM !== null) {
+      if (!showStream(list)) return;
+    } else {
+      if (list) showStreams(list);
+      setTimeout(refreshOverview, OVERVIEW_REFRESH_MS);
+    }
+    startStream();
+  }
+
   // ---------------------------------------------------------------- start
 
   initCharts();
@@ -389,7 +558,9 @@
   window.streampulseDashboard = {
     get last() { return lastGood; },
     get mode() { return mode; },
+    get stream() { return STREAM; },
+    get streams() { return streamsList; },
     charts: charts
   };
-  startStream();
+  start();
 })();

@@ -1,6 +1,7 @@
 // GET /api/dashboard: the metrics, computed on demand from the audience index. With
-// `?stream=<id>`, that stream's players only (404 stream_not_found for an id not in the
-// catalog); without, every stream together. Runs on the state loop (it reads the catalog).
+// `?stream=<id>`, that stream's players only (api::stream_param: 404 stream_not_found for an id
+// not in the catalog, 400 invalid_stream for a malformed one); without, every stream together. Runs
+// on the state loop (it reads the catalog).
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
 #include "streampulse/http/response.hpp"
@@ -11,17 +12,10 @@ namespace bh = boost::beast::http;
 
 http::Handler dashboard_handler(app::Services& s) {
   return [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
-    auto param = ctx.target.params().find("stream");
-    if (param != ctx.target.params().end()) {
-      const std::string id((*param).value);
-      if (!s.streams->find(id)) {
-        co_return http::error_response(ctx.request, bh::status::not_found, "stream_not_found",
-                                       core::is_valid_stream_id(id)
-                                           ? "no stream '" + id + "' (GET /api/streams lists them)"
-                                           : std::string("no such stream: a stream id is 1 to "
-                                                         "64 characters of A-Z, a-z, 0-9, '_' "
-                                                         "or '-'"));
-      }
+    auto stream = stream_param(s, ctx);
+    if (stream.refusal) co_return std::move(*stream.refusal);
+    if (stream.id) {
+      const std::string id = *stream.id;
       // The default stream alone in the catalog: its figures are the whole audience's (the
       // audience keeps no per-stream activity then, app/audience.cpp).
       if (s.streams->size() == 1) {

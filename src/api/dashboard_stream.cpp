@@ -1,8 +1,11 @@
 // GET /api/dashboard/stream: the dashboard as Server-Sent Events, and GET /api/history.
 // Each stream is a subscriber of the one DashboardFeed (app/dashboard_feed.hpp): the dashboard
-// is computed once per tick by run_dashboard_feed, whatever the number of open streams.
+// is computed once per tick by run_dashboard_feed, whatever the number of open streams. With
+// `?stream=<id>` (api::stream_param's refusals), that stream's feed and history
+// (app/live_dashboard.hpp); the default stream alone in the catalog is the whole service.
 #include "client_slot.hpp"
 #include "streampulse/api/handlers.hpp"
+#include "streampulse/api/request_helpers.hpp"
 #include "streampulse/app/live_dashboard.hpp"
 #include "streampulse/http/response.hpp"
 
@@ -50,6 +53,10 @@ http::Handler dashboard_stream_handler(app::Services& s) {
       co_return http::error_response(ctx.request, bh::status::not_found, "not_found",
                                      "no live dashboard on this instance");
     }
+    auto stream = stream_param(s, ctx);
+    if (stream.refusal) co_return std::move(*stream.refusal);
+    // The default stream alone in the catalog: its dashboard is the whole service's.
+    if (stream.id && s.streams->size() == 1) stream.id.reset();
     auto slot = std::make_shared<core::ClientSlots::Slot>();
     if (s.stream_slots) {
       auto taken = take_client_slot(*s.stream_slots, s, ctx, "dashboard_streams_per_client",
@@ -57,7 +64,13 @@ http::Handler dashboard_stream_handler(app::Services& s) {
       if (taken.refusal) co_return std::move(*taken.refusal);
       *slot = std::move(*taken.slot);
     }
-    auto sub = s.live->feed.subscribe(co_await asio::this_coro::executor);
+    auto ex = co_await asio::this_coro::executor;
+    std::shared_ptr<app::DashboardFeed::Subscriber> sub;
+    if (stream.id) {
+      sub = s.live->subscribe_stream(*stream.id, ex);
+    } else if (s.live->subscribers() < s.live->feed.max_subscribers()) {
+      sub = s.live->feed.subscribe(ex);
+    }
     if (!sub) {
       ++s.stats.dashboard_streams_refused;
       co_return http::error_response(
@@ -82,8 +95,14 @@ http::Handler history_handler(app::Services& s) {
       co_return http::error_response(ctx.request, bh::status::not_found, "not_found",
                                      "no viewer history on this instance");
     }
-    co_return http::text_response(ctx.request, bh::status::ok,
-                                  s.live->history.to_json(s.clock.now_ms()), "application/json");
+    auto stream = stream_param(s, ctx);
+    if (stream.refusal) co_return std::move(*stream.refusal);
+    const auto now = s.clock.now_ms();
+    // The default stream alone in the catalog: its history is the whole service's.
+    std::string body = stream.id && s.streams->size() > 1
+                           ? s.live->stream_history_json(*stream.id, now)
+                           : s.live->history.to_json(now);
+    co_return http::text_response(ctx.request, bh::status::ok, std::move(body), "application/json");
   };
 }
 

@@ -198,7 +198,7 @@ http::Handler metrics_handler(app::Services& s) {
                  "when the peak was seen (Unix time)", static_cast<double>(peak.at) / 1000.0);
       }
       m.metric("streampulse_dashboard_streams", "gauge", "open dashboard event streams",
-               s.live->feed.subscribers());
+               s.live->subscribers());
     }
     m.metric("streampulse_heartbeats_accepted_total", "counter", "valid heartbeats recorded",
              st.heartbeats_accepted);

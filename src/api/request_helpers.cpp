@@ -135,4 +135,40 @@ std::string client_of(const app::Services& s, const http::RequestContext& ctx) {
   return core::client_address(ctx.remote_address, forwarded, s.trusted_proxies);
 }
 
+http::Response catalog_refusal(const http::Request& req, const core::StreamProblem& p) {
+  switch (p.refusal) {
+    case core::StreamRefusal::bad_id:
+    case core::StreamRefusal::bad_name:
+    case core::StreamRefusal::bad_url:
+      return http::error_response(req, bh::status::bad_request, "invalid_stream", p.message);
+    case core::StreamRefusal::not_found:
+      return http::error_response(req, bh::status::not_found, "stream_not_found", p.message);
+    case core::StreamRefusal::default_stream:
+      return http::error_response(req, bh::status::conflict, "default_stream", p.message);
+    case core::StreamRefusal::catalog_full:
+      break;
+  }
+  return http::error_response(req, bh::status::conflict, "catalog_full", p.message);
+}
+
+StreamParam stream_param(const app::Services& s, const http::RequestContext& ctx) {
+  StreamParam out;
+  auto param = ctx.target.params().find("stream");
+  if (param == ctx.target.params().end()) return out;
+  std::string id((*param).value);
+  if (!core::is_valid_stream_id(id)) {
+    out.refusal = catalog_refusal(
+        ctx.request, {core::StreamRefusal::bad_id,
+                      "parameter 'stream': a stream id is 1 to 64 characters of A-Z, a-z, 0-9, "
+                      "'_' or '-'"});
+  } else if (!s.streams || !s.streams->find(id)) {
+    out.refusal = catalog_refusal(
+        ctx.request,
+        {core::StreamRefusal::not_found, "no stream '" + id + "' (GET /api/streams lists them)"});
+  } else {
+    out.id = std::move(id);
+  }
+  return out;
+}
+
 }  // namespace streampulse::api

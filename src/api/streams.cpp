@@ -25,23 +25,6 @@ json::object stream_json(const app::Services& s, const core::Stream& stream) {
           {"default", s.streams->is_default(stream.id)}};
 }
 
-// A refusal of the catalog's rules as the contract's error (each changes nothing).
-http::Response refusal(const http::Request& req, const core::StreamProblem& p) {
-  switch (p.refusal) {
-    case core::StreamRefusal::bad_id:
-    case core::StreamRefusal::bad_name:
-    case core::StreamRefusal::bad_url:
-      return http::error_response(req, bh::status::bad_request, "invalid_stream", p.message);
-    case core::StreamRefusal::not_found:
-      return http::error_response(req, bh::status::not_found, "stream_not_found", p.message);
-    case core::StreamRefusal::default_stream:
-      return http::error_response(req, bh::status::conflict, "default_stream", p.message);
-    case core::StreamRefusal::catalog_full:
-      break;
-  }
-  return http::error_response(req, bh::status::conflict, "catalog_full", p.message);
-}
-
 http::Response bad_body(const http::Request& req, std::string_view message) {
   return http::error_response(req, bh::status::bad_request, "invalid_stream", message);
 }
@@ -142,7 +125,7 @@ http::Handler stream_put_handler(app::Services& s) {
     auto read = read_stream(req, ctx.rest);
     if (auto* refused = std::get_if<http::Response>(&read)) co_return std::move(*refused);
     auto change = s.streams->put(std::get<core::Stream>(std::move(read)));
-    if (!change) co_return refusal(req, change.error());
+    if (!change) co_return catalog_refusal(req, change.error());
     if (s.stream_keeper) {
       auto saved = co_await s.stream_keeper->save_put(*s.streams, change->stream);
       if (!saved) {
@@ -168,7 +151,7 @@ http::Handler stream_delete_handler(app::Services& s) {
     const auto& req = ctx.request;
     if (!core::is_valid_stream_id(ctx.rest)) co_return bad_path_id(req);
     auto change = s.streams->remove(ctx.rest);
-    if (!change) co_return refusal(req, change.error());
+    if (!change) co_return catalog_refusal(req, change.error());
     if (s.stream_keeper) {
       auto saved = co_await s.stream_keeper->save_remove(*s.streams, change->stream.id);
       if (!saved) {

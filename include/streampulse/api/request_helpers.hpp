@@ -54,4 +54,18 @@ std::optional<http::Response> stream_refusal(const http::Request& req,
                                              const app::HeartbeatOutcome& outcome,
                                              http::ExtraHeaders headers = {});
 
+// A refusal of the catalog's rules as the contract's error: 400 invalid_stream (a bad id, name
+// or URL), 404 stream_not_found, 409 default_stream or catalog_full. Each changes nothing.
+http::Response catalog_refusal(const http::Request& req, const core::StreamProblem& p);
+
+// The `?stream=<id>` of the dashboard routes (/api/dashboard, /api/dashboard/stream,
+// /api/history): `id` nullopt when absent (every stream together); else the id of a stream in
+// the catalog, or `refusal`: 400 invalid_stream for an id that breaks the rules, 404
+// stream_not_found for one not in the catalog (catalog_refusal's). State loop (the catalog).
+struct StreamParam {
+  std::optional<std::string> id;
+  std::optional<http::Response> refusal;
+};
+StreamParam stream_param(const app::Services& s, const http::RequestContext& ctx);
+
 }  // namespace streampulse::api
