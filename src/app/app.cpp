@@ -134,8 +134,7 @@ boost::system::error_code App::start(std::string& message) {
     m.store = std::move(momento);
   } else if (on_redis) {
     auto redis = make_redis_store(m.ioc.get_executor(), m.clock, c, message);
-    if (!redis)
-      return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
+    if (!redis) return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
     m.redis = redis.get();
     m.store = std::move(redis);
     // Players publish and subscribe through any instance's topics API: every instance must
@@ -184,8 +183,7 @@ boost::system::error_code App::start(std::string& message) {
   } else {
     spdlog::warn("trusted proxies ignored: {}", proxies.error());
   }
-  if (!remote)
-    m.services->embedded_topics = static_cast<embedded::EmbeddedStore*>(m.store.get());
+  if (!remote) m.services->embedded_topics = static_cast<embedded::EmbeddedStore*>(m.store.get());
   m.services->long_poll_slots = &m.long_poll_slots;
   m.services->stream_slots = &m.stream_slots;
   m.services->count_subscribers = [&m] { return m.long_poll_slots.figures().open; };
@@ -376,14 +374,14 @@ asio::awaitable<void> App::Impl::prepare_redis() {
     if (info) {
       spdlog::info("redis {} at {}, maxmemory-policy {}", info->second, where, info->first);
       if (info->first != "noeviction")
-        spdlog::warn("redis maxmemory-policy is {}, not noeviction: under memory pressure Redis "
-                     "evicts streampulse's keys (players, topics) instead of refusing writes "
-                     "(docs/redis.md)",
-                     info->first);
+        spdlog::warn(
+            "redis maxmemory-policy is {}, not noeviction: under memory pressure Redis "
+            "evicts streampulse's keys (players, topics) instead of refusing writes "
+            "(docs/redis.md)",
+            info->first);
       break;
     }
-    if (attempt == 0)
-      spdlog::warn("waiting for redis at {}: {}", where, info.error().message());
+    if (attempt == 0) spdlog::warn("waiting for redis at {}: {}", where, info.error().message());
     pause.expires_after(std::chrono::milliseconds(500));
     co_await pause.async_wait(asio::use_awaitable);
   }
@@ -392,8 +390,9 @@ asio::awaitable<void> App::Impl::prepare_redis() {
     auto key = co_await redis->shared_token_key();
     if (key) {
       token_authority->set_key(std::move(*key));
-      spdlog::info("viewer tokens: signed with the key kept in redis (STREAMPULSE_TOKEN_SECRET "
-                   "unset)");
+      spdlog::info(
+          "viewer tokens: signed with the key kept in redis (STREAMPULSE_TOKEN_SECRET "
+          "unset)");
       co_return;
     }
     if (attempt == 0)

@@ -21,8 +21,8 @@
 #include <atomic>
 #include <exception>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 
 namespace streampulse::app {
 
@@ -186,9 +186,8 @@ asio::awaitable<void> record_from_topic(Services& s, store::TopicItem item,
                                         HeartbeatPipeline::Parsed parsed) {
   // publisher_id: the publishing token's id, checked against the player it is bound to; empty
   // for the operator's own credential.
-  auto outcome =
-      co_await s.audience.accept(std::move(parsed), item.value.data, item.publisher_id,
-                                 std::max<std::uint64_t>(item.topic_sequence_number, 1));
+  auto outcome = co_await s.audience.accept(std::move(parsed), item.value.data, item.publisher_id,
+                                            std::max<std::uint64_t>(item.topic_sequence_number, 1));
   if (outcome.kind == HeartbeatOutcome::Kind::invalid ||
       outcome.kind == HeartbeatOutcome::Kind::unknown_stream ||
       outcome.kind == HeartbeatOutcome::Kind::wrong_stream)
@@ -274,23 +273,21 @@ asio::awaitable<void> run_topic_intake(Services& s) {
       }
       co_await batch->below(kIntakeInFlight);
       ++batch->in_flight;
-      asio::co_spawn(executor, record_from_topic(s, *item, std::move(parsed)),
-                     [batch](std::exception_ptr e) {
-                       --batch->in_flight;
-                       batch->wake.cancel();
-                       if (e) {
-                         try {
-                           std::rethrow_exception(e);
-                         } catch (const std::exception& ex) {
-                           spdlog::error("recording a heartbeat from the topic failed: {}",
-                                         ex.what());
-                         }
-                       }
-                     });
+      asio::co_spawn(
+          executor, record_from_topic(s, *item, std::move(parsed)), [batch](std::exception_ptr e) {
+            --batch->in_flight;
+            batch->wake.cancel();
+            if (e) {
+              try {
+                std::rethrow_exception(e);
+              } catch (const std::exception& ex) {
+                spdlog::error("recording a heartbeat from the topic failed: {}", ex.what());
+              }
+            }
+          });
     }
     co_await batch->below(1);  // the next read may hold these players again
-    if ((co_await asio::this_coro::cancellation_state).cancelled() !=
-        asio::cancellation_type::none)
+    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
       co_return;
     position = store::next_position(position, *events);
   }

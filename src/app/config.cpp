@@ -144,8 +144,9 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     return fail("--backend must be 'embedded', 'momento' or 'redis', not '" + c.backend + "'");
   if (c.backend == "redis") {
     if (auto url = redis::Url::parse(c.redis_url); !url)
-      return fail("--redis-url is not a Redis URL: redis://[user:password@]host:port[/db], "
-                  "rediss://... or unix:///path/to/socket");
+      return fail(
+          "--redis-url is not a Redis URL: redis://[user:password@]host:port[/db], "
+          "rediss://... or unix:///path/to/socket");
   }
   if (c.token_secrets.size() > 2)
     return fail("--token-secret takes at most two keys (current,previous)");

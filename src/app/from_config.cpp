@@ -26,8 +26,8 @@ std::unique_ptr<momento::MomentoStore> make_momento_store(asio::any_io_executor 
 }
 
 std::unique_ptr<redis::RedisStore> make_redis_store(asio::any_io_executor ex,
-                                                   const core::Clock& clock, const Config& c,
-                                                   std::string& message) {
+                                                    const core::Clock& clock, const Config& c,
+                                                    std::string& message) {
   auto url = redis::Url::parse(c.redis_url);
   if (!url) {
     message = "--redis-url is not a Redis URL";

@@ -21,9 +21,9 @@
 namespace streampulse::redis {
 
 namespace asio = boost::asio;
+using std::chrono::milliseconds;
 using store::awaitable;
 using store::result;
-using std::chrono::milliseconds;
 
 namespace {
 
@@ -47,8 +47,8 @@ std::optional<double> parse_score(const std::string& text) {
 }
 
 std::vector<std::string> ttl_command(const std::string& key, store::CollectionTtl ttl) {
-  std::vector<std::string> cmd{"PEXPIRE", key, std::to_string(std::max<std::int64_t>(
-                                                   1, ttl.ttl.count()))};
+  std::vector<std::string> cmd{"PEXPIRE", key,
+                               std::to_string(std::max<std::int64_t>(1, ttl.ttl.count()))};
   // NX: only a collection without an expiry (a new one: every collection here has one)
   // takes it; an existing one keeps its own (Momento's refresh_ttl = false).
   if (!ttl.refresh) cmd.push_back("NX");
@@ -84,7 +84,10 @@ awaitable<result<std::vector<Reply>>> RedisStore::Impl::call(std::vector<Command
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left <= milliseconds(0)) co_return error(errc::deadline_exceeded);
     const bool last = attempt > 0;
-    auto sent = co_await commands.exec(last ? std::move(cmds) : cmds, left);
+    // A named copy (the first attempt keeps `cmds` for a retry): GCC 12 mishandles temporaries
+    // made inside a co_await's arguments.
+    std::vector<Command> attempt_cmds = last ? std::move(cmds) : cmds;
+    auto sent = co_await commands.exec(std::move(attempt_cmds), left);
     if (!sent) {
       const CallError& e = sent.error();
       if (!last && e.code != errc::resource_exhausted && (!e.maybe_executed || idempotent)) {
@@ -111,10 +114,9 @@ awaitable<result<std::vector<Reply>>> RedisStore::Impl::call(std::vector<Command
   }
 }
 
-RedisStore::RedisStore(asio::any_io_executor executor, const core::Clock& clock,
-                       Options connection, StoreSettings settings)
-    : impl_(std::make_shared<Impl>(executor, clock, std::move(connection),
-                                   std::move(settings))) {}
+RedisStore::RedisStore(asio::any_io_executor executor, const core::Clock& clock, Options connection,
+                       StoreSettings settings)
+    : impl_(std::make_shared<Impl>(executor, clock, std::move(connection), std::move(settings))) {}
 
 RedisStore::~RedisStore() {
   impl_->stopped = true;
@@ -126,8 +128,8 @@ RedisStore::~RedisStore() {
 void RedisStore::start() {
   impl_->commands.start();
   impl_->blocking.start();
-  asio::co_spawn(impl_->executor, [impl = impl_]() { return impl->run_mirror(); },
-                 asio::detached);
+  asio::co_spawn(
+      impl_->executor, [impl = impl_]() { return impl->run_mirror(); }, asio::detached);
 }
 
 // ---- sorted sets ----
@@ -162,8 +164,7 @@ awaitable<result<std::vector<store::ScoredMember>>> RedisStore::sorted_set_fetch
   auto done = co_await impl_->call(std::move(cmds), true);
   if (!done) co_return done.error();
   const Reply& r = done->front();
-  if (r.type != Reply::Type::array || r.elements.size() % 2 != 0)
-    co_return error(errc::internal);
+  if (r.type != Reply::Type::array || r.elements.size() % 2 != 0) co_return error(errc::internal);
   std::vector<store::ScoredMember> out;
   out.reserve(r.elements.size() / 2);
   for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
@@ -294,8 +295,8 @@ awaitable<result<std::optional<std::string>>> RedisStore::object_get(std::string
 
 awaitable<result<void>> RedisStore::object_put(std::string_view key, std::string bytes,
                                                std::chrono::seconds ttl) {
-  std::vector<Command> cmds{Command{"SET", impl_->media_prefix + std::string(key),
-                                    std::move(bytes), "PX",
+  std::vector<Command> cmds{Command{"SET", impl_->media_prefix + std::string(key), std::move(bytes),
+                                    "PX",
                                     std::to_string(std::max<std::int64_t>(1, ttl.count()) * 1000)}};
   auto done = co_await impl_->call(std::move(cmds), true);
   if (!done) co_return done.error();

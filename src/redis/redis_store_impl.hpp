@@ -23,8 +23,7 @@ std::vector<store::TopicItem> items_of(const Reply& entries);
 namespace streampulse::redis {
 
 struct RedisStore::Impl : std::enable_shared_from_this<Impl> {
-  Impl(boost::asio::any_io_executor ex, const core::Clock& c, Options connection,
-       StoreSettings s);
+  Impl(boost::asio::any_io_executor ex, const core::Clock& c, Options connection, StoreSettings s);
 
   boost::asio::any_io_executor executor;
   const core::Clock& clock;

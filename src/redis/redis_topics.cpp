@@ -16,9 +16,9 @@
 namespace streampulse::redis {
 
 namespace asio = boost::asio;
+using std::chrono::milliseconds;
 using store::awaitable;
 using store::result;
-using std::chrono::milliseconds;
 
 namespace {
 
@@ -202,7 +202,7 @@ awaitable<void> RedisStore::Impl::run_mirror() {
   auto self = shared_from_this();
   bool failing = false;
   while (!stopped) {
-    Command cmd{"XREAD", "COUNT", "1000", "BLOCK", std::to_string(settings.mirror_block.count()),
+    Command cmd{"XREAD",  "COUNT", "1000", "BLOCK", std::to_string(settings.mirror_block.count()),
                 "STREAMS"};
     std::vector<std::string> names;
     {

@@ -36,9 +36,9 @@ struct StoreSettings {
   std::chrono::milliseconds budget{1000};  // one call, its retry included
   std::size_t topic_history = 256;         // entries kept per topic (MAXLEN ~) and mirrored
   std::chrono::milliseconds topic_ttl = std::chrono::hours(24);  // a silent topic's lifetime
-  std::size_t max_topics = 1024;          // topics mirrored at once
-  std::size_t max_waiting_polls = 1024;   // long-polls waiting at once on this instance
-  std::size_t max_message_bytes = 4096;   // Momento's topic payload limit
+  std::size_t max_topics = 1024;                                 // topics mirrored at once
+  std::size_t max_waiting_polls = 1024;          // long-polls waiting at once on this instance
+  std::size_t max_message_bytes = 4096;          // Momento's topic payload limit
   std::chrono::milliseconds mirror_block{1000};  // XREAD BLOCK: how soon a new topic joins
 };
 
