@@ -209,6 +209,17 @@ boost::system::error_code App::start(std::string& message) {
     m.services->duty.elect = true;
     m.services->duty.count_publisher = false;
     m.services->duty.instance_id = core::make_instance_id();
+    if (m.redis) {
+      // On Redis the duty is a lease on Redis's clock (docs/redis.md, "The count duty").
+      auto* redis = m.redis;
+      const std::string id = m.services->duty.instance_id;
+      m.services->duty.hold_lease = [redis, id](std::chrono::milliseconds ttl) {
+        return redis->hold_lease("count-publisher", id, ttl);
+      };
+      m.services->duty.release_lease = [redis, id] {
+        return redis->release_lease("count-publisher", id);
+      };
+    }
   }
   if (!remote && !c.data_dir.empty()) {
     m.live.history_file = std::filesystem::path(c.data_dir) / kHistoryFileName;

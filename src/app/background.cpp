@@ -294,6 +294,22 @@ asio::awaitable<void> run_topic_intake(Services& s) {
 }
 
 asio::awaitable<void> run_election(Services& s) {
+  if (s.duty.hold_lease) {
+    // A lease that expires on the backend's clock: renewed twice within its life, so a holder
+    // that dies is replaced within about the lease (plus one try).
+    constexpr milliseconds kLease{2500}, kTry{500};
+    do {
+      auto held = co_await s.duty.hold_lease(kLease);
+      // Unsure (no answer, or too late to trust): step down at once.
+      const bool publisher = held && *held;
+      if (publisher != s.duty.count_publisher)
+        spdlog::info("instance {} {} the viewer-count duty", s.duty.instance_id,
+                     publisher ? "takes" : "leaves");
+      s.duty.count_publisher = publisher;
+    } while (co_await sleep_for(kTry));
+    s.duty.count_publisher = false;
+    co_return;
+  }
   const core::ElectionSettings settings;
   const store::CollectionTtl ttl{milliseconds(60'000), true};
   do {
@@ -318,6 +334,12 @@ asio::awaitable<void> run_election(Services& s) {
 }
 
 asio::awaitable<void> withdraw_from_election(Services& s) {
+  if (s.duty.release_lease) {
+    auto released = co_await s.duty.release_lease();
+    if (released.has_error())
+      spdlog::warn("giving up the count duty's lease failed: {}", released.error().message());
+    co_return;
+  }
   // Named, not a temporary's member: GCC 12 destroys braced temporaries in a co_await twice.
   const core::ElectionSettings settings;
   std::vector<std::string> self(1, s.duty.instance_id);

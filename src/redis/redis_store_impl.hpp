@@ -34,7 +34,6 @@ struct RedisStore::Impl : std::enable_shared_from_this<Impl> {
   embedded::EmbeddedStore topics;
   std::string prefix;        // "{cache}:"
   std::string media_prefix;  // "{cache:media}:o:"
-  std::string publish_sha;   // SHA-1 of the publish script (EVALSHA)
 
   // The topics mirrored, with the id of the last entry this instance holds ("0-0": none).
   std::mutex mutex;
@@ -57,6 +56,13 @@ struct RedisStore::Impl : std::enable_shared_from_this<Impl> {
   // resource_exhausted; any other error reply is internal.
   store::awaitable<store::result<std::vector<Reply>>> call(std::vector<Command> commands,
                                                            bool idempotent);
+
+  // EVALSHA of `script` (its SHA-1 computed once), EVAL when Redis's script cache lost it
+  // (NOSCRIPT: not run, so sending it again is safe). `idempotent` as for call().
+  store::awaitable<store::result<Reply>> eval(const char* script, std::vector<std::string> keys,
+                                              std::vector<std::string> args, bool idempotent);
+  std::mutex sha_mutex;
+  std::map<const char*, std::string> shas;
 
   // Adds `topic` to the mirror (its retained entries read now); false past max_topics.
   store::awaitable<store::result<void>> mirror_topic(const std::string& topic);

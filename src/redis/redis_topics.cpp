@@ -50,6 +50,27 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return id
 )lua";
 
+// Take the lease when free, renew it when held by ARGV[1]; 1 when ARGV[1] holds it after.
+constexpr const char* kHoldLeaseScript = R"lua(
+local v = redis.call('GET', KEYS[1])
+if v == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if v == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+)lua";
+
+constexpr const char* kReleaseLeaseScript = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+)lua";
+
 std::string sha1_hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
@@ -121,7 +142,6 @@ awaitable<result<void>> RedisStore::topic_publish(std::string_view topic, store:
   if (topic.empty()) co_return make_error_code(errc::invalid_argument);
   if (value.data.size() > m.settings.max_message_bytes)
     co_return make_error_code(errc::payload_too_large);
-  if (m.publish_sha.empty()) m.publish_sha = sha1_hex(kPublishScript);  // (state loop first)
   std::string held = "0-0";
   {
     std::lock_guard lock(m.mutex);
@@ -132,32 +152,18 @@ awaitable<result<void>> RedisStore::topic_publish(std::string_view topic, store:
   std::uint64_t page = static_cast<std::uint64_t>(m.clock.now_ms());
   if (auto seen = detail::parse_entry_id(held)) page = std::max(page, seen->sequence_page + 1);
   const std::string k = m.key('t', topic);
-  Command cmd{"EVALSHA",
-              m.publish_sha,
-              "1",
-              k,
-              std::to_string(page),
-              std::to_string(m.settings.topic_history),
-              std::to_string(m.settings.topic_ttl.count()),
-              value.data,
-              value.binary ? "1" : "0",
-              publisher_id,
-              held};
-  std::vector<Command> cmds{cmd};
+  std::vector<std::string> keys{k};
+  std::vector<std::string> args{std::to_string(page),
+                                std::to_string(m.settings.topic_history),
+                                std::to_string(m.settings.topic_ttl.count()),
+                                value.data,
+                                value.binary ? "1" : "0",
+                                publisher_id,
+                                held};
   // Never retried once it may have run: a second copy would be a second message.
-  auto done = co_await m.call(std::move(cmds), false);
+  auto done = co_await m.eval(kPublishScript, std::move(keys), std::move(args), false);
   if (!done) co_return done.error();
-  if (done->front().is_error()) {
-    // NOSCRIPT: Redis's script cache was emptied (a restart, a failover, SCRIPT FLUSH). It did
-    // not run, so sending the script itself once is safe.
-    cmd[0] = "EVAL";
-    cmd[1] = kPublishScript;
-    std::vector<Command> again{std::move(cmd)};
-    done = co_await m.call(std::move(again), false);
-    if (!done) co_return done.error();
-    if (done->front().is_error()) co_return make_error_code(errc::internal);
-  }
-  const auto id = detail::parse_entry_id(done->front().str);
+  const auto id = detail::parse_entry_id(done->str);
   if (!id) co_return make_error_code(errc::internal);
   // Straight into this instance's mirror when it is the very next entry: local subscribers
   // need not wait for the XREAD round trip. Otherwise the mirror brings it in order.
@@ -171,6 +177,52 @@ awaitable<result<void>> RedisStore::topic_publish(std::string_view topic, store:
     items[0].publisher_id = std::move(publisher_id);
     (void)m.topics.mirror(topic, std::move(items));
   }
+  co_return result<void>{};
+}
+
+awaitable<result<Reply>> RedisStore::Impl::eval(const char* script, std::vector<std::string> keys,
+                                                std::vector<std::string> args, bool idempotent) {
+  std::string sha;
+  {
+    std::lock_guard lock(sha_mutex);
+    auto& known = shas[script];
+    if (known.empty()) known = sha1_hex(script);
+    sha = known;
+  }
+  Command cmd{"EVALSHA", sha, std::to_string(keys.size())};
+  for (auto& k : keys) cmd.push_back(std::move(k));
+  for (auto& a : args) cmd.push_back(std::move(a));
+  std::vector<Command> cmds{cmd};
+  auto done = co_await call(std::move(cmds), idempotent);
+  if (!done) co_return done.error();
+  if (done->front().is_error()) {
+    // NOSCRIPT (call() passes only that one through): Redis's script cache was emptied (a
+    // restart, a failover, SCRIPT FLUSH). The script did not run: send it itself, once.
+    cmd[0] = "EVAL";
+    cmd[1] = script;
+    std::vector<Command> again{std::move(cmd)};
+    done = co_await call(std::move(again), idempotent);
+    if (!done) co_return done.error();
+    if (done->front().is_error()) co_return make_error_code(errc::internal);
+  }
+  co_return std::move(done->front());
+}
+
+awaitable<result<bool>> RedisStore::hold_lease(std::string_view name, std::string holder,
+                                               milliseconds ttl) {
+  std::vector<std::string> keys{impl_->prefix + "lease:" + std::string(name)};
+  std::vector<std::string> args{std::move(holder), std::to_string(ttl.count())};
+  auto done = co_await impl_->eval(kHoldLeaseScript, std::move(keys), std::move(args), true);
+  // (result<bool> takes an error only in place: a bool is constructible from almost anything.)
+  if (!done) co_return result<bool>(boost::system::in_place_error, done.error());
+  co_return done->type == Reply::Type::integer && done->integer == 1;
+}
+
+awaitable<result<void>> RedisStore::release_lease(std::string_view name, std::string holder) {
+  std::vector<std::string> keys{impl_->prefix + "lease:" + std::string(name)};
+  std::vector<std::string> args{std::move(holder)};
+  auto done = co_await impl_->eval(kReleaseLeaseScript, std::move(keys), std::move(args), true);
+  if (!done) co_return done.error();
   co_return result<void>{};
 }
 

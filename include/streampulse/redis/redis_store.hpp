@@ -100,6 +100,13 @@ class RedisStore final : public store::Store, public store::ObjectStore {
   // The key every instance signs viewer tokens with when none is configured: made once by the
   // first instance (SET NX) and read by the others.
   store::awaitable<store::result<std::string>> shared_token_key();
+  // A lease on Redis's clock (the viewer-count duty): taken when free, renewed when `holder`
+  // holds it, for `ttl` either way. True: `holder` holds it now. Idempotent, so safe to retry.
+  store::awaitable<store::result<bool>> hold_lease(std::string_view name, std::string holder,
+                                                   std::chrono::milliseconds ttl);
+  // Gives the lease up if `holder` holds it (a graceful stop: the next holder need not wait
+  // for it to expire).
+  store::awaitable<store::result<void>> release_lease(std::string_view name, std::string holder);
   // Redis's maxmemory-policy (INFO memory) and version (INFO server), for the start-up log.
   store::awaitable<store::result<std::pair<std::string, std::string>>> server_info();
 
