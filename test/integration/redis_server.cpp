@@ -68,8 +68,18 @@ bool RedisServer::supports_tls() {
 }
 
 std::string RedisServer::tls_file(const std::string& name) {
-  const fs::path from_source = fs::path(__FILE__).parent_path().parent_path() / "data" / "tls";
-  return (from_source / name).string();
+  // test/CMakeLists.txt defines the source dir for the integration tests; else upwards from
+  // the working directory (ctest runs in <build>/test).
+#ifdef STREAMPULSE_SOURCE_DIR
+  const fs::path from_source = fs::path(STREAMPULSE_SOURCE_DIR) / "test" / "data" / "tls" / name;
+  if (fs::exists(from_source)) return from_source.string();
+#endif
+  for (auto dir = fs::current_path(); !dir.empty(); dir = dir.parent_path()) {
+    const auto candidate = dir / "test" / "data" / "tls" / name;
+    if (fs::exists(candidate)) return fs::absolute(candidate).string();
+    if (dir == dir.parent_path()) break;
+  }
+  return name;
 }
 
 RedisServer::RedisServer(RedisServerOptions options) : options_(std::move(options)) {
