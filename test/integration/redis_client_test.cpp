@@ -58,12 +58,17 @@ struct Loop {
 
 // Captures what spdlog logs while it lives (add and remove it while no connection runs).
 struct LogCapture {
-  LogCapture() : sink(std::make_shared<spdlog::sinks::ostream_sink_mt>(out)) {
+  // At info at least (other tests of this binary quieten the default logger to warn).
+  LogCapture()
+      : sink(std::make_shared<spdlog::sinks::ostream_sink_mt>(out)),
+        level(spdlog::default_logger()->level()) {
     spdlog::default_logger()->sinks().push_back(sink);
+    if (level > spdlog::level::info) spdlog::default_logger()->set_level(spdlog::level::info);
   }
   ~LogCapture() {
     auto& sinks = spdlog::default_logger()->sinks();
     sinks.erase(std::remove(sinks.begin(), sinks.end(), sink), sinks.end());
+    spdlog::default_logger()->set_level(level);
   }
   std::size_t count(const std::string& needle) {
     sink->flush();
@@ -74,6 +79,7 @@ struct LogCapture {
   }
   std::ostringstream out;
   std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink;
+  spdlog::level::level_enum level;
 };
 
 Options options_for(const std::string& url) {
