@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
@@ -128,6 +129,9 @@ bool RedisServer::launch() {
   const pid_t pid = ::fork();
   if (pid < 0) return false;
   if (pid == 0) {
+    // Dies with the test process (a crashed or killed test leaves no server behind). Linux: the
+    // signal comes when the forking thread ends; fixtures live on the test's main thread.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int devnull = ::open("/dev/null", O_RDWR);
     if (devnull >= 0) {
       ::dup2(devnull, 0);
