@@ -48,6 +48,7 @@ using unix_socket = asio::local::stream_protocol;
 using Clock = std::chrono::steady_clock;
 using CallResult = boost::system::result<std::vector<Reply>, CallError>;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto kMinStuck = std::chrono::milliseconds(250);
 
 namespace {
 
@@ -398,7 +399,10 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
       co_await s->watch.async_wait(use_tuple);
       if (!s->open || self->inflight.empty()) continue;
       const auto& oldest = *self->inflight.front();
-      if (Clock::now() - oldest.written_at > 2 * oldest.budget) {
+      // Twice its deadline (at least 250 ms, so that a tiny deadline cannot close a healthy
+      // connection between two ticks).
+      const auto stuck_after = std::max<Clock::duration>(2 * oldest.budget, kMinStuck);
+      if (Clock::now() - oldest.written_at > stuck_after) {
         spdlog::warn(
             "redis {}: no reply for {} ms (twice the call's deadline): closing the "
             "connection",
@@ -566,6 +570,9 @@ void Connection::stop() {
 asio::awaitable<CallResult> Connection::exec(std::vector<Command> commands,
                                              std::chrono::milliseconds deadline) {
   auto self = impl_;
+  // A day at most: no overflow of now + deadline, nor of the stuck rule's twice the deadline.
+  deadline = std::clamp<std::chrono::milliseconds>(deadline, std::chrono::milliseconds(0),
+                                                   std::chrono::hours(24));
   const auto until = Clock::now() + deadline;
   try {
     if (self->stopped) co_return failure(errc::unavailable, false);

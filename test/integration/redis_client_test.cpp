@@ -12,10 +12,17 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <optional>
 #include <sstream>
@@ -51,12 +58,17 @@ struct Loop {
 
 // Captures what spdlog logs while it lives (add and remove it while no connection runs).
 struct LogCapture {
-  LogCapture() : sink(std::make_shared<spdlog::sinks::ostream_sink_mt>(out)) {
+  // At info at least (other tests of this binary quieten the default logger to warn).
+  LogCapture()
+      : sink(std::make_shared<spdlog::sinks::ostream_sink_mt>(out)),
+        level(spdlog::default_logger()->level()) {
     spdlog::default_logger()->sinks().push_back(sink);
+    if (level > spdlog::level::info) spdlog::default_logger()->set_level(spdlog::level::info);
   }
   ~LogCapture() {
     auto& sinks = spdlog::default_logger()->sinks();
     sinks.erase(std::remove(sinks.begin(), sinks.end(), sink), sinks.end());
+    spdlog::default_logger()->set_level(level);
   }
   std::size_t count(const std::string& needle) {
     sink->flush();
@@ -67,6 +79,7 @@ struct LogCapture {
   }
   std::ostringstream out;
   std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink;
+  spdlog::level::level_enum level;
 };
 
 Options options_for(const std::string& url) {
@@ -460,6 +473,84 @@ TEST(RedisClient, StopFailsEverythingAndLaterCalls) {
   EXPECT_EQ(later.error().code, make_error_code(errc::unavailable));
   EXPECT_LT(since(t0), 400ms);
   EXPECT_FALSE(conn.figures().connected);
+}
+
+// Not a Redis: answers PINGs, except that on its first connection it answers the first command
+// after the handshake with bytes that are not RESP.
+class GarbageServer {
+ public:
+  explicit GarbageServer(std::string path)
+      : path_(std::move(path)), acceptor_(io_, asio::local::stream_protocol::endpoint(path_)) {
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~GarbageServer() {
+    stopping_ = true;
+    asio::local::stream_protocol::socket wake(io_);  // unblocks accept()
+    boost::system::error_code ec;
+    wake.connect(asio::local::stream_protocol::endpoint(path_), ec);
+    thread_.join();
+  }
+  int accepted() const { return accepted_; }
+
+ private:
+  void serve() {
+    for (;;) {
+      asio::local::stream_protocol::socket s(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(s, ec);
+      if (ec || stopping_) return;
+      const bool first = ++accepted_ == 1;
+      std::thread([sock = std::move(s), first]() mutable {
+        std::array<char, 4096> buf{};
+        std::size_t commands = 0;
+        for (;;) {
+          boost::system::error_code rec;
+          const auto n = sock.read_some(asio::buffer(buf), rec);
+          if (rec) return;
+          std::string answer;
+          for (std::size_t i = 0; i < n; ++i) {
+            if (buf[i] != '*') continue;  // one command per RESP array header (no nesting)
+            ++commands;
+            answer += first && commands == 2 ? "?garbage\r\n" : "+PONG\r\n";
+          }
+          asio::write(sock, asio::buffer(answer), rec);
+        }
+      }).detach();
+    }
+  }
+  std::string path_;
+  asio::io_context io_;
+  asio::local::stream_protocol::acceptor acceptor_;
+  std::atomic<int> accepted_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+TEST(RedisClient, ProtocolErrorClosesTheConnection) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("sp-redis-garbage-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "s.sock").string();
+  {
+    GarbageServer server(path);
+    Loop loop;
+    LogCapture logs;
+    {
+      auto opts = options_for("unix://" + path);
+      opts.client_name.clear();
+      Connection conn(loop.io.get_executor(), opts);
+      conn.start();
+      auto r = exec_on(loop.io, conn, {{"PING"}}, 3000ms);
+      ASSERT_FALSE(r.has_value());
+      EXPECT_EQ(r.error().code, make_error_code(errc::unavailable));
+      EXPECT_TRUE(r.error().maybe_executed);
+      EXPECT_TRUE(wait_until_answering(loop.io, conn, 3000ms));
+      EXPECT_EQ(conn.figures().reconnects, 1u);
+      EXPECT_EQ(server.accepted(), 2);
+    }
+    EXPECT_EQ(logs.count("protocol error"), 1u) << logs.out.str();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(RedisClient, Tls) {

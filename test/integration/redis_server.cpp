@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
@@ -68,8 +69,18 @@ bool RedisServer::supports_tls() {
 }
 
 std::string RedisServer::tls_file(const std::string& name) {
-  const fs::path from_source = fs::path(__FILE__).parent_path().parent_path() / "data" / "tls";
-  return (from_source / name).string();
+  // test/CMakeLists.txt defines the source dir for the integration tests; else upwards from
+  // the working directory (ctest runs in <build>/test).
+#ifdef STREAMPULSE_SOURCE_DIR
+  const fs::path from_source = fs::path(STREAMPULSE_SOURCE_DIR) / "test" / "data" / "tls" / name;
+  if (fs::exists(from_source)) return from_source.string();
+#endif
+  for (auto dir = fs::current_path(); !dir.empty(); dir = dir.parent_path()) {
+    const auto candidate = dir / "test" / "data" / "tls" / name;
+    if (fs::exists(candidate)) return fs::absolute(candidate).string();
+    if (dir == dir.parent_path()) break;
+  }
+  return name;
 }
 
 RedisServer::RedisServer(RedisServerOptions options) : options_(std::move(options)) {
@@ -118,6 +129,9 @@ bool RedisServer::launch() {
   const pid_t pid = ::fork();
   if (pid < 0) return false;
   if (pid == 0) {
+    // Dies with the test process (a crashed or killed test leaves no server behind). Linux: the
+    // signal comes when the forking thread ends; fixtures live on the test's main thread.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int devnull = ::open("/dev/null", O_RDWR);
     if (devnull >= 0) {
       ::dup2(devnull, 0);
