@@ -110,7 +110,8 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libboost-json1.81.0 libboost-url1.81.0 libboost-program-options1.81.0 \
-      libssl3 libspdlog1.10 libfmt9 libprotobuf32 libjemalloc2 ca-certificates wget \
+      libssl3 libspdlog1.10 libfmt9 libprotobuf32 libjemalloc2 libhiredis0.14 ca-certificates \
+      wget \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb \
       /var/log/apt /var/log/dpkg.log
 

@@ -18,7 +18,7 @@ case "$mode" in
   *) echo "usage: $0 smoke|long|build [seconds]" >&2; exit 2 ;;
 esac
 build_dir="${FUZZ_BUILD_DIR:-build-fuzz}"
-targets=(${FUZZ_TARGETS:-heartbeat webhook subscribe_query media_path grpc_web credentials request})
+targets=(${FUZZ_TARGETS:-heartbeat webhook subscribe_query media_path grpc_web credentials request resp})
 
 echo "fuzz: building ($build_dir, clang++)"
 export CCACHE_NOHASHDIR=1

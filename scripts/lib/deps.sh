@@ -5,11 +5,12 @@
 STREAMPULSE_BUILD_PACKAGES=(g++ cmake ninja-build ccache pkg-config
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
-  libprotobuf-dev protobuf-compiler libjemalloc-dev ca-certificates curl openssl)
+  libprotobuf-dev protobuf-compiler libjemalloc-dev libhiredis-dev ca-certificates curl openssl)
 STREAMPULSE_RUNTIME_TOOLS=(ffmpeg)
 # prometheus: its promtool checks /metrics and the alert rules (scripts/check-metrics.sh); the
-# package's server is not started.
-STREAMPULSE_TEST_PACKAGES=(chromium prometheus)
+# package's server is not started. redis-server/redis-tools: the Redis client's integration tests
+# start their own server per test (a Unix socket, never port 6379).
+STREAMPULSE_TEST_PACKAGES=(chromium prometheus redis-server redis-tools)
 # The fuzz stage: clang++, libFuzzer and the clang sanitizer runtimes, llvm-symbolizer for stacks.
 STREAMPULSE_FUZZ_PACKAGES=(clang libclang-rt-dev llvm)
 

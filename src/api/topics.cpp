@@ -1,5 +1,5 @@
 // POST and GET /topics/{cache}/{topic}: Momento's HTTP API for topics, served by the embedded
-// backend, so the player page talks to it exactly as it would talk to Momento.
+// and Redis backends, so the player page talks to it exactly as it would talk to Momento.
 #include "client_slot.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
@@ -136,7 +136,9 @@ http::Handler topic_publish_handler(app::Services& s) {
       }
       if (req.body().size() > embedded::Limits{}.max_message_bytes)
         co_return store_error_response(req, make_error_code(errc::payload_too_large));
-      if (s.config.heartbeat_intake != "webhook") {
+      // On Redis the topic is shared by every instance: each one's intake reads it from its
+      // mirror and records it there, so here it is only checked and bound.
+      if (s.embedded_topics && s.config.heartbeat_intake != "webhook") {
         auto outcome = co_await s.audience.accept(std::move(hb), std::string(req.body()),
                                                   access.publisher_id, 0, access.expires_at_ms);
         using Kind = app::HeartbeatOutcome::Kind;

@@ -58,6 +58,7 @@ struct App::Impl {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::TokenVendor> token_vendor;  // Momento's token service
   std::unique_ptr<store::ObjectStore> media_origin;  // Momento's cache scalars
+  redis::RedisStore* redis = nullptr;  // `store` on the Redis backend (its objects too)
   std::unique_ptr<embedded::TokenAuthority> token_authority;
   std::unique_ptr<embedded::TokenAuthority> report_authority;  // CMCD's tokens on Momento
   std::unique_ptr<embedded::MediaStore> media_store;
@@ -86,10 +87,11 @@ struct App::Impl {
   bool forced = false;  // a second signal: no grace for the connections still open
 
   bool start_simulation(std::size_t players, std::chrono::seconds duration);
-  void make_audience(const std::vector<asio::any_io_executor>& loops, bool on_momento);
+  void make_audience(const std::vector<asio::any_io_executor>& loops, bool remote);
 
   void begin_stop();
   asio::awaitable<void> drain();
+  asio::awaitable<void> prepare_redis();
 };
 
 App::App(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
@@ -102,9 +104,12 @@ boost::system::error_code App::start(std::string& message) {
   log_capacity(m.capacity);
 
   const bool on_momento = c.backend == "momento";
-  if (on_momento && !c.data_dir.empty())
-    spdlog::warn("--data-dir is ignored on the momento backend: the state lives in Momento");
-  if (!on_momento && !c.data_dir.empty()) {
+  const bool on_redis = c.backend == "redis";
+  // The players' collections live elsewhere, shared with other instances.
+  const bool remote = on_momento || on_redis;
+  if (remote && !c.data_dir.empty())
+    spdlog::warn("--data-dir is ignored on the {} backend: the state lives there", c.backend);
+  if (!remote && !c.data_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(c.data_dir, ec);
     if (ec) {
@@ -127,15 +132,28 @@ boost::system::error_code App::start(std::string& message) {
     m.token_vendor = std::make_unique<momento::MomentoTokenVendor>(*momento);
     m.media_origin = std::make_unique<momento::MomentoObjects>(*momento);
     m.store = std::move(momento);
+  } else if (on_redis) {
+    auto redis = make_redis_store(m.ioc.get_executor(), m.clock, c, message);
+    if (!redis) return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
+    m.redis = redis.get();
+    m.store = std::move(redis);
+    // Players publish and subscribe through any instance's topics API: every instance must
+    // accept every instance's tokens, so they share one key (the configured one, or, read
+    // before serving, the one kept in Redis).
+    m.token_authority = std::make_unique<embedded::TokenAuthority>(m.clock, c.cache);
   } else {
     // The topics, shared by every loop; the players' collections are the shards' own.
     m.store = std::make_unique<embedded::EmbeddedStore>(m.ioc.get_executor(), m.clock, limits);
     m.token_authority = std::make_unique<embedded::TokenAuthority>(m.clock, c.cache);
   }
+  if (m.token_authority && !c.token_secrets.empty()) {
+    m.token_authority->set_key(c.token_secrets[0]);
+    if (c.token_secrets.size() > 1) m.token_authority->accept_previous_key(c.token_secrets[1]);
+  }
   auto media_limits = embedded::MediaStoreLimits::for_total_mib(c.media_store_mb);
-  media_limits.evict_oldest = on_momento;  // there, a cache in front of Momento
+  media_limits.evict_oldest = remote;  // there, a cache in front of the shared objects
   m.media_store = std::make_unique<embedded::MediaStore>(m.clock, media_limits);
-  m.make_audience(loops, on_momento);
+  m.make_audience(loops, remote);
   m.webhook_verifier = std::make_unique<core::WebhookVerifier>(c.webhook_secrets);
   const std::string static_dir = c.static_dir.empty() ? find_static_dir() : c.static_dir;
   m.services.reset(new Services{
@@ -151,7 +169,7 @@ boost::system::error_code App::start(std::string& message) {
       c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
       [&m](std::size_t n, std::chrono::seconds d) { return m.start_simulation(n, d); },
       m.media_store.get(),
-      m.media_origin.get(),
+      m.media_origin ? m.media_origin.get() : static_cast<store::ObjectStore*>(m.redis),
       {},
       &m.live,
       m.ioc.get_executor(),
@@ -165,12 +183,11 @@ boost::system::error_code App::start(std::string& message) {
   } else {
     spdlog::warn("trusted proxies ignored: {}", proxies.error());
   }
-  if (!on_momento)
-    m.services->embedded_topics = static_cast<embedded::EmbeddedStore*>(m.store.get());
+  if (!remote) m.services->embedded_topics = static_cast<embedded::EmbeddedStore*>(m.store.get());
   m.services->long_poll_slots = &m.long_poll_slots;
   m.services->stream_slots = &m.stream_slots;
   m.services->count_subscribers = [&m] { return m.long_poll_slots.figures().open; };
-  if (on_momento) {
+  if (remote) {
     m.stream_keeper = make_dictionary_keeper(*m.store, std::string(kStreamsDictionary));
   } else if (!c.data_dir.empty()) {
     m.stream_keeper = make_file_keeper(std::filesystem::path(c.data_dir) / kStreamsFileName,
@@ -187,13 +204,24 @@ boost::system::error_code App::start(std::string& message) {
   }
   m.audience->set_streams(m.streams.ids(), std::move(tag));
   m.services->stream_keeper = m.stream_keeper.get();
-  if (on_momento) {
+  if (remote) {
     // Instances on one cache share the count duty; until the first election, nobody publishes.
     m.services->duty.elect = true;
     m.services->duty.count_publisher = false;
     m.services->duty.instance_id = core::make_instance_id();
+    if (m.redis) {
+      // On Redis the duty is a lease on Redis's clock (docs/redis.md, "The count duty").
+      auto* redis = m.redis;
+      const std::string id = m.services->duty.instance_id;
+      m.services->duty.hold_lease = [redis, id](std::chrono::milliseconds ttl) {
+        return redis->hold_lease("count-publisher", id, ttl);
+      };
+      m.services->duty.release_lease = [redis, id] {
+        return redis->release_lease("count-publisher", id);
+      };
+    }
   }
-  if (!on_momento && !c.data_dir.empty()) {
+  if (!remote && !c.data_dir.empty()) {
     m.live.history_file = std::filesystem::path(c.data_dir) / kHistoryFileName;
     m.live.file_executor = m.file_pool.get_executor();
     if (read_history_file(m.live.history_file, m.live.history))
@@ -227,16 +255,16 @@ void App::stop() {
   asio::post(impl_->ioc, [m = impl_.get()] { m->begin_stop(); });
 }
 
-void App::Impl::make_audience(const std::vector<asio::any_io_executor>& loops, bool on_momento) {
+void App::Impl::make_audience(const std::vector<asio::any_io_executor>& loops, bool remote) {
   const Config& c = config;
   // One shard per loop on the embedded backend; on Momento the collections are remote and
   // shared, and one shard on the state loop does the bookkeeping.
-  const std::size_t n = on_momento ? 1 : loops.size();
+  const std::size_t n = remote ? 1 : loops.size();
   auto share = [n](std::size_t total) { return std::max<std::size_t>(1, (total + n - 1) / n); };
   core::RegistrySettings rs;
   rs.active_window_ms = c.active_window_ms;
   rs.retention_ms = c.player_retention_s * 1000;
-  rs.concurrent_writes = on_momento;
+  rs.concurrent_writes = remote;
   // The cap is the whole audience's: the shards share one count of players tracked.
   rs.max_players = choose_player_cap(c).max_players;
   rs.shared_tracked = std::make_shared<std::atomic<std::int64_t>>(0);
@@ -248,7 +276,7 @@ void App::Impl::make_audience(const std::vector<asio::any_io_executor>& loops, b
   for (std::size_t i = 0; i < n; ++i) {
     auto sh = std::make_unique<AudienceShard>();
     sh->executor = loops[i];
-    if (on_momento) {
+    if (remote) {
       sh->store = store.get();
     } else {
       sh->own_store = std::make_unique<embedded::EmbeddedStore>(loops[i], clock);
@@ -331,6 +359,7 @@ asio::awaitable<void> App::Impl::drain() {
     }
   }
   if (services->duty.elect) co_await withdraw_from_election(*services);
+  if (redis) redis->close();  // its connections' coroutines end: the loop can run out
   if (journal) {
     try {
       auto saved = co_await save_snapshot(*audience, clock, *journal, file_pool.get_executor());
@@ -343,6 +372,45 @@ asio::awaitable<void> App::Impl::drain() {
   }
   boost::system::error_code ignored;
   signals.cancel(ignored);  // the wait for a second signal: nothing is left to cut short
+}
+
+// Before the Redis backend serves: the version and eviction policy logged (anything but
+// noeviction can drop the audience's keys under memory pressure), and the shared token key read
+// unless one is configured. Waits for Redis as long as it takes, saying so once.
+asio::awaitable<void> App::Impl::prepare_redis() {
+  const std::string where = redis::Url::parse(config.redis_url)->redacted();
+  asio::steady_timer pause(ioc);
+  for (int attempt = 0; !stopping; ++attempt) {
+    auto info = co_await redis->server_info();
+    if (info) {
+      spdlog::info("redis {} at {}, maxmemory-policy {}", info->second, where, info->first);
+      if (info->first != "noeviction")
+        spdlog::warn(
+            "redis maxmemory-policy is {}, not noeviction: under memory pressure Redis "
+            "evicts streampulse's keys (players, topics) instead of refusing writes "
+            "(docs/redis.md)",
+            info->first);
+      break;
+    }
+    if (attempt == 0) spdlog::warn("waiting for redis at {}: {}", where, info.error().message());
+    pause.expires_after(std::chrono::milliseconds(500));
+    co_await pause.async_wait(asio::use_awaitable);
+  }
+  if (!config.token_secrets.empty()) co_return;
+  for (int attempt = 0; !stopping; ++attempt) {
+    auto key = co_await redis->shared_token_key();
+    if (key) {
+      token_authority->set_key(std::move(*key));
+      spdlog::info(
+          "viewer tokens: signed with the key kept in redis (STREAMPULSE_TOKEN_SECRET "
+          "unset)");
+      co_return;
+    }
+    if (attempt == 0)
+      spdlog::warn("reading the shared token key from redis failed: {}", key.error().message());
+    pause.expires_after(std::chrono::milliseconds(500));
+    co_await pause.async_wait(asio::use_awaitable);
+  }
 }
 
 int App::run(bool handle_signals) {
@@ -369,6 +437,14 @@ int App::run(bool handle_signals) {
     for (std::size_t i = 0; i < m.audience->size(); ++i)
       m.audience->shard(i).journaled->attach(m.journal.get());
   }
+  if (m.redis) {
+    // Its connections and mirror run from now on and never run out of work: this phase, and
+    // the ones after it, stop the loop when they are done instead.
+    m.redis->start();
+    asio::co_spawn(m.ioc, m.prepare_redis(), [&m](std::exception_ptr) { m.ioc.stop(); });
+    m.ioc.run();
+    m.ioc.restart();
+  }
   if (m.stream_keeper) {
     // The catalog before serving: a page asking for a kept stream finds it from the start.
     asio::co_spawn(m.ioc, restore_streams(m.streams, *m.stream_keeper),
@@ -379,20 +455,22 @@ int App::run(bool handle_signals) {
                        spdlog::info("streams: {} kept, {} in the catalog", loaded,
                                     m.streams.size());
                      }
+                     m.ioc.stop();
                    });
     m.ioc.run();
     m.ioc.restart();
   }
-  if (m.config.backend == "momento") {
+  if (m.config.backend != "embedded") {
     // Players written before this instance started (a restart, or other instances) are on the
     // dashboard from the first request. Failure is not fatal: heartbeats refill the index.
     asio::co_spawn(m.ioc, m.audience->shard(0).registry->load(),
-                   [](std::exception_ptr e, store::result<std::size_t> loaded) {
+                   [&m](std::exception_ptr e, store::result<std::size_t> loaded) {
                      if (e || !loaded) {
-                       spdlog::warn("loading the players from Momento failed; starting empty");
+                       spdlog::warn("loading the players failed; starting empty");
                      } else {
-                       spdlog::info("loaded {} players from Momento", *loaded);
+                       spdlog::info("loaded {} players from the backend", *loaded);
                      }
+                     m.ioc.stop();
                    });
     m.ioc.run();
     m.ioc.restart();
@@ -443,7 +521,7 @@ int App::run(bool handle_signals) {
                  asio::bind_cancellation_slot(m.task_cancel[0].slot(), on_done("count publisher")));
   // On the embedded backend the player's publish records its heartbeat itself (api/topics.cpp):
   // the topic is in this process, so the subscription is a direct call on the player's shard.
-  if (m.config.heartbeat_intake != "webhook" && m.config.backend == "momento") {
+  if (m.config.heartbeat_intake != "webhook" && m.config.backend != "embedded") {
     asio::co_spawn(m.ioc, run_topic_intake(s),
                    asio::bind_cancellation_slot(m.task_cancel[1].slot(), on_done("topic intake")));
   }

@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -21,6 +22,7 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <set>
 
 namespace streampulse::app {
 
@@ -176,8 +178,60 @@ asio::awaitable<void> run_count_publisher(Services& s) {
   }
 }
 
+namespace {
+
+// One heartbeat read from the topic, recorded (on Momento and Redis: a round trip to the
+// backend), its refusals logged at debug.
+asio::awaitable<void> record_from_topic(Services& s, store::TopicItem item,
+                                        HeartbeatPipeline::Parsed parsed) {
+  // publisher_id: the publishing token's id, checked against the player it is bound to; empty
+  // for the operator's own credential.
+  auto outcome = co_await s.audience.accept(std::move(parsed), item.value.data, item.publisher_id,
+                                            std::max<std::uint64_t>(item.topic_sequence_number, 1));
+  if (outcome.kind == HeartbeatOutcome::Kind::invalid ||
+      outcome.kind == HeartbeatOutcome::Kind::unknown_stream ||
+      outcome.kind == HeartbeatOutcome::Kind::wrong_stream)
+    spdlog::debug("heartbeat on the topic refused: {}", outcome.problem.message);
+  if (outcome.kind == HeartbeatOutcome::Kind::refused) {  // counted in /metrics
+    if (outcome.error) {
+      spdlog::debug("heartbeat on the topic refused: {}", outcome.error.message());
+    } else {
+      spdlog::debug("heartbeat on the topic refused: token {} reports another player",
+                    item.publisher_id);
+    }
+  }
+}
+
+// The heartbeats of one read, recorded concurrently (one backend round trip for all of them,
+// not one each: a big audience is thousands a second), at most kIntakeInFlight at once, and
+// each player's in order: a player seen twice in the read waits for its first to be recorded
+// (its totals build on it).
+constexpr std::size_t kIntakeInFlight = 512;
+
+struct IntakeBatch {
+  explicit IntakeBatch(const asio::any_io_executor& ex) : wake(ex) {}
+  std::size_t in_flight = 0;
+  asio::steady_timer wake;
+  std::set<std::string, std::less<>> players;  // recorded or in flight in this read
+
+  // Waits until fewer than `n` are in flight (the state loop: no lock).
+  asio::awaitable<void> below(std::size_t n) {
+    while (in_flight >= n) {
+      wake.expires_at(asio::steady_timer::time_point::max());
+      auto [ec] = co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+      (void)ec;
+      if ((co_await asio::this_coro::cancellation_state).cancelled() !=
+          asio::cancellation_type::none)
+        co_return;
+    }
+  }
+};
+
+}  // namespace
+
 asio::awaitable<void> run_topic_intake(Services& s) {
   store::SubscribePosition position;
+  const auto executor = co_await asio::this_coro::executor;
   for (;;) {
     store::result<std::vector<store::SubscriptionEvent>> events;
     std::exception_ptr thrown;  // co_await is not allowed inside a catch block
@@ -203,34 +257,59 @@ asio::awaitable<void> run_topic_intake(Services& s) {
       if (!co_await sleep_for(milliseconds(10))) co_return;
       continue;
     }
+    auto batch = std::make_shared<IntakeBatch>(executor);
     for (const auto& e : *events) {
       const auto* item = std::get_if<store::TopicItem>(&e);
       if (!item || item->value.binary) continue;
-      // publisher_id: the publishing token's id, checked against the player it is bound to;
-      // empty for the operator's own credential.
-      // Parsed here, recorded on the player's shard (on Momento: the one shard, this loop).
+      // Parsed here, recorded on the player's shard (on a remote backend: the one shard, this
+      // loop).
       auto parsed = core::parse_heartbeat(item->value.data);
-      auto outcome =
-          co_await s.audience.accept(std::move(parsed), item->value.data, item->publisher_id,
-                                     std::max<std::uint64_t>(item->topic_sequence_number, 1));
-      if (outcome.kind == HeartbeatOutcome::Kind::invalid ||
-          outcome.kind == HeartbeatOutcome::Kind::unknown_stream ||
-          outcome.kind == HeartbeatOutcome::Kind::wrong_stream)
-        spdlog::debug("heartbeat on the topic refused: {}", outcome.problem.message);
-      if (outcome.kind == HeartbeatOutcome::Kind::refused) {  // counted in /metrics
-        if (outcome.error) {
-          spdlog::debug("heartbeat on the topic refused: {}", outcome.error.message());
-        } else {
-          spdlog::debug("heartbeat on the topic refused: token {} reports another player",
-                        item->publisher_id);
+      if (parsed) {
+        if (batch->players.contains(parsed->player_id)) {
+          co_await batch->below(1);
+          batch->players.clear();
         }
+        batch->players.insert(parsed->player_id);
       }
+      co_await batch->below(kIntakeInFlight);
+      ++batch->in_flight;
+      asio::co_spawn(
+          executor, record_from_topic(s, *item, std::move(parsed)), [batch](std::exception_ptr e) {
+            --batch->in_flight;
+            batch->wake.cancel();
+            if (e) {
+              try {
+                std::rethrow_exception(e);
+              } catch (const std::exception& ex) {
+                spdlog::error("recording a heartbeat from the topic failed: {}", ex.what());
+              }
+            }
+          });
     }
+    co_await batch->below(1);  // the next read may hold these players again
+    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
+      co_return;
     position = store::next_position(position, *events);
   }
 }
 
 asio::awaitable<void> run_election(Services& s) {
+  if (s.duty.hold_lease) {
+    // A lease that expires on the backend's clock: renewed twice within its life, so a holder
+    // that dies is replaced within about the lease (plus one try).
+    constexpr milliseconds kLease{2500}, kTry{500};
+    do {
+      auto held = co_await s.duty.hold_lease(kLease);
+      // Unsure (no answer, or too late to trust): step down at once.
+      const bool publisher = held && *held;
+      if (publisher != s.duty.count_publisher)
+        spdlog::info("instance {} {} the viewer-count duty", s.duty.instance_id,
+                     publisher ? "takes" : "leaves");
+      s.duty.count_publisher = publisher;
+    } while (co_await sleep_for(kTry));
+    s.duty.count_publisher = false;
+    co_return;
+  }
   const core::ElectionSettings settings;
   const store::CollectionTtl ttl{milliseconds(60'000), true};
   do {
@@ -255,6 +334,12 @@ asio::awaitable<void> run_election(Services& s) {
 }
 
 asio::awaitable<void> withdraw_from_election(Services& s) {
+  if (s.duty.release_lease) {
+    auto released = co_await s.duty.release_lease();
+    if (released.has_error())
+      spdlog::warn("giving up the count duty's lease failed: {}", released.error().message());
+    co_return;
+  }
   // Named, not a temporary's member: GCC 12 destroys braced temporaries in a co_await twice.
   const core::ElectionSettings settings;
   std::vector<std::string> self(1, s.duty.instance_id);

@@ -1,6 +1,7 @@
 #include "streampulse/app/config.hpp"
 #include "streampulse/core/client_address.hpp"
 #include "streampulse/core/stream_catalog.hpp"
+#include "streampulse/redis/client.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -41,6 +42,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
   Config& c = out.config;
   std::string secrets;
   std::string proxies;
+  std::string token_secrets;
   po::options_description desc(
       "Usage: streampulse [serve] [options]\n\n"
       "Every option can also be set by an environment variable: --active-window-ms is\n"
@@ -50,7 +52,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("help,h", "print this help and exit")
     ("version", "print the version and exit")
     ("listen", po::value(&c.listen)->default_value(c.listen), "address:port of the HTTP listener")
-    ("backend", po::value(&c.backend)->default_value(c.backend), "embedded or momento")
+    ("backend", po::value(&c.backend)->default_value(c.backend), "embedded, momento, or redis (several instances share one Redis or Valkey)")
     ("cache", po::value(&c.cache)->default_value(c.cache), "Momento cache name; the embedded backend's namespace")
     ("heartbeat-topic", po::value(&c.heartbeat_topic)->default_value(c.heartbeat_topic), "topic players publish heartbeats to")
     ("viewer-count-topic", po::value(&c.viewer_count_topic)->default_value(c.viewer_count_topic), "topic the active viewer count is published to")
@@ -69,6 +71,9 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("static-dir", po::value(&c.static_dir), "folder of the pages and their assets [unset: found next to the binary]")
     ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace, debug, info, warn, error, critical or off (any case)")
     ("log-format", po::value(&c.log_format)->default_value(c.log_format), "text, or json for one JSON object a line")
+    ("redis-url", po::value(&c.redis_url)->default_value(c.redis_url), "redis backend: redis://[user:password@]host:port[/db], rediss:// for TLS, unix:///path/to/socket")
+    ("redis-timeout-ms", po::value(&c.redis_timeout_ms)->default_value(c.redis_timeout_ms), "redis backend: budget of one Redis call, a retry included")
+    ("token-secret", po::value(&token_secrets), "key that signs viewer tokens; two, comma-separated, during a rotation [unset: random per process (embedded); kept in Redis (redis)]")
     ("momento-api-key", po::value(&c.momento_api_key), "Momento API key (env MOMENTO_API_KEY)")
     ("momento-endpoint", po::value(&c.momento_endpoint), "Momento endpoint for v2 keys (env MOMENTO_ENDPOINT)")
     ("momento-base-url", po::value(&c.momento_base_url), "send every Momento request to this base URL (tests, proxies)")
@@ -128,14 +133,26 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
   }
   c.webhook_secrets = split_secrets(secrets);
   c.trusted_proxies = split_secrets(proxies);
+  c.token_secrets = split_secrets(token_secrets);
   auto fail = [&](std::string msg) {
     out.exit = true;
     out.exit_code = 2;
     out.message = "streampulse: " + msg + "\n";
     return out;
   };
-  if (c.backend != "embedded" && c.backend != "momento")
-    return fail("--backend must be 'embedded' or 'momento', not '" + c.backend + "'");
+  if (c.backend != "embedded" && c.backend != "momento" && c.backend != "redis")
+    return fail("--backend must be 'embedded', 'momento' or 'redis', not '" + c.backend + "'");
+  if (c.backend == "redis") {
+    if (auto url = redis::Url::parse(c.redis_url); !url)
+      return fail(
+          "--redis-url is not a Redis URL: redis://[user:password@]host:port[/db], "
+          "rediss://... or unix:///path/to/socket");
+  }
+  if (c.token_secrets.size() > 2)
+    return fail("--token-secret takes at most two keys (current,previous)");
+  for (const auto& k : c.token_secrets) {
+    if (k.size() < 16) return fail("--token-secret: each key needs at least 16 characters");
+  }
   if (c.heartbeat_intake != "webhook" && c.heartbeat_intake != "subscription" &&
       c.heartbeat_intake != "both")
     return fail("--heartbeat-intake must be 'webhook', 'subscription' or 'both'");
@@ -155,7 +172,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     return fail("--log-format must be 'text' or 'json'");
   if (c.active_window_ms <= 0 || c.heartbeat_interval_ms <= 0 || c.player_retention_s <= 0 ||
       c.count_tick_ms <= 0 || c.token_ttl_s <= 0 || c.long_poll_timeout_ms <= 0 ||
-      c.momento_timeout_ms <= 0 || c.media_ttl_s <= 0)
+      c.momento_timeout_ms <= 0 || c.media_ttl_s <= 0 || c.redis_timeout_ms <= 0)
     return fail("durations must be positive");
   if (c.count_settle_ms < 0 || c.count_settle_ms > 60'000)
     return fail("--count-settle-ms must be 0..60000");

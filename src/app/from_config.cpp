@@ -25,6 +25,27 @@ std::unique_ptr<momento::MomentoStore> make_momento_store(asio::any_io_executor 
   return std::make_unique<momento::MomentoStore>(ex, std::move(ms));
 }
 
+std::unique_ptr<redis::RedisStore> make_redis_store(asio::any_io_executor ex,
+                                                    const core::Clock& clock, const Config& c,
+                                                    std::string& message) {
+  auto url = redis::Url::parse(c.redis_url);
+  if (!url) {
+    message = "--redis-url is not a Redis URL";
+    return nullptr;
+  }
+  redis::Options options;
+  options.url = std::move(*url);
+  options.client_name = "streampulse";
+  redis::StoreSettings settings;
+  settings.cache = c.cache;
+  settings.budget = std::chrono::milliseconds(c.redis_timeout_ms);
+  settings.max_waiting_polls = c.max_long_polls;
+  // The heartbeat topic carries a whole audience's heartbeats (13,000 a second at 10,000 viewers):
+  // enough history that an intake a moment behind loses none.
+  settings.topic_history = 4096;
+  return std::make_unique<redis::RedisStore>(ex, clock, std::move(options), std::move(settings));
+}
+
 boost::system::result<tcp::endpoint> parse_listen(const std::string& listen) {
   const auto invalid = boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
   const auto colon = listen.rfind(':');

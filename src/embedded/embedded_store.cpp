@@ -60,11 +60,13 @@ struct State {
     return t;
   }
 
-  result<Topic*> topic(std::string_view name) {
+  // `mirrored`: a topic numbered elsewhere starts on page 0 ("no page yet"), so a subscriber
+  // waiting before its first item takes that item's page without a discontinuity.
+  result<Topic*> topic(std::string_view name, bool mirrored = false) {
     if (auto it = topics.find(name); it != topics.end()) return it->second.get();
     if (topics.size() >= limits.max_topics) return error(errc::resource_exhausted);
     std::uniform_int_distribution<std::uint64_t> page(1, kMaxPage);
-    auto created = std::make_unique<Topic>(page(rng), limits.topic_history);
+    auto created = std::make_unique<Topic>(mirrored ? 0 : page(rng), limits.topic_history);
     return topics.emplace(std::string(name), std::move(created)).first->second.get();
   }
 
@@ -293,6 +295,29 @@ result<std::uint64_t> EmbeddedStore::publish_now(std::string_view topic, store::
   }
   detail::wake(std::move(to_wake));  // outside the lock: the subscribers' loops take it from here
   return sequence;
+}
+
+result<std::size_t> EmbeddedStore::mirror(std::string_view topic,
+                                          std::vector<store::TopicItem> items) {
+  State& s = *impl_->state;
+  std::vector<detail::WakeBatch> to_wake;
+  std::size_t added = 0;
+  {
+    std::lock_guard lock(s.topic_mutex);
+    auto found = s.topic(topic, true);
+    if (!found) return found.error();
+    for (auto& item : items) added += (*found)->mirror(std::move(item), to_wake) ? 1 : 0;
+  }
+  detail::wake(std::move(to_wake));
+  return added;
+}
+
+std::optional<store::SubscribePosition> EmbeddedStore::position(std::string_view topic) const {
+  State& s = *impl_->state;
+  std::lock_guard lock(s.topic_mutex);
+  auto it = s.topics.find(topic);
+  if (it == s.topics.end()) return std::nullopt;
+  return store::SubscribePosition{it->second->next_sequence(), it->second->sequence_page()};
 }
 
 awaitable<result<Events>> EmbeddedStore::topic_poll(std::string_view topic,

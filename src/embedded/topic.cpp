@@ -24,6 +24,24 @@ void Topic::publish(store::TopicValue value, std::string publisher_id,
   take_all(wake);
 }
 
+bool Topic::mirror(store::TopicItem item, std::vector<WakeBatch>& wake) {
+  if (item.sequence_page != page_) {
+    page_ = item.sequence_page;
+    history_.clear();
+    next_seq_ = item.topic_sequence_number;
+  } else if (item.topic_sequence_number < next_seq_) {
+    return false;  // held already (a re-read after a reconnect)
+  } else if (item.topic_sequence_number > next_seq_) {
+    history_.clear();  // the entries between were trimmed before this mirror saw them
+    next_seq_ = item.topic_sequence_number;
+  }
+  next_seq_ = item.topic_sequence_number + 1;
+  history_.push_back(std::move(item));
+  while (history_.size() > history_limit_) history_.pop_front();
+  take_all(wake);
+  return true;
+}
+
 void Topic::add_waiter(Waiter& waiter) {
   const auto executor = waiter.timer.get_executor();
   for (auto& g : groups_) {

@@ -48,6 +48,11 @@ class Topic {
 
   // Appends a message; the waiters to wake (all of them) are added to `wake`.
   void publish(store::TopicValue value, std::string publisher_id, std::vector<WakeBatch>& wake);
+  // Appends a message numbered elsewhere (a mirror of a Redis stream): an item on another page
+  // starts the topic over on that page; an item past the next number leaves a gap (the history
+  // restarts there, so a subscriber behind it gets a discontinuity); one already held is
+  // ignored. Returns whether it was appended (waiters are then added to `wake`).
+  bool mirror(store::TopicItem item, std::vector<WakeBatch>& wake);
 
   // What a subscriber at `from` gets now; empty means "nothing yet, wait". from.sequence_number
   // == 0 is a new subscriber: the latest retained message, if any.

@@ -182,7 +182,7 @@ TEST(Access, EveryRouteAgainstEveryCredential) {
 
 class ReplayOn : public ::testing::TestWithParam<Backend> {};
 
-INSTANTIATE_TEST_SUITE_P(Backends, ReplayOn, ::testing::Values(Backend::embedded, Backend::momento),
+INSTANTIATE_TEST_SUITE_P(Backends, ReplayOn, ::testing::ValuesIn(all_backends()),
                          backend_name);
 
 TEST_P(ReplayOn, ReplayedWebhookIsAnsweredAndChangesNothing) {

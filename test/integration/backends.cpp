@@ -3,7 +3,29 @@
 namespace streampulse::testing {
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
-  return info.param == Backend::embedded ? "Embedded" : "Momento";
+  switch (info.param) {
+    case Backend::embedded:
+      return "Embedded";
+    case Backend::momento:
+      return "Momento";
+    case Backend::redis:
+      return "Redis";
+  }
+  return "Unknown";
+}
+
+std::vector<Backend> all_backends() {
+  std::vector<Backend> all{Backend::embedded, Backend::momento};
+  // CI installs redis-server (scripts/lib/deps.sh); a machine without it runs the others.
+  if (RedisServer::available()) all.push_back(Backend::redis);
+  return all;
+}
+
+app::Config redis_config(const RedisServer& redis) {
+  auto c = test_config();
+  c.backend = "redis";
+  c.redis_url = redis.unix_url();
+  return c;
 }
 
 app::Config momento_config(const FakeMomento& fake) {
@@ -17,11 +39,15 @@ app::Config momento_config(const FakeMomento& fake) {
 }
 
 ServiceOn::ServiceOn(Backend backend, const std::function<void(app::Config&)>& adjust,
-                     FakeMomentoOptions fake_options) {
+                     FakeMomentoOptions fake_options, RedisServer* shared_redis)
+    : shared_redis_(shared_redis) {
   app::Config config;
   if (backend == Backend::momento) {
     fake_ = std::make_unique<FakeMomento>(std::move(fake_options));
     config = momento_config(*fake_);
+  } else if (backend == Backend::redis) {
+    if (!shared_redis_) redis_ = std::make_unique<RedisServer>();
+    config = redis_config(*redis());
   } else {
     config = test_config();
   }
@@ -30,8 +56,13 @@ ServiceOn::ServiceOn(Backend backend, const std::function<void(app::Config&)>& a
 }
 
 ServiceOn::~ServiceOn() {
-  server_.reset();  // the service first: its graceful stop still talks to the fake
+  server_.reset();  // the service first: its graceful stop still talks to the fake or Redis
   fake_.reset();
+  redis_.reset();
+}
+
+std::string ServiceOn::topics_admin_key() const {
+  return fake_ ? fake_->options().api_key : std::string("test-admin");
 }
 
 }  // namespace streampulse::testing

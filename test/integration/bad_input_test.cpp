@@ -144,7 +144,7 @@ class BadInputOn : public ::testing::TestWithParam<Backend> {};
 }  // namespace
 
 INSTANTIATE_TEST_SUITE_P(Backends, BadInputOn,
-                         ::testing::Values(Backend::embedded, Backend::momento), backend_name);
+                         ::testing::ValuesIn(all_backends()), backend_name);
 
 TEST_P(BadInputOn, EachIsRefusedAndChangesNoState) {
   ServiceOn service(GetParam());

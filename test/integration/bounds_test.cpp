@@ -66,7 +66,7 @@ double refusals(unsigned short port, const std::string& reason) {
 
 }  // namespace
 
-INSTANTIATE_TEST_SUITE_P(Backends, Bounds, ::testing::Values(Backend::embedded, Backend::momento),
+INSTANTIATE_TEST_SUITE_P(Backends, Bounds, ::testing::ValuesIn(all_backends()),
                          backend_name);
 
 TEST_P(Bounds, PlayersPastTheCapEvictTheInactiveThenNewOnesAreRefused) {

@@ -24,7 +24,7 @@ class Pipeline : public ::testing::TestWithParam<Backend> {};
 
 }  // namespace
 
-INSTANTIATE_TEST_SUITE_P(Backends, Pipeline, ::testing::Values(Backend::embedded, Backend::momento),
+INSTANTIATE_TEST_SUITE_P(Backends, Pipeline, ::testing::ValuesIn(all_backends()),
                          backend_name);
 
 TEST_P(Pipeline, ThreePlayersByWebhookGiveExactDashboard) {

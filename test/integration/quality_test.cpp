@@ -84,7 +84,7 @@ class Quality : public ::testing::TestWithParam<Backend> {};
 
 }  // namespace
 
-INSTANTIATE_TEST_SUITE_P(Backends, Quality, ::testing::Values(Backend::embedded, Backend::momento),
+INSTANTIATE_TEST_SUITE_P(Backends, Quality, ::testing::ValuesIn(all_backends()),
                          backend_name);
 
 TEST_P(Quality, RebufferDeltasAddUpOnTheDashboard) {

@@ -35,6 +35,11 @@ struct Config {
   std::string momento_base_url;
   std::string momento_grpc_web = "text";   // gRPC-Web encoding: text (default) or binary
   std::int64_t momento_timeout_ms = 5000;  // budget of one Momento call, retries included
+  std::string redis_url = "redis://127.0.0.1:6379/0";
+  std::int64_t redis_timeout_ms = 1000;  // budget of one Redis call, a retry included
+  // Keys that sign viewer tokens (current first, then the previous one during a rotation).
+  // Empty: a random key per process (embedded); on Redis, one kept in Redis for all instances.
+  std::vector<std::string> token_secrets;
   // How heartbeats come in: "webhook" (POST /webhook), "subscription" (the service long-polls
   // the heartbeat topic) or "both" (a message seen both ways is processed once).
   std::string heartbeat_intake = "both";

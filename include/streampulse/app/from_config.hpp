@@ -1,7 +1,9 @@
 #pragma once
-// Parts App::start builds from the configuration: the listen address and the Momento adapter.
+// Parts App::start builds from the configuration: the listen address and the remote
+// backends' adapters.
 #include "streampulse/app/config.hpp"
 #include "streampulse/momento/momento_store.hpp"
+#include "streampulse/redis/redis_store.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,5 +21,10 @@ boost::system::result<boost::asio::ip::tcp::endpoint> parse_listen(const std::st
 // The Momento adapter for the configured key, or null with `message` saying what is wrong.
 std::unique_ptr<momento::MomentoStore> make_momento_store(boost::asio::any_io_executor ex,
                                                           const Config& c, std::string& message);
+
+// The Redis adapter for the configured URL (not connected yet), or null with `message`.
+std::unique_ptr<redis::RedisStore> make_redis_store(boost::asio::any_io_executor ex,
+                                                    const core::Clock& clock, const Config& c,
+                                                    std::string& message);
 
 }  // namespace streampulse::app

@@ -54,6 +54,10 @@ struct Services {
     bool elect = false;  // false: this instance is alone (embedded backend) and always publishes
     std::string instance_id;
     bool count_publisher = true;
+    // A lease on the backend's clock (Redis): take or renew it, for how long; give it up. Unset:
+    // the election by announcements in a sorted set (core/publisher_election.hpp, Momento).
+    std::function<store::awaitable<store::result<bool>>(std::chrono::milliseconds)> hold_lease;
+    std::function<store::awaitable<store::result<void>>()> release_lease;
   } duty;
 
   // The live dashboard's history, SSE fan-out and latest metrics (app/live_dashboard.hpp);

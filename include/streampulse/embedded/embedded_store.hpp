@@ -64,6 +64,12 @@ class EmbeddedStore final : public store::Store {
   store::result<std::uint64_t> publish_now(std::string_view topic, store::TopicValue value,
                                            std::string publisher_id);
 
+  // Appends items numbered elsewhere to `topic` (the Redis backend's mirror of a stream:
+  // redis/redis_store.hpp) and wakes its waiters; any thread. How many were new.
+  store::result<std::size_t> mirror(std::string_view topic, std::vector<store::TopicItem> items);
+  // The next sequence number and page `topic` holds (nullopt: no such topic yet); any thread.
+  std::optional<store::SubscribePosition> position(std::string_view topic) const;
+
   // Synchronous views for the benchmarks and tests (same semantics as the awaitables).
   std::size_t waiting_polls() const;
 

@@ -31,6 +31,13 @@ class TokenAuthority final : public store::TokenVendor {
   // key: the HMAC key (random per process when empty).
   TokenAuthority(const core::Clock& clock, std::string cache, std::string key = {});
 
+  // Replaces the signing key (the Redis backend's shared key, read before serving). Call
+  // before the authority is shared between threads.
+  void set_key(std::string key) { key_ = std::move(key); }
+  // During a key rotation: tokens signed with `key` are still accepted (never issued). Set
+  // before the authority is shared between threads.
+  void accept_previous_key(std::string key) { previous_key_ = std::move(key); }
+
   std::string issue(const TokenClaims& claims) const;
 
   // The tag naming `stream_id` in the id of a token of `player_id` (core/stream_scope.hpp):
@@ -50,6 +57,7 @@ class TokenAuthority final : public store::TokenVendor {
   const core::Clock& clock_;
   std::string cache_;
   std::string key_;
+  std::string previous_key_;
 };
 
 }  // namespace streampulse::embedded

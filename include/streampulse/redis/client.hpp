@@ -71,7 +71,7 @@ struct Options {
   // Reconnection backoff: doubles from min to max, with jitter.
   std::chrono::milliseconds backoff_min{50};
   std::chrono::milliseconds backoff_max{2000};
-  std::string client_name;  // CLIENT SETNAME, best effort (ignored when refused)
+  std::string client_name;    // CLIENT SETNAME, best effort (ignored when refused)
   std::string extra_ca_file;  // rediss://: a PEM file trusted beside the system store (tests)
 };
 
@@ -85,9 +85,9 @@ struct CallError {
 
 struct ConnectionFigures {
   bool connected = false;
-  std::uint64_t reconnects = 0;  // connections made after the first
+  std::uint64_t reconnects = 0;    // connections made after the first
   std::uint64_t refused_full = 0;  // calls refused for a full queue
-  std::size_t pending = 0;       // commands queued or in flight now
+  std::size_t pending = 0;         // commands queued or in flight now
 };
 
 class Connection {

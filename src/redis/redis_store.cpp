@@ -1,0 +1,371 @@
+// The store port on Redis: collections, media objects and the calls under them. Topics are in
+// redis_topics.cpp.
+#include "redis_store_impl.hpp"
+
+#include "streampulse/core/error.hpp"
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <unordered_set>
+
+namespace streampulse::redis {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+using store::awaitable;
+using store::result;
+
+namespace {
+
+boost::system::error_code error(errc e) { return make_error_code(e); }
+
+std::string score_text(double score) {
+  if (std::isinf(score)) return score > 0 ? "+inf" : "-inf";
+  return fmt::format("{}", score);  // the shortest text that reads back as the same double
+}
+
+std::string bound_text(const std::optional<double>& bound, bool low) {
+  if (!bound) return low ? "-inf" : "+inf";
+  return score_text(*bound);
+}
+
+std::optional<double> parse_score(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);  // "inf", "-inf" included
+  if (end == text.c_str() || *end != '\0') return std::nullopt;
+  return v;
+}
+
+std::vector<std::string> ttl_command(const std::string& key, store::CollectionTtl ttl) {
+  std::vector<std::string> cmd{"PEXPIRE", key,
+                               std::to_string(std::max<std::int64_t>(1, ttl.ttl.count()))};
+  // NX: only a collection without an expiry (a new one: every collection here has one)
+  // takes it; an existing one keeps its own (Momento's refresh_ttl = false).
+  if (!ttl.refresh) cmd.push_back("NX");
+  return cmd;
+}
+
+bool not_run(std::string_view kind) {
+  return kind == "LOADING" || kind == "READONLY" || kind == "MASTERDOWN" || kind == "TRYAGAIN" ||
+         kind == "BUSY";
+}
+
+}  // namespace
+
+RedisStore::Impl::Impl(asio::any_io_executor ex, const core::Clock& c, Options connection,
+                       StoreSettings s)
+    : executor(ex),
+      clock(c),
+      settings(std::move(s)),
+      commands(ex, connection),
+      blocking(ex, connection),
+      topics(ex, c,
+             embedded::Limits{settings.topic_history, settings.max_topics,
+                              settings.max_message_bytes, settings.max_waiting_polls}),
+      prefix("{" + settings.cache + "}:"),
+      media_prefix("{" + settings.cache + ":media}:o:"),
+      mirror_idle(ex) {}
+
+awaitable<result<std::vector<Reply>>> RedisStore::Impl::call(std::vector<Command> cmds,
+                                                             bool idempotent) {
+  const auto deadline = std::chrono::steady_clock::now() + settings.budget;
+  for (int attempt = 0;; ++attempt) {
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left <= milliseconds(0)) co_return error(errc::deadline_exceeded);
+    const bool last = attempt > 0;
+    // A named copy (the first attempt keeps `cmds` for a retry): GCC 12 mishandles temporaries
+    // made inside a co_await's arguments.
+    std::vector<Command> attempt_cmds = last ? std::move(cmds) : cmds;
+    auto sent = co_await commands.exec(std::move(attempt_cmds), left);
+    if (!sent) {
+      const CallError& e = sent.error();
+      if (!last && e.code != errc::resource_exhausted && (!e.maybe_executed || idempotent)) {
+        ++retries;
+        continue;
+      }
+      co_return e.code;
+    }
+    bool retry = false;
+    for (const Reply& r : *sent) {
+      if (!r.is_error()) continue;
+      const auto kind = r.error_kind();
+      if (kind == "NOSCRIPT") continue;  // the caller sends the script itself (EVAL)
+      if (not_run(kind) && !last) {
+        retry = true;
+        break;
+      }
+      if (kind == "OOM") co_return error(errc::resource_exhausted);
+      spdlog::debug("redis answered an error: {}", r.str);
+      co_return error(not_run(kind) ? errc::unavailable : errc::internal);
+    }
+    if (!retry) co_return std::move(*sent);
+    ++retries;
+  }
+}
+
+RedisStore::RedisStore(asio::any_io_executor executor, const core::Clock& clock, Options connection,
+                       StoreSettings settings)
+    : impl_(std::make_shared<Impl>(executor, clock, std::move(connection), std::move(settings))) {}
+
+RedisStore::~RedisStore() {
+  impl_->stopped = true;
+  impl_->topics.shutdown();
+  impl_->commands.stop();
+  impl_->blocking.stop();
+}
+
+void RedisStore::start() {
+  impl_->commands.start();
+  impl_->blocking.start();
+  asio::co_spawn(
+      impl_->executor, [impl = impl_]() { return impl->run_mirror(); }, asio::detached);
+}
+
+// ---- sorted sets ----
+
+awaitable<result<void>> RedisStore::sorted_set_put(std::string_view set,
+                                                   std::vector<store::ScoredMember> elements,
+                                                   store::CollectionTtl ttl) {
+  if (set.empty()) co_return error(errc::invalid_argument);
+  if (elements.empty()) co_return result<void>{};  // ZADD with no member is a syntax error
+  const std::string k = impl_->key('z', set);
+  Command zadd{"ZADD", k};
+  zadd.reserve(2 + 2 * elements.size());
+  for (auto& e : elements) {
+    zadd.push_back(score_text(e.score));
+    zadd.push_back(std::move(e.value));
+  }
+  std::vector<Command> cmds{std::move(zadd), ttl_command(k, ttl)};
+  auto done = co_await impl_->call(std::move(cmds), true);
+  if (!done) co_return done.error();
+  co_return result<void>{};
+}
+
+awaitable<result<std::vector<store::ScoredMember>>> RedisStore::sorted_set_fetch_by_score(
+    std::string_view set, store::ScoreRange range, std::optional<std::uint32_t> limit) {
+  Command cmd{"ZRANGE", impl_->key('z', set), bound_text(range.min, true),
+              bound_text(range.max, false), "BYSCORE"};
+  if (limit) {
+    cmd.insert(cmd.end(), {"LIMIT", "0", std::to_string(*limit)});
+  }
+  cmd.push_back("WITHSCORES");
+  std::vector<Command> cmds{std::move(cmd)};
+  auto done = co_await impl_->call(std::move(cmds), true);
+  if (!done) co_return done.error();
+  const Reply& r = done->front();
+  if (r.type != Reply::Type::array || r.elements.size() % 2 != 0) co_return error(errc::internal);
+  std::vector<store::ScoredMember> out;
+  out.reserve(r.elements.size() / 2);
+  for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    auto score = parse_score(r.elements[i + 1].str);
+    if (!score) co_return error(errc::internal);
+    out.push_back({r.elements[i].str, *score});
+  }
+  co_return out;
+}
+
+awaitable<result<std::uint64_t>> RedisStore::sorted_set_length_by_score(std::string_view set,
+                                                                        store::ScoreRange range) {
+  std::vector<Command> cmds{Command{"ZCOUNT", impl_->key('z', set), bound_text(range.min, true),
+                                    bound_text(range.max, false)}};
+  auto done = co_await impl_->call(std::move(cmds), true);
+  if (!done) co_return done.error();
+  if (done->front().type != Reply::Type::integer) co_return error(errc::internal);
+  co_return static_cast<std::uint64_t>(done->front().integer);
+}
+
+awaitable<result<void>> RedisStore::sorted_set_remove(std::string_view set,
+                                                      std::vector<std::string> values) {
+  if (values.empty()) co_return result<void>{};
+  Command cmd{"ZREM", impl_->key('z', set)};
+  for (auto& v : values) cmd.push_back(std::move(v));
+  std::vector<Command> cmds{std::move(cmd)};
+  auto done = co_await impl_->call(std::move(cmds), true);
+  if (!done) co_return done.error();
+  co_return result<void>{};
+}
+
+// ---- dictionaries ----
+
+awaitable<result<void>> RedisStore::dictionary_set(std::string_view dictionary,
+                                                   std::vector<store::FieldValue> items,
+                                                   store::CollectionTtl ttl) {
+  if (dictionary.empty()) co_return error(errc::invalid_argument);
+  if (items.empty()) co_return result<void>{};
+  const std::string k = impl_->key('h', dictionary);
+  Command hset{"HSET", k};
+  hset.reserve(2 + 2 * items.size());
+  for (auto& i : items) {
+    hset.push_back(std::move(i.field));
+    hset.push_back(std::move(i.value));
+  }
+  std::vector<Command> cmds{std::move(hset), ttl_command(k, ttl)};
+  auto done = co_await impl_->call(std::move(cmds), true);
+  if (!done) co_return done.error();
+  co_return result<void>{};
+}
+
+awaitable<result<std::vector<store::FieldValue>>> RedisStore::dictionary_fetch(
+    std::string_view dictionary) {
+  // HSCAN in steps rather than HGETALL: a big dictionary would hold Redis's one thread for the
+  // whole copy (docs/redis.md). A field may come twice across steps: kept once.
+  const std::string k = impl_->key('h', dictionary);
+  std::vector<store::FieldValue> out;
+  std::unordered_set<std::string> seen;
+  std::string cursor = "0";
+  do {
+    std::vector<Command> cmds{Command{"HSCAN", k, cursor, "COUNT", "1000"}};
+    auto done = co_await impl_->call(std::move(cmds), true);
+    if (!done) co_return done.error();
+    const Reply& r = done->front();
+    if (r.type != Reply::Type::array || r.elements.size() != 2 ||
+        r.elements[1].type != Reply::Type::array || r.elements[1].elements.size() % 2 != 0)
+      co_return error(errc::internal);
+    cursor = r.elements[0].str;
+    const auto& pairs = r.elements[1].elements;
+    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+      if (seen.insert(pairs[i].str).second) out.push_back({pairs[i].str, pairs[i + 1].str});
+    }
+  } while (cursor != "0");
+  co_return out;
+}
+
+awaitable<result<std::vector<std::optional<std::string>>>> RedisStore::dictionary_get(
+    std::string_view dictionary, std::vector<std::string> fields) {
+  std::vector<std::optional<std::string>> out;
+  if (fields.empty()) co_return out;
+  Command cmd{"HMGET", impl_->key('h', dictionary)};
+  for (auto& f : fields) cmd.push_back(std::move(f));
+  std::vector<Command> cmds{std::move(cmd)};
+  auto done = co_await impl_->call(std::move(cmds), true);
+  if (!done) co_return done.error();
+  const Reply& r = done->front();
+  if (r.type != Reply::Type::array) co_return error(errc::internal);
+  for (const auto& e : r.elements) {
+    if (e.is_nil()) {
+      out.emplace_back(std::nullopt);
+    } else {
+      out.emplace_back(e.str);
+    }
+  }
+  co_return out;
+}
+
+awaitable<result<std::uint64_t>> RedisStore::dictionary_length(std::string_view dictionary) {
+  std::vector<Command> cmds{Command{"HLEN", impl_->key('h', dictionary)}};
+  auto done = co_await impl_->call(std::move(cmds), true);
+  if (!done) co_return done.error();
+  if (done->front().type != Reply::Type::integer) co_return error(errc::internal);
+  co_return static_cast<std::uint64_t>(done->front().integer);
+}
+
+awaitable<result<void>> RedisStore::dictionary_remove(std::string_view dictionary,
+                                                      std::vector<std::string> fields) {
+  if (fields.empty()) co_return result<void>{};
+  Command cmd{"HDEL", impl_->key('h', dictionary)};
+  for (auto& f : fields) cmd.push_back(std::move(f));
+  std::vector<Command> cmds{std::move(cmd)};
+  auto done = co_await impl_->call(std::move(cmds), true);
+  if (!done) co_return done.error();
+  co_return result<void>{};
+}
+
+// ---- objects ----
+
+awaitable<result<std::optional<std::string>>> RedisStore::object_get(std::string_view key) {
+  std::vector<Command> cmds{Command{"GET", impl_->media_prefix + std::string(key)}};
+  auto done = co_await impl_->call(std::move(cmds), true);
+  if (!done) co_return done.error();
+  const Reply& r = done->front();
+  if (r.is_nil()) co_return std::optional<std::string>{};
+  if (r.type != Reply::Type::string) co_return error(errc::internal);
+  co_return std::optional<std::string>(r.str);
+}
+
+awaitable<result<void>> RedisStore::object_put(std::string_view key, std::string bytes,
+                                               std::chrono::seconds ttl) {
+  std::vector<Command> cmds{Command{"SET", impl_->media_prefix + std::string(key), std::move(bytes),
+                                    "PX",
+                                    std::to_string(std::max<std::int64_t>(1, ttl.count()) * 1000)}};
+  auto done = co_await impl_->call(std::move(cmds), true);
+  if (!done) co_return done.error();
+  co_return result<void>{};
+}
+
+// ---- health, shared settings ----
+
+awaitable<result<void>> RedisStore::ping() {
+  if (impl_->stopped) co_return error(errc::unavailable);
+  if (!impl_->blocking.figures().connected) co_return error(errc::unavailable);
+  std::vector<Command> cmds{Command{"PING"}};
+  auto done = co_await impl_->call(std::move(cmds), true);
+  if (!done) co_return done.error();
+  co_return result<void>{};
+}
+
+void RedisStore::shutdown() {
+  // Long-polls answer now and the mirror stops; the command connection stays for the last
+  // calls of a graceful stop (leaving the count duty) until the store is destroyed.
+  impl_->stopped = true;
+  impl_->topics.shutdown();
+  impl_->blocking.stop();
+  asio::post(impl_->executor, [impl = impl_] { impl->mirror_idle.cancel(); });
+}
+
+void RedisStore::close() {
+  shutdown();
+  impl_->commands.stop();
+}
+
+awaitable<result<std::string>> RedisStore::shared_token_key() {
+  unsigned char raw[32];
+  if (RAND_bytes(raw, sizeof raw) != 1) co_return error(errc::internal);
+  std::string hex;
+  for (unsigned char b : raw) hex += fmt::format("{:02x}", b);
+  const std::string k = impl_->prefix + "token-key";
+  std::vector<Command> cmds{Command{"SET", k, hex, "NX"}, Command{"GET", k}};
+  auto done = co_await impl_->call(std::move(cmds), true);
+  if (!done) co_return done.error();
+  const Reply& got = (*done)[1];
+  if (got.type != Reply::Type::string || got.str.size() < 32) co_return error(errc::internal);
+  co_return got.str;
+}
+
+awaitable<result<std::pair<std::string, std::string>>> RedisStore::server_info() {
+  std::vector<Command> cmds{Command{"INFO", "server"}, Command{"INFO", "memory"}};
+  auto done = co_await impl_->call(std::move(cmds), true);
+  if (!done) co_return done.error();
+  auto field = [](const std::string& text, std::string_view name) {
+    const auto at = text.find(std::string(name) + ":");
+    if (at == std::string::npos) return std::string();
+    const auto start = at + name.size() + 1;
+    return text.substr(start, text.find_first_of("\r\n", start) - start);
+  };
+  co_return std::pair{field((*done)[1].str, "maxmemory_policy"),
+                      field((*done)[0].str, "redis_version")};
+}
+
+StoreFigures RedisStore::figures() const {
+  StoreFigures f;
+  f.commands = impl_->commands.figures();
+  f.mirror = impl_->blocking.figures();
+  {
+    std::lock_guard lock(impl_->mutex);
+    f.topics_mirrored = impl_->mirrored.size();
+  }
+  f.retries = impl_->retries;
+  return f;
+}
+
+}  // namespace streampulse::redis
