@@ -24,6 +24,7 @@
 #include "streampulse/sim/simulator.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -33,6 +34,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <array>
@@ -70,7 +72,7 @@ struct App::Impl {
   http::Router router;
   std::unique_ptr<http::Server> server;
   asio::signal_set signals{ioc};
-  std::array<asio::cancellation_signal, 5> task_cancel;
+  std::array<asio::cancellation_signal, 6> task_cancel;
   asio::thread_pool file_pool{1};  // blocking file I/O (snapshots, journal), off the loop's thread
   std::unique_ptr<StreamKeeper> stream_keeper;  // null: the catalog lives in memory only
   // With STREAMPULSE_DATA_DIR (embedded backend): the journal (each shard's store feeds it).
@@ -83,6 +85,7 @@ struct App::Impl {
   core::ClientSlots stream_slots{config.max_dashboard_streams_per_client,
                                  live.feed.max_subscribers()};
   asio::cancellation_signal live_cancel;  // stops run_dashboard_feed, which ends the streams
+  const std::string instance_id = core::make_instance_id();  // among instances sharing a backend
   bool stopping = false;
   bool forced = false;  // a second signal: no grace for the connections still open
 
@@ -92,6 +95,7 @@ struct App::Impl {
   void begin_stop();
   asio::awaitable<void> drain();
   asio::awaitable<void> prepare_redis();
+  asio::awaitable<void> keep_token_key();
 };
 
 App::App(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
@@ -133,7 +137,7 @@ boost::system::error_code App::start(std::string& message) {
     m.media_origin = std::make_unique<momento::MomentoObjects>(*momento);
     m.store = std::move(momento);
   } else if (on_redis) {
-    auto redis = make_redis_store(m.ioc.get_executor(), m.clock, c, message);
+    auto redis = make_redis_store(m.ioc.get_executor(), m.clock, c, m.instance_id, message);
     if (!redis) return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
     m.redis = redis.get();
     m.store = std::move(redis);
@@ -147,8 +151,8 @@ boost::system::error_code App::start(std::string& message) {
     m.token_authority = std::make_unique<embedded::TokenAuthority>(m.clock, c.cache);
   }
   if (m.token_authority && !c.token_secrets.empty()) {
-    m.token_authority->set_key(c.token_secrets[0]);
-    if (c.token_secrets.size() > 1) m.token_authority->accept_previous_key(c.token_secrets[1]);
+    m.token_authority->set_keys(c.token_secrets[0],
+                                c.token_secrets.size() > 1 ? c.token_secrets[1] : std::string());
   }
   auto media_limits = embedded::MediaStoreLimits::for_total_mib(c.media_store_mb);
   media_limits.evict_oldest = remote;  // there, a cache in front of the shared objects
@@ -208,7 +212,7 @@ boost::system::error_code App::start(std::string& message) {
     // Instances on one cache share the count duty; until the first election, nobody publishes.
     m.services->duty.elect = true;
     m.services->duty.count_publisher = false;
-    m.services->duty.instance_id = core::make_instance_id();
+    m.services->duty.instance_id = m.instance_id;
     if (m.redis) {
       // On Redis the duty is a lease on Redis's clock (docs/redis.md, "The count duty").
       auto* redis = m.redis;
@@ -398,9 +402,9 @@ asio::awaitable<void> App::Impl::prepare_redis() {
   }
   if (!config.token_secrets.empty()) co_return;
   for (int attempt = 0; !stopping; ++attempt) {
-    auto key = co_await redis->shared_token_key();
+    auto key = co_await redis->shared_token_key(token_authority->key());
     if (key) {
-      token_authority->set_key(std::move(*key));
+      token_authority->set_keys(std::move(*key));
       spdlog::info(
           "viewer tokens: signed with the key kept in redis (STREAMPULSE_TOKEN_SECRET "
           "unset)");
@@ -410,6 +414,25 @@ asio::awaitable<void> App::Impl::prepare_redis() {
       spdlog::warn("reading the shared token key from redis failed: {}", key.error().message());
     pause.expires_after(std::chrono::milliseconds(500));
     co_await pause.async_wait(asio::use_awaitable);
+  }
+}
+
+// The Redis backend's shared token key, asked for again every few seconds: a Redis that lost it
+// (restarted without persistence) gets this instance's key back (SET NX), and an instance that
+// finds another key there takes it, still accepting its old one, so every instance, old or
+// new, signs and checks with the same key again.
+asio::awaitable<void> App::Impl::keep_token_key() {
+  asio::steady_timer pause(ioc);
+  for (;;) {
+    pause.expires_after(std::chrono::seconds(5));
+    auto [ec] = co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;  // stopping
+    const std::string mine = token_authority->key();
+    auto key = co_await redis->shared_token_key(mine);
+    if (key && *key != mine) {
+      spdlog::info("viewer tokens: another key is shared in redis now; switching to it");
+      token_authority->set_keys(std::move(*key), mine);
+    }
   }
 }
 
@@ -528,6 +551,10 @@ int App::run(bool handle_signals) {
   if (s.duty.elect) {
     asio::co_spawn(m.ioc, run_election(s),
                    asio::bind_cancellation_slot(m.task_cancel[4].slot(), on_done("election")));
+  }
+  if (m.redis && m.config.token_secrets.empty()) {
+    asio::co_spawn(m.ioc, m.keep_token_key(),
+                   asio::bind_cancellation_slot(m.task_cancel[5].slot(), on_done("token key")));
   }
   asio::co_spawn(m.ioc, run_pruner(s),
                  asio::bind_cancellation_slot(m.task_cancel[2].slot(), on_done("pruner")));

@@ -67,7 +67,8 @@ std::size_t Audience::shard_of(std::string_view id) const {
 asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed parsed,
                                                    std::string text, std::string token_id,
                                                    std::uint64_t sequence_number,
-                                                   core::EpochMs expires_at, FirstCheck first) {
+                                                   core::EpochMs expires_at, FirstCheck first,
+                                                   bool write_store) {
   // An invalid heartbeat has no player: shard 0 counts it, like any other refusal.
   // With the default stream alone in the catalog its figures are the whole audience's, and
   // the per-stream activity (a second index per heartbeat) is not kept: the single-stream
@@ -109,7 +110,7 @@ asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed par
           outcome = co_await sh.pipeline->accept_parsed(std::move(parsed), token_id, expires_at);
         } else {
           outcome = co_await sh.pipeline->accept_parsed_message(
-              sequence_number, text, std::move(parsed), token_id, expires_at);
+              sequence_number, text, std::move(parsed), token_id, expires_at, write_store);
         }
         if (outcome.kind == HeartbeatOutcome::Kind::accepted && kept)
           sh.activity.seen(*kept, clock_.now_ms());

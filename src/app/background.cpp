@@ -185,9 +185,13 @@ namespace {
 asio::awaitable<void> record_from_topic(Services& s, store::TopicItem item,
                                         HeartbeatPipeline::Parsed parsed) {
   // publisher_id: the publishing token's id, checked against the player it is bound to; empty
-  // for the operator's own credential.
+  // for the operator's own credential. A heartbeat another instance published (Redis) is that
+  // instance's to write to the shared store: here it goes into this instance's index only. It
+  // reads the same topic in the same order, so its record holds the player's whole history.
+  const bool mine = item.origin.empty() || item.origin == s.duty.instance_id;
   auto outcome = co_await s.audience.accept(std::move(parsed), item.value.data, item.publisher_id,
-                                            std::max<std::uint64_t>(item.topic_sequence_number, 1));
+                                            std::max<std::uint64_t>(item.topic_sequence_number, 1),
+                                            0, {}, mine);
   if (outcome.kind == HeartbeatOutcome::Kind::invalid ||
       outcome.kind == HeartbeatOutcome::Kind::unknown_stream ||
       outcome.kind == HeartbeatOutcome::Kind::wrong_stream)

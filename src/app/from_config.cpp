@@ -27,7 +27,7 @@ std::unique_ptr<momento::MomentoStore> make_momento_store(asio::any_io_executor 
 
 std::unique_ptr<redis::RedisStore> make_redis_store(asio::any_io_executor ex,
                                                     const core::Clock& clock, const Config& c,
-                                                    std::string& message) {
+                                                    std::string instance_id, std::string& message) {
   auto url = redis::Url::parse(c.redis_url);
   if (!url) {
     message = "--redis-url is not a Redis URL";
@@ -38,6 +38,7 @@ std::unique_ptr<redis::RedisStore> make_redis_store(asio::any_io_executor ex,
   options.client_name = "streampulse";
   redis::StoreSettings settings;
   settings.cache = c.cache;
+  settings.instance_id = std::move(instance_id);
   settings.budget = std::chrono::milliseconds(c.redis_timeout_ms);
   settings.max_waiting_polls = c.max_long_polls;
   // The heartbeat topic carries a whole audience's heartbeats (13,000 a second at 10,000 viewers):

@@ -30,13 +30,13 @@ store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept_message(std::uint64
 
 store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept_parsed_message(
     std::uint64_t sequence_number, std::string_view text, Parsed parsed, std::string_view token_id,
-    core::EpochMs expires_at) {
+    core::EpochMs expires_at, bool write_store) {
   const auto started = std::chrono::steady_clock::now();
   if (deduplicate_ && !recent_.first_sighting(sequence_number, text)) {
     ++stats_.heartbeats_duplicate;
     co_return HeartbeatOutcome{HeartbeatOutcome::Kind::duplicate, {}, {}};
   }
-  co_return co_await record(std::move(parsed), token_id, started, expires_at);
+  co_return co_await record(std::move(parsed), token_id, started, expires_at, write_store);
 }
 
 core::BindVerdict HeartbeatPipeline::bind(std::string_view token_id, std::string_view player_id,
@@ -49,7 +49,7 @@ core::BindVerdict HeartbeatPipeline::bind(std::string_view token_id, std::string
 
 store::awaitable<HeartbeatOutcome> HeartbeatPipeline::record(
     Parsed parsed, std::string_view token_id, std::chrono::steady_clock::time_point started,
-    core::EpochMs expires_at) {
+    core::EpochMs expires_at, bool write_store) {
   if (!parsed) {
     const auto& problem = parsed.error();
     ++stats_.heartbeats_invalid;
@@ -66,7 +66,7 @@ store::awaitable<HeartbeatOutcome> HeartbeatPipeline::record(
     refused.refusal = verdict;
     co_return refused;
   }
-  auto recorded = co_await registry_.record(*parsed);
+  auto recorded = co_await registry_.record(*parsed, write_store);
   if (recorded.has_error() && recorded.error() == errc::too_many_players) {
     if (new_binding) bindings_.unbind(token_id);
     // Counted by the registry; not logged: a flood of made-up players would flood the log.

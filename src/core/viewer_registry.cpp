@@ -17,7 +17,7 @@ ViewerRegistry::ViewerRegistry(store::Store& store, const Clock& clock, Registry
       settings_(std::move(settings)),
       index_(settings_.active_window_ms) {}
 
-store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
+store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb, bool write_store) {
   auto admitted = co_await make_room(hb.player_id);
   if (admitted.has_error()) co_return admitted.error();
   // A new player holds its place among the tracked until this returns (concurrent admissions
@@ -31,6 +31,10 @@ store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb) {
     }
   } release{*admitted == Placed::admitted ? this : nullptr};
   const EpochMs now = clock_.now_ms();
+  if (!write_store) {
+    upsert(hb, now);
+    co_return result<void>{};
+  }
   // The collections outlive the last write by the retention plus a margin, so the pruner, not
   // the collection TTL, removes players one by one (and the index with them). The TTL is the
   // safety net that empties a backend nobody prunes any more.

@@ -147,7 +147,22 @@ std::optional<TokenClaims> parse_claims(std::string_view text) {
 TokenAuthority::TokenAuthority(const core::Clock& clock, std::string cache, std::string key)
     : clock_(clock),
       cache_(std::move(cache)),
-      key_(key.empty() ? random_bytes(32) : std::move(key)) {}
+      keys_(
+          std::make_shared<const Keys>(Keys{key.empty() ? random_bytes(32) : std::move(key), {}})) {
+}
+
+void TokenAuthority::set_keys(std::string key, std::string previous) {
+  auto next = std::make_shared<const Keys>(Keys{std::move(key), std::move(previous)});
+  std::lock_guard lock(mutex_);
+  keys_ = std::move(next);
+}
+
+std::shared_ptr<const TokenAuthority::Keys> TokenAuthority::keys() const {
+  std::lock_guard lock(mutex_);
+  return keys_;
+}
+
+std::string TokenAuthority::key() const { return keys()->current; }
 
 std::string TokenAuthority::stream_tag(std::string_view player_id,
                                        std::string_view stream_id) const {
@@ -155,7 +170,7 @@ std::string TokenAuthority::stream_tag(std::string_view player_id,
   message += player_id;
   message += '\n';
   message += stream_id;
-  const auto m = mac(key_, message);
+  const auto m = mac(keys()->current, message);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string tag;
   for (std::size_t i = 0; i < 8; ++i) {  // 64 bits
@@ -167,7 +182,7 @@ std::string TokenAuthority::stream_tag(std::string_view player_id,
 
 std::string TokenAuthority::issue(const TokenClaims& claims) const {
   std::string token = base64url_encode(json::serialize(to_json(claims)));
-  const auto signature = mac(key_, token);
+  const auto signature = mac(keys()->current, token);
   token += '.';
   token += base64url_encode({reinterpret_cast<const char*>(signature.data()), signature.size()});
   return token;
@@ -182,10 +197,11 @@ store::result<TokenClaims> TokenAuthority::verify(std::string_view token, std::s
   const std::string_view body = token.substr(0, dot);
   const auto signature = base64url_decode(token.substr(dot + 1));
   if (!signature || signature->size() != kMacBytes) return unauthenticated();
-  const auto expected = mac(key_, body);
+  const auto k = keys();
+  const auto expected = mac(k->current, body);
   bool signed_here = CRYPTO_memcmp(expected.data(), signature->data(), kMacBytes) == 0;
-  if (!signed_here && !previous_key_.empty()) {
-    const auto before = mac(previous_key_, body);
+  if (!signed_here && !k->previous.empty()) {
+    const auto before = mac(k->previous, body);
     signed_here = CRYPTO_memcmp(before.data(), signature->data(), kMacBytes) == 0;
   }
   if (!signed_here) return unauthenticated();

@@ -46,15 +46,6 @@ std::optional<double> parse_score(const std::string& text) {
   return v;
 }
 
-std::vector<std::string> ttl_command(const std::string& key, store::CollectionTtl ttl) {
-  std::vector<std::string> cmd{"PEXPIRE", key,
-                               std::to_string(std::max<std::int64_t>(1, ttl.ttl.count()))};
-  // NX: only a collection without an expiry (a new one: every collection here has one)
-  // takes it; an existing one keeps its own (Momento's refresh_ttl = false).
-  if (!ttl.refresh) cmd.push_back("NX");
-  return cmd;
-}
-
 bool not_run(std::string_view kind) {
   return kind == "LOADING" || kind == "READONLY" || kind == "MASTERDOWN" || kind == "TRYAGAIN" ||
          kind == "BUSY";
@@ -75,6 +66,24 @@ RedisStore::Impl::Impl(asio::any_io_executor ex, const core::Clock& c, Options c
       prefix("{" + settings.cache + "}:"),
       media_prefix("{" + settings.cache + ":media}:o:"),
       mirror_idle(ex) {}
+
+std::optional<Command> RedisStore::Impl::ttl_command(const std::string& k,
+                                                     store::CollectionTtl ttl) {
+  if (ttl.refresh && ttl.ttl >= std::chrono::seconds(10)) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(ttl_mutex);
+    auto [it, added] = refreshed.try_emplace(k, now);
+    if (!added) {
+      if (now - it->second < std::chrono::seconds(1)) return std::nullopt;
+      it->second = now;
+    }
+  }
+  Command cmd{"PEXPIRE", k, std::to_string(std::max<std::int64_t>(1, ttl.ttl.count()))};
+  // NX: only a collection without an expiry (a new one: every collection here has one)
+  // takes it; an existing one keeps its own (Momento's refresh_ttl = false).
+  if (!ttl.refresh) cmd.push_back("NX");
+  return cmd;
+}
 
 awaitable<result<std::vector<Reply>>> RedisStore::Impl::call(std::vector<Command> cmds,
                                                              bool idempotent) {
@@ -146,7 +155,8 @@ awaitable<result<void>> RedisStore::sorted_set_put(std::string_view set,
     zadd.push_back(score_text(e.score));
     zadd.push_back(std::move(e.value));
   }
-  std::vector<Command> cmds{std::move(zadd), ttl_command(k, ttl)};
+  std::vector<Command> cmds{std::move(zadd)};
+  if (auto expire = impl_->ttl_command(k, ttl)) cmds.push_back(std::move(*expire));
   auto done = co_await impl_->call(std::move(cmds), true);
   if (!done) co_return done.error();
   co_return result<void>{};
@@ -210,7 +220,8 @@ awaitable<result<void>> RedisStore::dictionary_set(std::string_view dictionary,
     hset.push_back(std::move(i.field));
     hset.push_back(std::move(i.value));
   }
-  std::vector<Command> cmds{std::move(hset), ttl_command(k, ttl)};
+  std::vector<Command> cmds{std::move(hset)};
+  if (auto expire = impl_->ttl_command(k, ttl)) cmds.push_back(std::move(*expire));
   auto done = co_await impl_->call(std::move(cmds), true);
   if (!done) co_return done.error();
   co_return result<void>{};
@@ -328,13 +339,10 @@ void RedisStore::close() {
   impl_->commands.stop();
 }
 
-awaitable<result<std::string>> RedisStore::shared_token_key() {
-  unsigned char raw[32];
-  if (RAND_bytes(raw, sizeof raw) != 1) co_return error(errc::internal);
-  std::string hex;
-  for (unsigned char b : raw) hex += fmt::format("{:02x}", b);
+awaitable<result<std::string>> RedisStore::shared_token_key(std::string candidate) {
+  if (candidate.size() < 32) co_return error(errc::invalid_argument);
   const std::string k = impl_->prefix + "token-key";
-  std::vector<Command> cmds{Command{"SET", k, hex, "NX"}, Command{"GET", k}};
+  std::vector<Command> cmds{Command{"SET", k, std::move(candidate), "NX"}, Command{"GET", k}};
   auto done = co_await impl_->call(std::move(cmds), true);
   if (!done) co_return done.error();
   const Reply& got = (*done)[1];

@@ -42,6 +42,15 @@ struct RedisStore::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<bool> stopped = false;
   std::atomic<std::uint64_t> retries = 0;
 
+  // When each collection's TTL was last refreshed by this instance (see ttl_command()).
+  std::mutex ttl_mutex;
+  std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> refreshed;
+  // The PEXPIRE that follows a write to `key`, or nothing: a refreshing TTL of 10 s or more
+  // set by this instance within the last second is left as it is (a heartbeat's two writes
+  // are then one command each: the TTL is the retention plus minutes, so a refresh a second
+  // older changes nothing). A non-refreshing TTL (NX) is sent every time.
+  std::optional<Command> ttl_command(const std::string& key, store::CollectionTtl ttl);
+
   std::string key(char kind, std::string_view name) const {
     std::string k = prefix;
     k += kind;

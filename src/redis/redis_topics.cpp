@@ -30,6 +30,7 @@ namespace {
 //   ARGV[2] entries kept (MAXLEN ~)   ARGV[3] the stream's TTL (ms)
 //   ARGV[4] value   ARGV[5] binary (0/1)   ARGV[6] publisher id
 //   ARGV[7] the last entry id the publisher holds of this stream ("0-0": none)
+//   ARGV[8] the publishing instance
 // Returns the new entry's id.
 constexpr const char* kPublishScript = R"lua(
 local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
@@ -45,7 +46,8 @@ else
     id = p .. '-*'
   end
 end
-id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], id, 'v', ARGV[4], 'b', ARGV[5], 'p', ARGV[6])
+id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], id, 'v', ARGV[4], 'b', ARGV[5], 'p', ARGV[6],
+                'o', ARGV[8])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return id
 )lua";
@@ -127,6 +129,8 @@ std::vector<store::TopicItem> items_of(const Reply& entries) {
         item.value.binary = fields[i + 1].str == "1";
       } else if (name == "p") {
         item.publisher_id = fields[i + 1].str;
+      } else if (name == "o") {
+        item.origin = fields[i + 1].str;
       }
     }
     out.push_back(std::move(item));
@@ -159,7 +163,8 @@ awaitable<result<void>> RedisStore::topic_publish(std::string_view topic, store:
                                 value.data,
                                 value.binary ? "1" : "0",
                                 publisher_id,
-                                held};
+                                held,
+                                m.settings.instance_id};
   // Never retried once it may have run: a second copy would be a second message.
   auto done = co_await m.eval(kPublishScript, std::move(keys), std::move(args), false);
   if (!done) co_return done.error();
@@ -175,6 +180,7 @@ awaitable<result<void>> RedisStore::topic_publish(std::string_view topic, store:
     items[0].sequence_page = id->sequence_page;
     items[0].value = std::move(value);
     items[0].publisher_id = std::move(publisher_id);
+    items[0].origin = m.settings.instance_id;
     (void)m.topics.mirror(topic, std::move(items));
   }
   co_return result<void>{};

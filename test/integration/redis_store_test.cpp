@@ -267,11 +267,15 @@ TEST_F(RedisStoreTest, ObjectsAndTheSharedTokenKey) {
   auto got = run(b->object_get("media/x"));
   ASSERT_TRUE(got && *got);
   EXPECT_EQ(**got, bytes);
-  const auto key_a = run(a->shared_token_key());
-  const auto key_b = run(b->shared_token_key());
+  const std::string mine(32, 'a'), theirs(32, 'b');
+  const auto key_a = run(a->shared_token_key(mine));
+  const auto key_b = run(b->shared_token_key(theirs));
   ASSERT_TRUE(key_a && key_b);
-  EXPECT_EQ(*key_a, *key_b);  // one key for every instance
-  EXPECT_EQ(key_a->size(), 64u);
+  EXPECT_EQ(*key_a, mine);  // the first one's, for every instance
+  EXPECT_EQ(*key_b, mine);
+  redis_->cli({"FLUSHALL"});  // Redis lost it: the next instance to ask puts its own back
+  EXPECT_EQ(*run(b->shared_token_key(mine)), mine);
+  EXPECT_EQ(*run(a->shared_token_key(theirs)), mine);
 }
 
 TEST_F(RedisStoreTest, CallsFailWithinTheBudgetWhileRedisIsDownAndWorkAgainAfter) {

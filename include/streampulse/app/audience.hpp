@@ -77,12 +77,14 @@ class Audience {
   // as long). A new player past the cap is refused before anything is bound or recorded.
   // `first`, when set, runs first on the player's shard (in the same hop): false stops there
   // with a `duplicate` outcome (the webhook's replay memory).
+  // `write_store` false: this instance's index only (a topic message another instance
+  // received and writes to the shared store itself).
   using FirstCheck = std::function<bool(AudienceShard&)>;
   boost::asio::awaitable<HeartbeatOutcome> accept(HeartbeatPipeline::Parsed parsed,
                                                   std::string text, std::string token_id,
                                                   std::uint64_t sequence_number = 0,
                                                   core::EpochMs expires_at = 0,
-                                                  FirstCheck first = {});
+                                                  FirstCheck first = {}, bool write_store = true);
   // The streams heartbeats may name (the catalog's ids, republished on each change) and the
   // tagger of stream-scoped tokens (core/stream_scope.hpp). Set before the loops run; unset:
   // every heartbeat is the default stream's and no token is checked for its stream.

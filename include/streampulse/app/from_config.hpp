@@ -25,6 +25,6 @@ std::unique_ptr<momento::MomentoStore> make_momento_store(boost::asio::any_io_ex
 // The Redis adapter for the configured URL (not connected yet), or null with `message`.
 std::unique_ptr<redis::RedisStore> make_redis_store(boost::asio::any_io_executor ex,
                                                     const core::Clock& clock, const Config& c,
-                                                    std::string& message);
+                                                    std::string instance_id, std::string& message);
 
 }  // namespace streampulse::app

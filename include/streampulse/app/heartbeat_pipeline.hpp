@@ -60,10 +60,12 @@ class HeartbeatPipeline {
   // `expires_at`: the token's expiry when known (its binding lives as long); 0: the lifetime.
   store::awaitable<HeartbeatOutcome> accept_parsed(Parsed parsed, std::string_view token_id,
                                                    core::EpochMs expires_at = 0);
+  // `write_store` false: recorded in this instance's index only (ViewerRegistry::record).
   store::awaitable<HeartbeatOutcome> accept_parsed_message(std::uint64_t sequence_number,
                                                            std::string_view text, Parsed parsed,
                                                            std::string_view token_id,
-                                                           core::EpochMs expires_at = 0);
+                                                           core::EpochMs expires_at = 0,
+                                                           bool write_store = true);
 
   // Binds a token to a player ahead of the heartbeat (the embedded publish and CMCD check at
   // once, so the player sees the refusal); counts a refusal. `expires_at`: the token's expiry
@@ -79,7 +81,7 @@ class HeartbeatPipeline {
   bool deduplicate_;
   store::awaitable<HeartbeatOutcome> record(Parsed parsed, std::string_view token_id,
                                             std::chrono::steady_clock::time_point started,
-                                            core::EpochMs expires_at);
+                                            core::EpochMs expires_at, bool write_store = true);
 
   core::RecentMessages recent_;
   core::PlayerBindings bindings_;

@@ -42,8 +42,9 @@ class ViewerRegistry {
 
   // Actions 1 and 2 for one valid heartbeat, and the index update. A new player past the cap
   // first evicts the longest-silent inactive player; errc::too_many_players when every tracked
-  // player is active (nothing changed).
-  store::awaitable<store::result<void>> record(const Heartbeat& hb);
+  // player is active (nothing changed). `write_store` false: the index only (on Redis, a
+  // heartbeat another instance received and writes itself).
+  store::awaitable<store::result<void>> record(const Heartbeat& hb, bool write_store = true);
 
   // True when a heartbeat of `player_id` would be refused now: a new player, the cap reached,
   // and the oldest last-seen read last says every tracked player is active. False when unsure

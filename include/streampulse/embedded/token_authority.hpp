@@ -5,6 +5,8 @@
 #include "streampulse/core/clock.hpp"
 #include "streampulse/store/store.hpp"
 
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,12 +33,10 @@ class TokenAuthority final : public store::TokenVendor {
   // key: the HMAC key (random per process when empty).
   TokenAuthority(const core::Clock& clock, std::string cache, std::string key = {});
 
-  // Replaces the signing key (the Redis backend's shared key, read before serving). Call
-  // before the authority is shared between threads.
-  void set_key(std::string key) { key_ = std::move(key); }
-  // During a key rotation: tokens signed with `key` are still accepted (never issued). Set
-  // before the authority is shared between threads.
-  void accept_previous_key(std::string key) { previous_key_ = std::move(key); }
+  // Replaces the signing key; `previous`, when not empty, is still accepted (never used to
+  // sign): a rotation, or the Redis backend's shared key agreed on again. Thread-safe.
+  void set_keys(std::string key, std::string previous = {});
+  std::string key() const;  // the signing key now
 
   std::string issue(const TokenClaims& claims) const;
 
@@ -56,8 +56,13 @@ class TokenAuthority final : public store::TokenVendor {
  private:
   const core::Clock& clock_;
   std::string cache_;
-  std::string key_;
-  std::string previous_key_;
+  struct Keys {
+    std::string current, previous;
+  };
+  std::shared_ptr<const Keys> keys() const;
+
+  mutable std::mutex mutex_;  // guards keys_ (the pointer; the keys themselves never change)
+  std::shared_ptr<const Keys> keys_;
 };
 
 }  // namespace streampulse::embedded

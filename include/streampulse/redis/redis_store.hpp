@@ -33,6 +33,8 @@ namespace streampulse::redis {
 
 struct StoreSettings {
   std::string cache = "video";
+  // This instance, named in what it publishes (store::TopicItem::origin).
+  std::string instance_id;
   std::chrono::milliseconds budget{1000};  // one call, its retry included
   std::size_t topic_history = 256;         // entries kept per topic (MAXLEN ~) and mirrored
   std::chrono::milliseconds topic_ttl = std::chrono::hours(24);  // a silent topic's lifetime
@@ -97,9 +99,10 @@ class RedisStore final : public store::Store, public store::ObjectStore {
   store::awaitable<store::result<void>> object_put(std::string_view key, std::string bytes,
                                                    std::chrono::seconds ttl) override;
 
-  // The key every instance signs viewer tokens with when none is configured: made once by the
-  // first instance (SET NX) and read by the others.
-  store::awaitable<store::result<std::string>> shared_token_key();
+  // The key every instance signs viewer tokens with when none is configured: `candidate` (a
+  // random key, or the one this instance uses) if Redis holds none yet (SET NX), else the one it
+  // holds. Asked again now and then, so a Redis that lost the key gets the instances' back.
+  store::awaitable<store::result<std::string>> shared_token_key(std::string candidate);
   // A lease on Redis's clock (the viewer-count duty): taken when free, renewed when `holder`
   // holds it, for `ttl` either way. True: `holder` holds it now. Idempotent, so safe to retry.
   store::awaitable<store::result<bool>> hold_lease(std::string_view name, std::string holder,

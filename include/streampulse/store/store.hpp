@@ -58,6 +58,8 @@ struct TopicItem {
   std::uint64_t sequence_page = 0;
   TopicValue value;
   std::string publisher_id;  // token id of the publisher, may be empty
+  // The instance that published it, where the backend says (Redis); empty elsewhere.
+  std::string origin;
 };
 
 // "Some messages were skipped": resume at new_topic_sequence on new_sequence_page.
