@@ -195,3 +195,31 @@ TEST(StreamRestore, RestoredPlayersKeepTheirStream) {
   }
   fs::remove_all(config.data_dir);
 }
+
+// On Momento, an instance starting loads the players from `analytics` and counts each under
+// its stream at once (the catalog from the `streams` dictionary first).
+TEST(StreamRestore, OnMomentoAStartingInstanceLoadsPlayersUnderTheirStream) {
+  FakeMomento fake(FakeMomentoOptions{});
+  const auto config = momento_config(fake);
+  const auto figures = [](unsigned short port) {
+    json::object out;
+    const auto doc = json::parse(http_get(port, "/api/streams").body);  // named: a temporary
+    for (const auto& st : doc.at("streams").as_array())
+      out[st.at("id").as_string()] = st.at("players").at("total");
+    return out;
+  };
+  const json::object want{{"main", 1}, {"show", 2}};
+  {
+    TestServer first(config);
+    add_stream(first.port(), "show");
+    beat(first.port(), "p1", "show");
+    beat(first.port(), "p2", "show");
+    beat(first.port(), "p3");
+    EXPECT_TRUE(eventually([&] { return figures(first.port()) == want; }))
+        << json::serialize(figures(first.port()));
+  }
+  TestServer second(config);
+  EXPECT_EQ(figures(second.port()), want) << json::serialize(figures(second.port()));
+  const auto show = json::parse(http_get(second.port(), "/api/dashboard?stream=show").body);
+  EXPECT_EQ(show.at("players").at("total"), 2);
+}
