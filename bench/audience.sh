@@ -8,6 +8,9 @@
 #   bench/audience.sh ["1000 2000 4000 8000"] [duration_s=30] [warmup_s=10]
 #   BENCH_THREADS  the service's --threads and nginx's workers [all cores]
 #   BENCH_PORT     [18594; nginx on the next port]
+#   BENCH_STREAMS  the second table's streams [1000]; 0: no second table
+#   BENCH_STREAM_SKEW  their Zipf skew (simulate --stream-skew) [1.0]
+#   BENCH_BASELINE 0: no nginx / wrk baseline [1]
 #
 # Columns: heartbeat latency p50/p99 (ms, the simulator's, request to answer) over the whole run,
 # the arrival of all N viewers within 750 ms included, and p50/p99/max in the steady state (past
@@ -20,6 +23,16 @@
 # the steady state the figures are the simulator's).
 # The service runs with its defaults (caps sized from its open-file limit); the simulator
 # connects each viewer from its own loopback address, so the per-address bounds hold as they are.
+#
+# Several streams (issue 15): for each size, the same audience spread over BENCH_STREAMS streams
+# sim-1 .. sim-S with a skew (`simulate --streams S --stream-skew K --create-streams`), judged by
+# the same standard: each viewer's count against its own stream's true audience (exact per
+# stream), the publishes the viewers saw (each stream's topic apart) and the service's own
+# (streampulse_count_publishes_total and streampulse_stream_count_publishes_total: the default
+# stream's and the others', the latter bounded by --max-stream-count-publishes-per-s), deliveries
+# per viewer. Memory per stream: VmRSS after S empty streams are put in the catalog (then 3 s of
+# ticks, for their histories) less before, over S; and the growth per viewer with the audience
+# spread, beside the one-stream table's.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source bench/lib/nginx.sh
@@ -37,7 +50,7 @@ trap 'if [[ -n "$pid" ]]; then kill $pid 2>/dev/null || true; wait $pid 2>/dev/n
 start_server() {  # viewers
   local n="$1"
   STREAMPULSE_LOG_LEVEL=warn "$bin" serve --listen "127.0.0.1:$port" --threads "$threads" \
-    >"$work/server.log" 2>&1 &
+    --admin-token bench-admin >"$work/server.log" 2>&1 &
   pid=$!
   wait_until_up "http://127.0.0.1:$port/healthz"
 }
@@ -49,6 +62,25 @@ thread_cpu() {  # "tid name ticks" per thread (ticks: 1/100 s)
   done
 }
 json() { python3 -c "import json,sys; r=json.load(open('$1')); print($2)"; }
+metric() { curl -fs "http://127.0.0.1:$port/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
+put_streams() {  # S: sim-1 .. sim-S, as simulate --create-streams names them, on one connection
+  python3 - "$port" "$1" <<'PY'
+import http.client, json, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+for k in range(1, int(sys.argv[2]) + 1):
+    body = json.dumps({"name": f"Simulated sim-{k}", "url": "/media/sample/master.m3u8"})
+    c.request("PUT", f"/api/streams/sim-{k}", body,
+              {"authorization": "Bearer bench-admin", "content-type": "application/json"})
+    r = c.getresponse(); r.read()
+    if r.status not in (200, 201): sys.exit(f"PUT sim-{k}: {r.status}")
+PY
+}
+cpu_of() {  # cpu0 cpu1 pid
+  awk -v pid="$3" 'NR == FNR { before[$1] = $3; next }
+    { d = ($3 - ($1 in before ? before[$1] : 0)) / 100
+      name = ($1 == pid) ? "main" : ($2 == "streampulse" ? "t" (++k) : $2)
+      if (d > 0) { printf "%s%s %.1f", (n++ ? ", " : ""), name, d } }' "$1" "$2"
+}
 
 echo "audience for ${duration} s each (warm-up ${warmup} s); service --threads $threads; $(nproc) cores shared with the simulator"
 echo
@@ -91,6 +123,61 @@ for n in $sizes; do
     "$(json "$r" 'r["simulator"]["steadyLagMsP99"]')"
 done
 
+streams="${BENCH_STREAMS:-1000}"
+skew="${BENCH_STREAM_SKEW:-1.0}"
+if [[ "$streams" -gt 0 ]]; then
+  echo
+  echo "The same audience over $streams streams (--stream-skew $skew, --create-streams), ${duration} s each (warm-up ${warmup} s):"
+  echo
+  echo "| audience | streams with viewers | heartbeat p50 / p99 ms, whole run | steady p50 / p99 / max ms | within 0.5 % | exact (own stream) | publishes/s seen | service publishes/s: default + others (deferred) | deliveries/viewer/s | service CPU s per thread | RSS per empty stream | RSS per viewer, spread |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  for n in $sizes; do
+    start_server "$n"
+    sleep 1
+    rss0="$(rss_kib)"
+    put_streams "$streams"
+    sleep 3
+    rss_catalog="$(rss_kib)"
+    p0="$(metric streampulse_count_publishes_total)"
+    q0="$(metric streampulse_stream_count_publishes_total)"
+    d0="$(metric streampulse_stream_count_publishes_deferred_total)"
+    thread_cpu >"$work/cpu0"
+    "$bin" simulate --target "http://127.0.0.1:$port" --players "$n" --duration "$duration" \
+      --warmup "$warmup" --report-every 0 --streams "$streams" --stream-skew "$skew" \
+      --create-streams --admin-token bench-admin --json "$work/r.json" 2>"$work/sim.log" || true
+    thread_cpu >"$work/cpu1"
+    rss1="$(rss_kib)"
+    # Streams whose count was being published at the end: those with viewers (the default aside).
+    counted="$(metric streampulse_streams_counted)"
+    p1="$(metric streampulse_count_publishes_total)"
+    q1="$(metric streampulse_stream_count_publishes_total)"
+    d1="$(metric streampulse_stream_count_publishes_deferred_total)"
+    server_pid="$pid"
+    stop_server
+    if [[ ! -s "$work/r.json" ]]; then
+      echo "| $n | simulator failed: $(tail -1 "$work/sim.log") |"
+      continue
+    fi
+    r="$work/r.json"
+    wall="$(json "$r" 'r["durationS"]')"
+    printf '| %s | %s | %.1f / %.1f | %.1f / %.1f / %.0f | %.4f | %.4f | %.2f | %s | %.2f | %s | %s B | %s B |\n' "$n" "$counted" \
+      "$(json "$r" 'r["heartbeats"]["latencyMs"]["p50"]')" \
+      "$(json "$r" 'r["heartbeats"]["latencyMs"]["p99"]')" \
+      "$(json "$r" 'r["heartbeats"]["steadyLatencyMs"]["p50"]')" \
+      "$(json "$r" 'r["heartbeats"]["steadyLatencyMs"]["p99"]')" \
+      "$(json "$r" 'r["heartbeats"]["steadyLatencyMs"]["max"]')" \
+      "$(json "$r" 'r["accuracy"]["steadyWithinHalfPercent"] if r["accuracy"]["steadySamples"] else float("nan")')" \
+      "$(json "$r" 'r["accuracy"]["steadyExact"] if r["accuracy"]["steadySamples"] else float("nan")')" \
+      "$(json "$r" 'r["publishesPerSecond"]')" \
+      "$(awk -v a="$p0" -v b="$p1" -v c="$q0" -v d="$q1" -v e="$d0" -v f="$d1" -v w="$wall" \
+          'BEGIN { printf "%.2f + %.1f (%d)", (b - a) / w, (d - c) / w, f - e }')" \
+      "$(json "$r" 'r["deliveries"]["perViewerPerSecond"]')" \
+      "$(cpu_of "$work/cpu0" "$work/cpu1" "$server_pid")" \
+      "$(( (rss_catalog - rss0) * 1024 / streams ))" "$(( (rss1 - rss_catalog) * 1024 / n ))"
+  done
+fi
+
+if [[ "${BENCH_BASELINE:-1}" == 0 ]]; then exit 0; fi
 echo
 echo "Baseline at the same number of keep-alive connections (wrk -t1, ${duration} s):"
 echo

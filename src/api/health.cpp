@@ -8,6 +8,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
 namespace streampulse::api {
 
 namespace bh = boost::beast::http;
@@ -170,6 +175,94 @@ void process_metrics(MetricsText& m) {
   m.sample("streampulse_build_info", fmt::format("version=\"{}\"", STREAMPULSE_VERSION), 1);
 }
 
+// The streams with the most active viewers get a series each, labelled with their id; the rest
+// are summed in one series, stream="(other)" (not a valid stream id, so it never clashes), so
+// that the sum over `stream` is the whole audience and the series stay bounded however large
+// the catalog (docs/api.md, "Metrics").
+constexpr std::size_t kTopStreams = 20;
+constexpr const char* kOtherStreams = "(other)";
+
+struct StreamRow {
+  const std::string* id;
+  std::uint64_t active = 0, tracked = 0, peak = 0;
+  bool has_peak = false;
+};
+
+// O(streams in the catalog) per scrape: the per-stream sums are the ones the count publisher
+// reads (Audience::stream_figures); the default stream's figures are the whole audience's less
+// the others', as GET /api/streams has them. On the state loop (the catalog lives there).
+void stream_metrics(MetricsText& m, app::Services& s, const core::DashboardMetrics& whole,
+                    const std::map<std::string, core::StreamFigures>& per_stream) {
+  const auto ids = s.streams->ids()->current();
+  std::vector<StreamRow> rows;
+  rows.reserve(ids->ids.size());
+  std::uint64_t others_active = 0, others_tracked = 0;
+  StreamRow* main_row = nullptr;
+  for (const auto& id : ids->ids) {
+    StreamRow& r = rows.emplace_back(StreamRow{&id});
+    if (id == ids->default_id) continue;
+    if (auto it = per_stream.find(id); it != per_stream.end()) {
+      r.active = it->second.active;
+      r.tracked = it->second.total;
+    }
+    others_active += r.active;
+    others_tracked += r.tracked;
+    if (auto it = s.stream_peaks.find(id); it != s.stream_peaks.end() && it->second.at > 0) {
+      r.peak = it->second.players;
+      r.has_peak = true;
+    }
+  }
+  for (auto& r : rows) {
+    if (*r.id == ids->default_id) main_row = &r;
+  }
+  if (main_row) {
+    main_row->active = whole.active > others_active ? whole.active - others_active : 0;
+    main_row->tracked = whole.total > others_tracked ? whole.total - others_tracked : 0;
+    if (s.live && s.live->history.peak().at > 0) {
+      main_row->peak = s.live->history.peak().players;
+      main_row->has_peak = true;
+    }
+  }
+  const std::size_t top = std::min(kTopStreams, rows.size());
+  std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(top), rows.end(),
+                    [](const StreamRow& a, const StreamRow& b) {
+                      if (a.active != b.active) return a.active > b.active;
+                      return *a.id < *b.id;
+                    });
+  std::uint64_t rest_active = 0, rest_tracked = 0;
+  for (std::size_t i = top; i < rows.size(); ++i) {
+    rest_active += rows[i].active;
+    rest_tracked += rows[i].tracked;
+  }
+  const auto label = [](const std::string& id) {
+    return fmt::format("stream=\"{}\"", MetricsText::label_value(id));
+  };
+  m.metric("streampulse_streams", "gauge", "streams in the catalog (the default included)",
+           rows.size());
+  m.family("streampulse_stream_players_active", "gauge",
+           "players seen within the active window, by stream: the 20 streams with the most, "
+           "the rest summed as stream=\"(other)\"");
+  for (std::size_t i = 0; i < top; ++i)
+    m.sample("streampulse_stream_players_active", label(*rows[i].id), rows[i].active);
+  m.sample("streampulse_stream_players_active", label(kOtherStreams), rest_active);
+  m.family("streampulse_stream_players_tracked", "gauge",
+           "players seen within the retention, by stream (the same streams as "
+           "streampulse_stream_players_active)");
+  for (std::size_t i = 0; i < top; ++i)
+    m.sample("streampulse_stream_players_tracked", label(*rows[i].id), rows[i].tracked);
+  m.sample("streampulse_stream_players_tracked", label(kOtherStreams), rest_tracked);
+  bool any_peak = false;
+  for (std::size_t i = 0; i < top; ++i) any_peak = any_peak || rows[i].has_peak;
+  if (!any_peak) return;
+  m.family("streampulse_stream_players_peak", "gauge",
+           "most active players seen at once since start, by stream (the same streams; none "
+           "for the rest)");
+  for (std::size_t i = 0; i < top; ++i) {
+    if (rows[i].has_peak)
+      m.sample("streampulse_stream_players_peak", label(*rows[i].id), rows[i].peak);
+  }
+}
+
 }  // namespace
 
 http::Handler metrics_handler(app::Services& s) {
@@ -188,6 +281,10 @@ http::Handler metrics_handler(app::Services& s) {
     m.metric("streampulse_players_tracked", "gauge", "players seen within the retention",
              audience.tracked);
     bounds_metrics(m, s, audience);
+    if (dashboard && s.streams) {
+      const auto per_stream = co_await s.audience.stream_figures();
+      stream_metrics(m, s, *dashboard, per_stream);
+    }
     if (dashboard) quality_metrics(m, dashboard->quality);
     if (s.live) {
       const auto peak = s.live->history.peak();

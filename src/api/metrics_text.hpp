@@ -27,8 +27,7 @@ class MetricsText {
     }
   }
   template <class T>
-  void metric(std::string_view name, std::string_view type, std::string_view help,
-              const T& value) {
+  void metric(std::string_view name, std::string_view type, std::string_view help, const T& value) {
     family(name, type, help);
     sample(name, "", value);
   }
@@ -66,6 +65,24 @@ class MetricsText {
                         name, prefix, h.count, braces, h.sum);
   }
   std::string take() { return std::move(out_); }
+
+  // A label value as the text format wants it: backslash, double quote and line feed escaped.
+  static std::string label_value(std::string_view v) {
+    std::string out;
+    out.reserve(v.size());
+    for (const char c : v) {
+      if (c == '\\') {
+        out += "\\\\";
+      } else if (c == '"') {
+        out += "\\\"";
+      } else if (c == '\n') {
+        out += "\\n";
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  }
 
  private:
   // A number as it is, or an atomic counter's value (app::Stats).

@@ -62,9 +62,9 @@ json::value peak_json(std::uint64_t players, core::EpochMs at) {
 }
 
 // Every stream's audience figures: {"players": {"active","total"}, "peak": {...}|null}. A stream's
-// players are those whose heartbeats name it (none yet: 0); the default stream's are the whole
-// service's less the other streams' (restored players count there until their next heartbeat),
-// its peak the history's. Another stream's peak is the highest active count since start.
+// players are those whose heartbeats name it (none yet: 0) and those restored under it; the
+// default stream's are the whole service's less the other streams', its peak the history's.
+// Another stream's peak is the highest active count since start.
 awaitable<store::result<std::map<std::string, json::object>>> figures_of(
     app::Services& s, const std::vector<core::Stream>& streams) {
   auto metrics = co_await s.audience.dashboard();

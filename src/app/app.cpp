@@ -440,6 +440,30 @@ int App::run(bool handle_signals) {
   auto& m = *impl_;
   // The shards' loops run from here on: the restore and the load hop to them.
   m.connection_loops->start();
+  if (m.redis) {
+    // Its connections and mirror run from now on and never run out of work: this phase, and
+    // the ones after it, stop the loop when they are done instead.
+    m.redis->start();
+    asio::co_spawn(m.ioc, m.prepare_redis(), [&m](std::exception_ptr) { m.ioc.stop(); });
+    m.ioc.run();
+    m.ioc.restart();
+  }
+  if (m.stream_keeper) {
+    // The catalog before serving: a page asking for a kept stream finds it from the start; and
+    // before the players, which are restored under their streams (Audience::activity_restorer).
+    asio::co_spawn(m.ioc, restore_streams(m.streams, *m.stream_keeper),
+                   [&m](std::exception_ptr e, std::size_t loaded) {
+                     if (e) {
+                       spdlog::error("restoring the stream catalog failed");
+                     } else {
+                       spdlog::info("streams: {} kept, {} in the catalog", loaded,
+                                    m.streams.size());
+                     }
+                     m.ioc.stop();
+                   });
+    m.ioc.run();
+    m.ioc.restart();
+  }
   if (m.journal) {
     // Restore before serving (and before anything else waits on the loop, so run() returns
     // when the restore is done): nobody sees a half-loaded dashboard.
@@ -460,33 +484,11 @@ int App::run(bool handle_signals) {
     for (std::size_t i = 0; i < m.audience->size(); ++i)
       m.audience->shard(i).journaled->attach(m.journal.get());
   }
-  if (m.redis) {
-    // Its connections and mirror run from now on and never run out of work: this phase, and
-    // the ones after it, stop the loop when they are done instead.
-    m.redis->start();
-    asio::co_spawn(m.ioc, m.prepare_redis(), [&m](std::exception_ptr) { m.ioc.stop(); });
-    m.ioc.run();
-    m.ioc.restart();
-  }
-  if (m.stream_keeper) {
-    // The catalog before serving: a page asking for a kept stream finds it from the start.
-    asio::co_spawn(m.ioc, restore_streams(m.streams, *m.stream_keeper),
-                   [&m](std::exception_ptr e, std::size_t loaded) {
-                     if (e) {
-                       spdlog::error("restoring the stream catalog failed");
-                     } else {
-                       spdlog::info("streams: {} kept, {} in the catalog", loaded,
-                                    m.streams.size());
-                     }
-                     m.ioc.stop();
-                   });
-    m.ioc.run();
-    m.ioc.restart();
-  }
   if (m.config.backend != "embedded") {
     // Players written before this instance started (a restart, or other instances) are on the
     // dashboard from the first request. Failure is not fatal: heartbeats refill the index.
-    asio::co_spawn(m.ioc, m.audience->shard(0).registry->load(),
+    auto& shard = m.audience->shard(0);
+    asio::co_spawn(m.ioc, shard.registry->load(m.audience->activity_restorer(shard)),
                    [&m](std::exception_ptr e, store::result<std::size_t> loaded) {
                      if (e || !loaded) {
                        spdlog::warn("loading the players failed; starting empty");

@@ -35,11 +35,12 @@ void Audience::set_streams(std::shared_ptr<const core::StreamIds> ids, core::Str
 }
 
 std::optional<HeartbeatOutcome> Audience::check_stream(core::Heartbeat& hb,
-                                                       std::string_view token_id,
-                                                       bool* several) const {
+                                                       std::string_view token_id, bool* several,
+                                                       bool* is_default) const {
   if (!stream_ids_) return std::nullopt;
   const auto ids = stream_ids_->current();  // one pointer copy under the holder's mutex
   if (several) *several = ids->ids.size() > 1;
+  if (is_default) *is_default = hb.stream_id.empty() || hb.stream_id == ids->default_id;
   const std::string* stream = core::resolve_stream(*ids, hb.stream_id);
   if (!stream) {
     HeartbeatOutcome refused{HeartbeatOutcome::Kind::unknown_stream, {}, {}};
@@ -59,6 +60,19 @@ std::optional<HeartbeatOutcome> Audience::check_stream(core::Heartbeat& hb,
   return std::nullopt;
 }
 
+core::ViewerRegistry::LoadedPlayer Audience::activity_restorer(AudienceShard& sh) const {
+  if (!stream_ids_) return {};
+  auto ids = stream_ids_->current();
+  if (ids->ids.size() <= 1) return {};
+  return [&sh, ids = std::move(ids)](const core::Heartbeat& hb, core::EpochMs last_seen) {
+    const std::string* stream = core::resolve_stream(*ids, hb.stream_id);
+    if (!stream) return;  // removed since: counted under the default stream
+    core::Heartbeat restored = hb;
+    restored.stream_id = *stream;
+    sh.activity.seen(restored, last_seen);
+  };
+}
+
 std::size_t Audience::shard_of(std::string_view id) const {
   if (shards_.size() == 1) return 0;
   return std::hash<std::string_view>{}(id) % shards_.size();
@@ -73,9 +87,10 @@ asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed par
   // With the default stream alone in the catalog its figures are the whole audience's, and
   // the per-stream activity (a second index per heartbeat) is not kept: the single-stream
   // service pays nothing for streams (docs/benchmarks.md, "Audience").
-  bool several = false;
+  bool several = false, is_default = true;
   if (parsed) {
-    if (auto refused = check_stream(*parsed, token_id, &several)) co_return std::move(*refused);
+    if (auto refused = check_stream(*parsed, token_id, &several, &is_default))
+      co_return std::move(*refused);
   }
   const bool track = several;
   const std::size_t home = parsed ? shard_of(parsed->player_id) : 0;
@@ -105,6 +120,8 @@ asio::awaitable<HeartbeatOutcome> Audience::accept(HeartbeatPipeline::Parsed par
         // Kept for the stream's figures: the pipeline takes the heartbeat.
         std::optional<core::Heartbeat> kept;
         if (parsed && track) kept = *parsed;
+        // Stored with its stream (restored under it after a restart), but for the default's.
+        if (parsed && is_default) parsed->stream_id.clear();
         HeartbeatOutcome outcome;
         if (sequence_number == 0) {
           outcome = co_await sh.pipeline->accept_parsed(std::move(parsed), token_id, expires_at);

@@ -347,7 +347,8 @@ store::awaitable<result<SavedSnapshot>> write_rows(Rows rows, std::uint64_t gene
 // Puts restored players into one store and its registry's index; how many the index holds.
 store::awaitable<result<std::size_t>> place_players(store::Store& store,
                                                     core::ViewerRegistry& registry,
-                                                    std::vector<snapshot::Player> players) {
+                                                    std::vector<snapshot::Player> players,
+                                                    core::ViewerRegistry::LoadedPlayer each = {}) {
   const auto& rs = registry.settings();
   if (!players.empty()) {
     std::vector<store::ScoredMember> seen;
@@ -365,7 +366,7 @@ store::awaitable<result<std::size_t>> place_players(store::Store& store,
     auto set = co_await store.dictionary_set(rs.analytics_dictionary, std::move(entries), ttl);
     if (set.has_error()) co_return set.error();
   }
-  co_return co_await registry.load();
+  co_return co_await registry.load(std::move(each));
 }
 
 // load_state on the pool, the journal's next generation, and the cap on players applied (the
@@ -466,9 +467,11 @@ store::awaitable<result<RestoreReport>> restore_state(Audience& audience, const 
   for (auto& p : st.players) parts[audience.shard_of(p.id)].push_back(std::move(p));
   st.players.clear();
   for (std::size_t i = 0; i < audience.size(); ++i) {
-    auto loaded =
-        co_await audience.on_shard<result<std::size_t>>(i, [&parts, i](AudienceShard& sh) {
-          return place_players(*sh.store, *sh.registry, std::move(parts[i]));
+    auto loaded = co_await audience.on_shard<result<std::size_t>>(
+        i, [&audience, &parts, i](AudienceShard& sh) {
+          // Each player under the stream its entry names (the catalog is read before this).
+          return place_players(*sh.store, *sh.registry, std::move(parts[i]),
+                               audience.activity_restorer(sh));
         });
     if (loaded.has_error()) co_return loaded.error();
     report.players += *loaded;

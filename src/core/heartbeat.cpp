@@ -223,6 +223,13 @@ std::string to_analytics_json(const Heartbeat& hb) {
     out += ",\"state\":";
     append_json_string(out, to_string(hb.state));
   }
+  // The stream, unless it is the default (app::Audience::accept clears it then): a restart
+  // restores each player under its stream (app/snapshot.cpp), and a single-stream service
+  // stores exactly what it did before streams.
+  if (!hb.stream_id.empty()) {
+    out += ",\"streamId\":";
+    append_json_string(out, hb.stream_id);
+  }
   if (hb.bitrate_history) {
     out += ",\"bitrateHistory\":{\"kbpsS\":";
     append_json_number(out, hb.bitrate_history->kbps_seconds);
@@ -264,6 +271,10 @@ Result parse_analytics_json(std::string_view player_id, std::string_view json) {
   if (auto m = total("rebufferMs")) hb->rebuffer_ms = *m;
   if (auto e = total("errors")) hb->errors = count(*e);
   hb->bitrate_history = read_bitrate_history(obj.if_contains("bitrateHistory"));
+  // The stream (absent: the default's); a stored id that breaks the rules is dropped.
+  if (const auto* stream = obj.if_contains("streamId");
+      stream && stream->is_string() && is_valid_stream_id(stream->get_string()))
+    hb->stream_id = std::string(stream->get_string());
   return hb;
 }
 

@@ -190,7 +190,7 @@ store::awaitable<result<std::size_t>> ViewerRegistry::prune() {
   co_return removed;
 }
 
-store::awaitable<result<std::size_t>> ViewerRegistry::load() {
+store::awaitable<result<std::size_t>> ViewerRegistry::load(LoadedPlayer each) {
   auto entries = co_await store_.dictionary_fetch(settings_.analytics_dictionary);
   if (entries.has_error()) co_return entries.error();
   // When each player was last seen, so the index can drop it by time later (see prune()).
@@ -212,7 +212,9 @@ store::awaitable<result<std::size_t>> ViewerRegistry::load() {
     if (hb && is_valid_player_id(field)) {
       const auto it = last_seen.find(field);
       if (cutoff && (it == last_seen.end() || it->second < *cutoff)) continue;
-      index_.upsert(*hb, it == last_seen.end() ? 0 : it->second);
+      const EpochMs at = it == last_seen.end() ? 0 : it->second;
+      index_.upsert(*hb, at);
+      if (each) each(*hb, at);
       ++loaded;
     }
   }

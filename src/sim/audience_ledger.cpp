@@ -136,16 +136,20 @@ void AudienceLedger::delivered(std::size_t id, std::int64_t count, std::int64_t 
   freshness_.max_ms = std::max(freshness_.max_ms, static_cast<double>(ms));
 }
 
-void AudienceLedger::topic_item(std::uint64_t page, std::uint64_t sequence_number) {
-  if (!any_item_ || page != page_) {
-    any_item_ = true;
-    page_ = page;
-    max_sequence_ = sequence_number;
+void AudienceLedger::topic_item(std::uint64_t page, std::uint64_t sequence_number,
+                                std::size_t stream) {
+  // Each stream's count has its own topic, and so its own sequence numbers.
+  if (stream >= topics_.size()) topics_.resize(stream + 1);
+  Topic& topic = topics_[stream];
+  if (!topic.any_item || page != topic.page) {
+    topic.any_item = true;
+    topic.page = page;
+    topic.max_sequence = sequence_number;
     ++publishes_;
     return;
   }
-  if (sequence_number > max_sequence_) {
-    max_sequence_ = sequence_number;
+  if (sequence_number > topic.max_sequence) {
+    topic.max_sequence = sequence_number;
     ++publishes_;
   }
 }

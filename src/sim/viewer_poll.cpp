@@ -72,7 +72,7 @@ bool read_items(AudienceContext& ctx, Viewer& v, std::string_view body, Position
       if (has_sequence) at.sequence_number = n + 1;
       std::uint64_t page = at.sequence_page;
       if (as_u64(item.if_contains("sequence_page"), page)) at.sequence_page = page;
-      if (has_sequence) ctx.ledger.topic_item(at.sequence_page, n);
+      if (has_sequence) ctx.ledger.topic_item(at.sequence_page, n, ctx.ledger.stream_of(v.id));
       const auto* value = item.if_contains("value");
       const auto* vo = value ? value->if_object() : nullptr;
       const auto* text = vo ? vo->if_contains("text") : nullptr;

@@ -123,6 +123,18 @@ TEST(AudienceLedger, PublishesAreDistinctSequenceNumbers) {
   EXPECT_EQ(l.publishes(), 3u);
 }
 
+// With --streams each stream's count is its own topic, with its own sequence numbers: a
+// publish on one is not taken for a viewer of another catching up.
+TEST(AudienceLedger, PublishesAreCountedPerStreamTopic) {
+  AudienceLedger l(options(), 0);
+  l.topic_item(0, 5, 0);
+  l.topic_item(0, 2, 1);  // stream 1's third publish, not a late item of stream 0
+  l.topic_item(0, 3, 1);
+  l.topic_item(0, 3, 1);  // another viewer of stream 1, the same publish
+  l.topic_item(0, 6, 0);
+  EXPECT_EQ(l.publishes(), 4u);
+}
+
 TEST(AudienceLedger, DeliveriesPerViewerSecondIntegrateSubscribedViewers) {
   auto l = with_viewers(2, 0);
   l.sample(0);

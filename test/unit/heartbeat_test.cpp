@@ -91,3 +91,23 @@ TEST(Heartbeat, AnalyticsJsonRoundTrips) {
   EXPECT_EQ(back->play_time, 21.5);
   EXPECT_EQ(back->agent->browser, "Safari");
 }
+
+// The stream travels in the stored entry (restored under it after a restart), but for the
+// default stream's players, whose entry is what it was before streams (no streamId).
+TEST(Heartbeat, AnalyticsJsonKeepsTheStream) {
+  Heartbeat hb;
+  hb.player_id = "p1";
+  hb.bitrate = 500;
+  hb.play_time = 2;
+  EXPECT_EQ(to_analytics_json(hb), R"({"bitrate":500,"playTime":2})");
+  hb.stream_id = "show-1";
+  const auto json = to_analytics_json(hb);
+  EXPECT_EQ(json, R"({"bitrate":500,"playTime":2,"streamId":"show-1"})");
+  auto back = parse_analytics_json("p1", json);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->stream_id, "show-1");
+  // A stored id breaking the rules is dropped, not the player.
+  auto bad = parse_analytics_json("p1", R"({"bitrate":500,"playTime":2,"streamId":"a/b"})");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->stream_id, "");
+}

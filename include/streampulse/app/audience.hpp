@@ -92,8 +92,17 @@ class Audience {
   // Resolves the heartbeat's stream in place (empty: the default stream's id); an outcome
   // unknown_stream or wrong_stream when it is refused. Any thread: reads the current id set.
   // `several`, when given, says whether the catalog holds streams besides the default.
+  // `is_default`, when given, says whether the heartbeat is the default stream's.
   std::optional<HeartbeatOutcome> check_stream(core::Heartbeat& hb, std::string_view token_id,
-                                               bool* several = nullptr) const;
+                                               bool* several = nullptr,
+                                               bool* is_default = nullptr) const;
+  // What restores a shard's stream activity from its players as they are loaded after a
+  // restart (ViewerRegistry::load's `each`): each player under the stream its stored entry
+  // names (none: the default stream), when the catalog holds streams besides the default;
+  // empty otherwise (the activity is not kept then). A stream no longer in the catalog is left
+  // out (its players count under the default stream, as GET /api/streams has them). Call on
+  // the shard's loop, after the catalog is read.
+  core::ViewerRegistry::LoadedPlayer activity_restorer(AudienceShard& sh) const;
 
   // Binds a token to a player on the token's shard (the embedded publish and CMCD check before
   // they answer); counted there.
@@ -104,8 +113,8 @@ class Audience {
   // Each stream with players: its active and tracked players, summed over the shards (the
   // players this instance recorded: on Momento, the heartbeats it read).
   boost::asio::awaitable<std::map<std::string, core::StreamFigures>> stream_figures();
-  // One stream's dashboard, from the players this instance recorded for it (restored players
-  // count under the whole service's dashboard only, until their next heartbeat).
+  // One stream's dashboard, from the players this instance recorded for it (and, after a
+  // restart, those restored with it: activity_restorer).
   boost::asio::awaitable<core::DashboardMetrics> stream_dashboard(std::string stream_id);
   boost::asio::awaitable<store::result<core::DashboardMetrics>> dashboard();
   // Removes players past the retention, each shard on its loop; how many were removed.

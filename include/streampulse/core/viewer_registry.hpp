@@ -60,7 +60,10 @@ class ViewerRegistry {
   store::awaitable<store::result<std::size_t>> prune();
 
   // Fills the index from the store (after a restart, or when another instance wrote it).
-  store::awaitable<store::result<std::size_t>> load();
+  // `each`, when set, is called with every player loaded and when it was last seen (the
+  // streams' activity is restored from it: app::Audience::activity_restorer).
+  using LoadedPlayer = std::function<void(const Heartbeat&, EpochMs last_seen)>;
+  store::awaitable<store::result<std::size_t>> load(LoadedPlayer each = {});
 
   // Called (on the recording thread) when a recorded heartbeat makes a player active: a new
   // player, or one back after the active window. The count publisher uses it to publish a

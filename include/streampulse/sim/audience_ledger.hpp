@@ -71,8 +71,10 @@ class AudienceLedger {
   void leave(std::size_t id, std::int64_t now_ms);
   // A count delivered to the viewer (an item on the count topic).
   void delivered(std::size_t id, std::int64_t count, std::int64_t now_ms);
-  // A topic item seen by anyone: publishes are the distinct sequence numbers.
-  void topic_item(std::uint64_t page, std::uint64_t sequence_number);
+  // A topic item seen by anyone: publishes are the distinct sequence numbers, of each stream's
+  // count topic (`stream`: the viewer's, stream_of).
+  void topic_item(std::uint64_t page, std::uint64_t sequence_number, std::size_t stream = 0);
+  std::size_t stream_of(std::size_t id) const { return viewers_[id].stream; }
   // One accuracy sample over the sampled viewers; also integrates subscribed viewer-time.
   void sample(std::int64_t now_ms);
   // Closes the books: the last event's unresolved viewers, if it is old enough.
@@ -121,8 +123,11 @@ class AudienceLedger {
   std::int64_t last_sample_ms_ = -1;
   double viewer_ms_ = 0;
   std::uint64_t deliveries_ = 0, publishes_ = 0;
-  std::uint64_t page_ = 0, max_sequence_ = 0;
-  bool any_item_ = false;
+  struct Topic {
+    std::uint64_t page = 0, max_sequence = 0;
+    bool any_item = false;
+  };
+  std::vector<Topic> topics_;  // by stream
   AccuracyFigures accuracy_;
   FreshnessFigures freshness_;
 };
