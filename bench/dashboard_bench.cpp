@@ -59,8 +59,11 @@ int main(int argc, char** argv) {
         (void)co_await registry.dashboard();
         rss_before = rss_kib();
         for (std::size_t i = 0; i < players; ++i) {
-          core::Heartbeat hb{"player-" + std::to_string(i), kLadder[i % kLadder.size()],
-                             static_cast<double>(i % 3600), kAgents[i % kAgents.size()]};
+          core::Heartbeat hb;
+          hb.player_id = "player-" + std::to_string(i);
+          hb.bitrate = kLadder[i % kLadder.size()];
+          hb.play_time = static_cast<double>(i % 3600);
+          hb.agent = kAgents[i % kAgents.size()];
           auto r = co_await registry.record(hb);
           if (!r) std::abort();
         }

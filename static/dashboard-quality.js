@@ -3,13 +3,16 @@
  * dashboard.js calls window.streampulseQuality.render(d) with every dashboard update (pushed
  * by GET /api/dashboard/stream, or polled); the history comes from GET /api/history at start
  * (?stream=<id>: that stream's) and every minute, and grows by one point per second from the updates in between.
- * A figure nobody reported is null in the JSON and shows as "—", never 0.
+ * A figure nobody reported is null in the JSON and shows as "—", never 0. Each figure says how
+ * many players it comes from ("from 8 of 1,500 players reporting rebuffering", quality.reporting)
+ * and, from fewer than MIN_REPORTING, reads "Not enough data" rather than a confident figure.
  */
 (function () {
   'use strict';
 
   var $ = function (id) { return document.getElementById(id); };
   var HISTORY_REFRESH_MS = 60000;
+  var MIN_REPORTING = 10;  // below this many reporting players a figure is "Not enough data"
   // The page's stream (?stream=<id>, dashboard.js): its own history; none: the whole service's.
   var STREAM = new URLSearchParams(window.location.search).get('stream');
   var HISTORY_URL = STREAM === null ? '/api/history' : '/api/history?stream=' + encodeURIComponent(STREAM);
@@ -99,23 +102,43 @@
     drawHistory();
   }
 
+  // One quality card: its figure, or "Not enough data" from fewer than MIN_REPORTING players,
+  // and the line saying from how many of how many players it comes. `r` is null with a service
+  // that sends no "reporting" (older): the figure as it is, no line.
+  // `counted`: a count (errors), shown whatever n is; shares and percentiles need MIN_REPORTING.
+  function figure(id, text, n, of, what, counted) {
+    var el = $(id);
+    var card = el && el.closest('.kpi');
+    var few = !counted && isNum(n) && n < MIN_REPORTING;
+    setText(id, few ? 'Not enough data' : text);
+    if (card) card.classList.toggle('not-enough', few);
+    var line = isNum(n) && isNum(of)
+      ? 'from ' + int(n) + ' of ' + int(of) + ' ' + what + (few ? ' (at least ' + MIN_REPORTING + ' needed)' : '')
+      : '';
+    setText(id + '-n', line);
+  }
+
   function render(d) {
     var q = (d && d.quality) || {};
     var b = q.bitrate || {};
     var s = q.startupMs || {};
     var t = q.throughputBps || {};
-    setText('q-buffer-rate', percent(q.bufferRate));
+    var r = q.reporting || null;
+    var all = r ? r.players : null;
+    var active = d && d.players ? d.players.active : null;
+    figure('q-buffer-rate', percent(q.bufferRate), r && r.states, r && active,
+           'players watching now reporting their state');
     setText('q-rebuffer-ratio', percent(q.rebufferRatio));
-    setText('q-zero-buffer', percent(q.zeroBufferShare));
+    figure('q-zero-buffer', percent(q.zeroBufferShare), r && r.rebuffering, all, 'players reporting rebuffering');
     setText('q-rebuffer-count', int(q.rebufferCount));
-    setText('q-startup', ms(s.p50));
+    figure('q-startup', ms(s.p50), r && r.startup, all, 'players reporting startup time');
     setText('q-startup-p95', ms(s.p95));
-    setText('q-bitrate-twa', int(b.timeWeightedAverage));
+    figure('q-bitrate-twa', int(b.timeWeightedAverage), r && r.bitrate, all, 'players reporting a bitrate');
     setText('q-bitrate-p50', int(b.p50));
     setText('q-bitrate-p95', int(b.p95));
-    setText('q-throughput', mbps(t.p50));
+    figure('q-throughput', mbps(t.p50), r && r.throughput, all, 'players reporting throughput');
     setText('q-throughput-p95', mbps(t.p95));
-    setText('q-errors', int(q.errors));
+    figure('q-errors', int(q.errors), r && r.errors, all, 'players reporting errors', true);
     setText('q-dropped', int(q.droppedFrames));
     if (d && d.players && isNum(d.generatedAt)) addSample(d.generatedAt, d.players.active);
   }

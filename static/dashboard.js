@@ -12,6 +12,12 @@
  * /dashboard?stream=<id>; that drill-down reads /api/dashboard/stream?stream=<id> (and
  * /api/dashboard?stream=, /api/history?stream=). One stream: the page is as it always was.
  *
+ * What the figures cover (issue 17): the page shows the players active now (the "now" object)
+ * by default, or those seen within the retention ("last hour") on request; every card and chart
+ * carries a "now" or "last hour" tag. Legends are HTML lists beside the doughnuts (counts, shares,
+ * "+N more" past LEGEND_MAX, no colour twice among the shown entries), names as the players sent
+ * them ("agentNames"). With no player within the retention the page says "No viewers yet".
+ *
  * Plain script, no build step. Needs window.Chart (static/vendor/chart.umd.min.js); without it
  * the figures still update and the charts say why they are missing.
  */
@@ -30,19 +36,27 @@
     return STREAM === null ? path : path + '?stream=' + encodeURIComponent(STREAM);
   }
 
-  // Names the service sends lower-cased -> how people write them. Only the case changes, so
-  // label.toLowerCase() is always the service's key.
-  var PRETTY = {
-    'macos': 'macOS', 'ios': 'iOS', 'ipados': 'iPadOS', 'chromeos': 'ChromeOS',
-    'headlesschrome': 'HeadlessChrome', 'duckduckgo': 'DuckDuckGo', 'opera gx': 'Opera GX'
-  };
-
-  // Agent names come from players: "__proto__" or "constructor" must read as themselves, not as
-  // Object.prototype's members (own properties and Maps only).
-  function pretty(key) {
+  // Agent names as the players sent them: the service keys its distributions by the lower-cased
+  // name and sends the spelling of the name's first player in "agentNames" (issue 17: no
+  // re-casing here, which made "Qq Browser" of QQBrowser and "Tvos" of tvOS). Names come from
+  // players: "__proto__" or "constructor" must read as themselves, not as Object.prototype's
+  // members (own properties and Maps only).
+  function displayName(names, key) {
     var k = String(key);
-    if (Object.hasOwn(PRETTY, k.toLowerCase())) return PRETTY[k.toLowerCase()];
-    return k.replace(/(^|[\s-])(\p{L})/gu, function (_m, sep, ch) { return sep + ch.toUpperCase(); });
+    if (names && Object.hasOwn(names, k) && typeof names[k] === 'string') return names[k];
+    return k;
+  }
+
+  // What the figures cover (issue 17): 'now' (the players active now, the "now" object) or
+  // 'retention' (every player seen within the retention, the top-level figures).
+  var scope = 'now';
+  var retentionLabel = 'last hour';
+  function retentionText(ms) {
+    if (!isNum(ms) || ms <= 0) return 'the retention';
+    if (ms === 3600000) return 'last hour';
+    if (ms % 3600000 === 0) return 'last ' + (ms / 3600000) + ' h';
+    if (ms >= 60000) return 'last ' + Math.round(ms / 60000) + ' min';
+    return 'last ' + Math.round(ms / 1000) + ' s';
   }
 
   // ---------------------------------------------------------------- formatting
@@ -54,6 +68,8 @@
   function isNum(v) {
     return typeof v === 'number' && isFinite(v);
   }
+
+  function num(v) { return isNum(v) ? v : 0; }
 
   function formatKbps(v) {
     return isNum(v) ? formatInt(v) : '—';
@@ -78,18 +94,33 @@
 
   var PALETTE = ['#6d5dfc', '#22c55e', '#f59e0b', '#ef4444', '#06b6d4', '#ec4899',
                  '#84cc16', '#f97316', '#8b5cf6', '#14b8a6', '#eab308', '#64748b'];
+  var MORE_COLOUR = '#a1a1aa';  // the "+N more" slice: not a palette colour
+  var LEGEND_MAX = 8;           // slices drawn; past it, the smallest go into "+N more"
 
   function cssVar(name) {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   }
 
-  // Each label keeps its colour for the life of the page, so refreshes never reshuffle them.
+  // Colours for the entries shown, never two alike among them (LEGEND_MAX <= PALETTE.length):
+  // an entry keeps the colour it had while no other shown entry holds it, so refreshes do not
+  // reshuffle them; new entries take the first free colour.
   function colourKeeper() {
-    var assigned = new Map();
-    var next = 0;
-    return function (label) {
-      if (!assigned.has(label)) assigned.set(label, PALETTE[next++ % PALETTE.length]);
-      return assigned.get(label);
+    var kept = new Map();
+    return function (keys) {
+      var used = new Set();
+      var out = keys.map(function (k) {
+        var c = kept.get(k);
+        if (c && !used.has(c)) { used.add(c); return c; }
+        return null;
+      });
+      keys.forEach(function (k, i) {
+        if (out[i]) return;
+        var c = PALETTE.find(function (p) { return !used.has(p); }) || PALETTE[i % PALETTE.length];
+        used.add(c);
+        kept.set(k, c);
+        out[i] = c;
+      });
+      return out;
     };
   }
 
@@ -114,7 +145,6 @@
       var c = charts[k];
       if (c.config.type === 'doughnut') {
         c.data.datasets[0].borderColor = t.surface;
-        c.options.plugins.legend.labels.color = t.text;
       } else {
         ['x', 'y'].forEach(function (axis) {
           var sc = c.options.scales[axis];
@@ -125,12 +155,6 @@
       }
       c.update('none');
     });
-  }
-
-  // Legends beside the doughnuts on wide screens, below them on phones.
-  var narrowQuery = window.matchMedia ? window.matchMedia('(max-width: 640px)') : null;
-  function legendPosition() {
-    return narrowQuery && narrowQuery.matches ? 'bottom' : 'right';
   }
 
   function makeDoughnut(canvasId) {
@@ -144,7 +168,9 @@
         cutout: '62%',
         animation: { duration: 400 },
         plugins: {
-          legend: { position: legendPosition(), labels: { boxWidth: 12, boxHeight: 12, usePointStyle: true, padding: 12 } },
+          // The legend is HTML beside the chart (#legend-*): counts, shares and "+N more", and
+          // a text alternative of the chart.
+          legend: { display: false },
           tooltip: {
             callbacks: {
               label: function (ctx) {
@@ -197,14 +223,6 @@
       var mq = window.matchMedia('(prefers-color-scheme: dark)');
       if (mq.addEventListener) mq.addEventListener('change', applyThemeToCharts);
     }
-    if (narrowQuery && narrowQuery.addEventListener) {
-      narrowQuery.addEventListener('change', function () {
-        [charts.browsers, charts.devices, charts.os].forEach(function (c) {
-          c.options.plugins.legend.position = legendPosition();
-          c.update('none');
-        });
-      });
-    }
   }
 
   function sameArray(a, b) {
@@ -213,25 +231,80 @@
     return true;
   }
 
-  // Updates a doughnut in place: largest slice first, ties by name, colours fixed per label.
-  function updateDistribution(chart, canvasId, dist) {
-    if (!chart) return;
+  function share(n, total) {
+    if (!total) return '0 %';
+    var p = (n / total) * 100;
+    return (p < 10 && p !== Math.round(p) ? p.toFixed(1) : String(Math.round(p))) + ' %';
+  }
+
+  // The entries of a distribution as shown: largest first, ties by name; past LEGEND_MAX, the
+  // smallest are folded into one "+N more" entry (its `more` lists what it holds).
+  function shownEntries(dist, names) {
     var entries = Object.entries(dist || {})
-      .map(function (e) { return [e[0], Number(e[1]) || 0]; })
-      .filter(function (e) { return e[1] > 0; })
-      .sort(function (a, b) { return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0); });
-    var labels = entries.map(function (e) { return pretty(e[0]); });
-    var data = entries.map(function (e) { return e[1]; });
+      .map(function (e) { return { key: e[0], name: displayName(names, e[0]), n: Number(e[1]) || 0 }; })
+      .filter(function (e) { return e.n > 0; })
+      .sort(function (a, b) { return b.n - a.n || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0); });
+    if (entries.length <= LEGEND_MAX) return entries;
+    var kept = entries.slice(0, LEGEND_MAX - 1);
+    var rest = entries.slice(LEGEND_MAX - 1);
+    kept.push({ key: null, name: '+' + rest.length + ' more', n: rest.reduce(function (a, e) { return a + e.n; }, 0),
+                more: rest.map(function (e) { return e.name + ' ' + formatInt(e.n); }) });
+    return kept;
+  }
+
+  function renderLegend(list, entries, colourList, total) {
+    if (!list) return;
+    var text = entries.map(function (e) { return e.name + ' ' + e.n; }).join('|');
+    if (list.dataset.text === text) return;
+    list.dataset.text = text;
+    list.textContent = '';
+    entries.forEach(function (e, i) {
+      var li = document.createElement('li');
+      if (e.more) { li.className = 'more'; li.title = e.more.join(', '); }
+      var sw = document.createElement('span');
+      sw.className = 'swatch';
+      sw.style.background = colourList[i];
+      sw.setAttribute('aria-hidden', 'true');
+      var name = document.createElement('span');
+      name.className = 'name';
+      name.textContent = e.name;
+      var fig = document.createElement('span');
+      fig.className = 'figures';
+      fig.textContent = formatInt(e.n) + ' · ' + share(e.n, total);
+      li.append(sw, name, fig);
+      list.appendChild(li);
+    });
+  }
+
+  // Updates a doughnut and its legend in place; with no entries, says that nobody is counted.
+  function updateDistribution(chart, canvasId, dist, names, emptyText) {
+    var entries = shownEntries(dist, names);
+    var total = entries.reduce(function (a, e) { return a + e.n; }, 0);
+    var keys = entries.filter(function (e) { return !e.more; }).map(function (e) { return e.key; });
+    var palette = colours[canvasId] ? colours[canvasId](keys) : keys.map(function (_k, i) { return PALETTE[i]; });
+    var colourList = entries.map(function (e, i) { return e.more ? MORE_COLOUR : palette[i]; });
+    var canvas = $(canvasId);
+    var box = canvas.parentElement;
+    var note = box.querySelector('.chart-empty');
+    if (note) { note.hidden = entries.length > 0; if (note.textContent !== emptyText) note.textContent = emptyText; }
+    renderLegend($(canvasId.replace('chart-', 'legend-')), entries, colourList, total);
+    if (!chart) return;
+    var labels = entries.map(function (e) { return e.name; });
+    var data = entries.map(function (e) { return e.n; });
     var ds = chart.data.datasets[0];
-    if (sameArray(chart.data.labels, labels) && sameArray(ds.data, data)) return; // nothing changed
+    if (sameArray(chart.data.labels, labels) && sameArray(ds.data, data) && sameArray(ds.backgroundColor, colourList)) return;
     chart.data.labels = labels;
     ds.data = data;
-    ds.backgroundColor = entries.map(function (e) { return colours[canvasId](e[0]); });
+    ds.backgroundColor = colourList;
     ds.borderWidth = entries.length > 1 ? 2 : 0; // no seam in a lone full circle
     chart.update();
   }
 
-  function updateBitrate(chart, b) {
+  function updateBitrate(chart, b, emptyText) {
+    var note = $('chart-bitrate').parentElement.querySelector('.chart-empty');
+    var none = !isNum(b.max);
+    if (note) { note.hidden = !none; if (note.textContent !== emptyText) note.textContent = emptyText; }
+    $('chart-bitrate').style.visibility = none ? 'hidden' : ''; // no empty axes behind the note
     if (!chart) return;
     var data = [b.min, b.average, b.max].map(function (v) { return isNum(v) ? Math.round(v) : null; });
     if (sameArray(chart.data.datasets[0].data, data)) return;
@@ -248,29 +321,67 @@
     if (el.textContent !== text) el.textContent = text;
   }
 
+  // The figures of the chosen scope: "now" (active players) or the retention's. A service
+  // without "now" (older) has only the retention's, and says so.
+  function scoped(d) {
+    var players = d.players || {};
+    if (scope === 'now' && d.now) {
+      return { scope: 'now', players: num(d.now.players), playTime: d.now.playTime || {},
+               bitrates: d.now.bitrates || {}, agents: d.now.agents || {} };
+    }
+    return { scope: 'retention', players: num(players.total), playTime: d.playTime || {},
+             bitrates: d.bitrates || {}, agents: d.agents || {} };
+  }
+
+  function setAll(selector, text) {
+    document.querySelectorAll(selector).forEach(function (el) { if (el.textContent !== text) el.textContent = text; });
+  }
+
   function render(d) {
     var players = d.players || {};
-    var playTime = d.playTime || {};
-    var bitrates = d.bitrates || {};
-    var agents = d.agents || {};
+    retentionLabel = retentionText(d.windows && d.windows.retentionMs);
+    var v = scoped(d);
+    var isNow = v.scope === 'now';
+    var whom = isNow ? 'players watching now' : 'players seen in the ' + retentionLabel;
+    var nobody = isNow ? 'Nobody is watching now.' : 'No players in the ' + retentionLabel + '.';
 
-    setText('active-players', isNum(players.active) ? formatInt(players.active) : '—');
-    setText('total-players', isNum(players.total) ? formatInt(players.total) : '—');
-    setText('avg-play-time', formatDuration(playTime.average));
-    setText('total-play-time', formatDuration(playTime.total));
-    setText('bitrate-min', formatKbps(bitrates.min));
-    setText('bitrate-avg', formatKbps(bitrates.average));
-    setText('bitrate-max', formatKbps(bitrates.max));
+    setText('active-players', isNum(players.active) ? formatInt(players.active) : '0');
+    setText('total-players', isNum(players.total) ? formatInt(players.total) : '0');
+    setText('scope-retention-label', 'players seen in the ' + retentionLabel);
+    setAll('[data-retention-tag]', retentionLabel);
+    setAll('[data-scope-tag]', isNow ? 'now' : retentionLabel);
+    setAll('[data-scope-of]', v.players > 0 ? formatInt(v.players) + ' ' + whom : whom);
+    document.body.dataset.scope = v.scope;
+
+    var some = v.players > 0;
+    setText('avg-play-time', some ? formatDuration(v.playTime.average) : '0 s');
+    setText('total-play-time', some ? formatDuration(v.playTime.total) : '0 s');
+    setText('play-time-of', some ? 'of the ' + formatInt(v.players) + ' ' + whom : 'nobody is watching now');
+    setText('bitrate-min', formatKbps(v.bitrates.min));
+    setText('bitrate-avg', formatKbps(v.bitrates.average));
+    setText('bitrate-max', formatKbps(v.bitrates.max));
+    setText('bitrate-of', some ? 'kbps declared by the renditions of the ' + formatInt(v.players) + ' ' + whom
+                               : (isNow ? 'nobody is watching now' : 'no players'));
 
     var empty = !(players.total > 0);
     $('empty-state').hidden = !empty;
-    $('charts').hidden = empty;
     document.body.classList.toggle('is-empty', empty);
 
-    updateDistribution(charts.browsers, 'chart-browsers', agents.browsers);
-    updateDistribution(charts.devices, 'chart-devices', agents.devices);
-    updateDistribution(charts.os, 'chart-os', agents.os);
-    updateBitrate(charts.bitrate, bitrates);
+    var names = d.agentNames || {};
+    updateDistribution(charts.browsers, 'chart-browsers', v.agents.browsers, names.browsers, nobody);
+    updateDistribution(charts.devices, 'chart-devices', v.agents.devices, names.devices, nobody);
+    updateDistribution(charts.os, 'chart-os', v.agents.os, names.os, nobody);
+    updateBitrate(charts.bitrate, v.bitrates, nobody);
+  }
+
+  function initScope() {
+    document.querySelectorAll('input[name="scope"]').forEach(function (input) {
+      input.addEventListener('change', function () {
+        if (!input.checked) return;
+        scope = input.value === 'retention' ? 'retention' : 'now';
+        if (lastGood) render(lastGood);
+      });
+    });
   }
 
   function fetchDashboard() {
@@ -417,7 +528,6 @@
     return fetchJson('/api/streams').then(function (d) { return Array.isArray(d.streams) ? d.streams : []; });
   }
 
-  function num(v) { return isNum(v) ? v : 0; }
 
   function qualityText(d) {
     var avg = d.bitrates && isNum(d.bitrates.average) ? formatInt(d.bitrates.average) + ' kbps' : '—';
@@ -554,10 +664,12 @@
   // ---------------------------------------------------------------- start
 
   initCharts();
+  initScope();
   initSimulationForm();
   window.streampulseDashboard = {
     get last() { return lastGood; },
     get mode() { return mode; },
+    get scope() { return scope; },
     get stream() { return STREAM; },
     get streams() { return streamsList; },
     charts: charts

@@ -187,7 +187,16 @@ asio::awaitable<result<core::DashboardMetrics>> Audience::dashboard() {
     active += *part.active;
     summaries.push_back(std::move(part.summary));
   }
-  co_return core::make_dashboard(core::merge_summaries(summaries), active, now);
+  auto m = core::make_dashboard(core::merge_summaries(summaries), active, now);
+  set_windows(m);
+  co_return m;
+}
+
+void Audience::set_windows(core::DashboardMetrics& m) const {
+  if (shards_.empty() || !shards_[0]->registry) return;
+  const auto& settings = shards_[0]->registry->settings();  // one setting, shared
+  m.active_window_ms = settings.active_window_ms;
+  m.retention_ms = settings.retention_ms;
 }
 
 asio::awaitable<std::map<std::string, core::StreamFigures>> Audience::stream_figures() {
@@ -226,8 +235,10 @@ asio::awaitable<core::DashboardMetrics> Audience::stream_dashboard(std::string s
     active += part.active;
     if (part.summary) summaries.push_back(std::move(*part.summary));
   }
-  if (summaries.empty()) co_return core::make_dashboard(core::AudienceTotals{}, 0, now);
-  co_return core::make_dashboard(core::merge_summaries(summaries), active, now);
+  auto m = summaries.empty() ? core::make_dashboard(core::AudienceTotals{}, 0, now)
+                             : core::make_dashboard(core::merge_summaries(summaries), active, now);
+  set_windows(m);
+  co_return m;
 }
 
 asio::awaitable<result<std::size_t>> Audience::prune() {

@@ -16,7 +16,8 @@ std::int64_t to_milli(double v) { return std::llround(v * 1000.0); }
 }  // namespace
 
 AudienceIndex::AudienceIndex(EpochMs active_window_ms)
-    : os_(kMaxDistinctNames),
+    : active_window_ms_(active_window_ms),
+      os_(kMaxDistinctNames),
       browsers_(kMaxDistinctNames),
       devices_(kMaxDistinctNames),
       states_(active_window_ms) {}
@@ -232,6 +233,10 @@ AudienceSummary AudienceIndex::summary(EpochMs now) const {
   t.browsers = browsers_.counts();
   t.devices = devices_.counts();
   t.os = os_.counts();
+  t.browser_labels = browsers_.labels();
+  t.device_labels = devices_.labels();
+  t.os_labels = os_.labels();
+  if (now > 0) t.now = active_totals(now);
 
   auto& q = t.quality;
   if (now > 0) q.states = states_.counts(now);
@@ -249,6 +254,45 @@ AudienceSummary AudienceIndex::summary(EpochMs now) const {
   out.throughput = throughput_;
   out.weighted_kbps_ms = weighted_kbps_ms_;
   out.weighted_ms = weighted_ms_;
+  return out;
+}
+
+NowTotals AudienceIndex::active_totals(EpochMs now) const {
+  NowTotals out;
+  // Counted by name id first (no string work per player), named at the end.
+  std::vector<std::uint64_t> os(os_.ids()), browsers(browsers_.ids()), devices(devices_.ids());
+  std::int64_t bitrate_sum = 0, play_time_sum = 0;
+  std::int64_t lo = 0, hi = 0;
+  const EpochMs cutoff = now - active_window_ms_;
+  for (const auto& [id, p] : players_) {
+    // Active as the count has it (last seen at or after now - window); restored records, never
+    // seen here, are not active.
+    if (p.last_seen <= 0 || p.last_seen < cutoff) continue;
+    if (out.players == 0) {
+      lo = hi = p.bitrate_milli;
+    } else {
+      lo = std::min(lo, p.bitrate_milli);
+      hi = std::max(hi, p.bitrate_milli);
+    }
+    ++out.players;
+    bitrate_sum += p.bitrate_milli;
+    play_time_sum += p.play_time_milli;
+    ++os[p.os];
+    ++browsers[p.browser];
+    ++devices[p.device];
+  }
+  out.bitrate_sum = static_cast<double>(bitrate_sum) / 1000.0;
+  out.play_time_sum = static_cast<double>(play_time_sum) / 1000.0;
+  out.bitrate_min = static_cast<double>(lo) / 1000.0;
+  out.bitrate_max = static_cast<double>(hi) / 1000.0;
+  auto name = [](const std::vector<std::uint64_t>& counts, const Distribution& d,
+                 std::map<std::string, std::uint64_t>& into) {
+    for (std::size_t i = 0; i < counts.size(); ++i)
+      if (counts[i] > 0) into.emplace(d.name(static_cast<std::uint16_t>(i)), counts[i]);
+  };
+  name(os, os_, out.os);
+  name(browsers, browsers_, out.browsers);
+  name(devices, devices_, out.devices);
   return out;
 }
 

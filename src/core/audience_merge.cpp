@@ -1,6 +1,8 @@
 // merge_summaries (core/audience_index.hpp): the dashboard's totals over every shard.
 #include "streampulse/core/audience_index.hpp"
 
+#include <algorithm>
+
 namespace streampulse::core {
 
 namespace {
@@ -29,6 +31,23 @@ AudienceTotals merge_summaries(const std::vector<AudienceSummary>& summaries) {
     add_counts(t.browsers, part.browsers);
     add_counts(t.devices, part.devices);
     add_counts(t.os, part.os);
+    // A name on several shards keeps the first shard's spelling.
+    t.browser_labels.insert(part.browser_labels.begin(), part.browser_labels.end());
+    t.device_labels.insert(part.device_labels.begin(), part.device_labels.end());
+    t.os_labels.insert(part.os_labels.begin(), part.os_labels.end());
+    const NowTotals& pn = part.now;
+    if (pn.players > 0) {
+      t.now.bitrate_min =
+          t.now.players == 0 ? pn.bitrate_min : std::min(t.now.bitrate_min, pn.bitrate_min);
+      t.now.bitrate_max =
+          t.now.players == 0 ? pn.bitrate_max : std::max(t.now.bitrate_max, pn.bitrate_max);
+    }
+    t.now.players += pn.players;
+    t.now.play_time_sum += pn.play_time_sum;
+    t.now.bitrate_sum += pn.bitrate_sum;
+    add_counts(t.now.browsers, pn.browsers);
+    add_counts(t.now.devices, pn.devices);
+    add_counts(t.now.os, pn.os);
     auto& q = t.quality;
     const auto& pq = part.quality;
     q.states.playing += pq.states.playing;
@@ -50,6 +69,9 @@ AudienceTotals merge_summaries(const std::vector<AudienceSummary>& summaries) {
     weighted_ms += s.weighted_ms;
   }
   auto& q = t.quality;
+  q.startup_reporters = startup.count();
+  q.bitrate_reporters = bitrate.count();
+  q.throughput_reporters = throughput.count();
   q.startup_p50 = startup.percentile(0.5);
   q.startup_p95 = startup.percentile(0.95);
   q.bitrate_p50 = bitrate.percentile(0.5);

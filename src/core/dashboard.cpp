@@ -9,9 +9,17 @@
 
 namespace streampulse::core {
 
-QualityMetrics make_quality(const QualityTotals& q) {
+QualityMetrics make_quality(const QualityTotals& q, std::uint64_t players) {
   QualityMetrics m;
   m.states = q.states;
+  m.players = players;
+  m.states_reporting = q.states.reporting();
+  m.rebuffer_reporting = q.rebuffer_reporters;
+  m.startup_reporting = q.startup_reporters;
+  m.bitrate_reporting = q.bitrate_reporters;
+  m.throughput_reporting = q.throughput_reporters;
+  m.errors_reporting = q.error_reporters;
+  m.dropped_reporting = q.dropped_reporters;
   if (q.states.reporting() > 0)
     m.buffer_rate =
         static_cast<double>(q.states.buffering) / static_cast<double>(q.states.reporting());
@@ -52,7 +60,23 @@ DashboardMetrics make_dashboard(const AudienceTotals& totals, std::uint64_t acti
   m.browsers = totals.browsers;
   m.devices = totals.devices;
   m.os = totals.os;
-  m.quality = make_quality(totals.quality);
+  m.browser_labels = totals.browser_labels;
+  m.device_labels = totals.device_labels;
+  m.os_labels = totals.os_labels;
+  const NowTotals& n = totals.now;
+  m.now.players = n.players;
+  m.now.play_time_total = n.play_time_sum;
+  if (n.players > 0) {
+    const double k = static_cast<double>(n.players);
+    m.now.play_time_average = n.play_time_sum / k;
+    m.now.bitrate_min = n.bitrate_min;
+    m.now.bitrate_max = n.bitrate_max;
+    m.now.bitrate_average = n.bitrate_sum / k;
+  }
+  m.now.browsers = n.browsers;
+  m.now.devices = n.devices;
+  m.now.os = n.os;
+  m.quality = make_quality(totals.quality, totals.players);
   m.generated_at = now;
   return m;
 }
@@ -65,6 +89,19 @@ void append_optional(std::string& out, const std::optional<double>& v) {
   } else {
     out += "null";
   }
+}
+
+void append_labels(std::string& out, const std::map<std::string, std::string>& labels) {
+  out += '{';
+  bool first = true;
+  for (const auto& [name, label] : labels) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, name);
+    out += ':';
+    append_json_string(out, label);
+  }
+  out += '}';
 }
 
 void append_distribution(std::string& out, const std::map<std::string, std::uint64_t>& counts) {
@@ -142,12 +179,18 @@ void append_quality_json(std::string& out, const QualityMetrics& q) {
   append_count(out, q.errors);
   out += R"(,"droppedFrames":)";
   append_count(out, q.dropped_frames);
+  fmt::format_to(std::back_inserter(out),
+                 R"(,"reporting":{{"players":{},"states":{},"rebuffering":{},"startup":{},)"
+                 R"("bitrate":{},"throughput":{},"errors":{},"droppedFrames":{}}})",
+                 q.players, q.states_reporting, q.rebuffer_reporting, q.startup_reporting,
+                 q.bitrate_reporting, q.throughput_reporting, q.errors_reporting,
+                 q.dropped_reporting);
   out += '}';
 }
 
 std::string to_json_text(const DashboardMetrics& m) {
   std::string out;
-  out.reserve(1024);
+  out.reserve(2048);
   fmt::format_to(std::back_inserter(out),
                  R"({{"players":{{"active":{},"total":{}}},"playTime":{{"total":)", m.active,
                  m.total);
@@ -166,8 +209,35 @@ std::string to_json_text(const DashboardMetrics& m) {
   append_distribution(out, m.devices);
   out += R"(,"os":)";
   append_distribution(out, m.os);
-  out += R"(},"quality":)";
+  out += R"(},"agentNames":{"browsers":)";
+  append_labels(out, m.browser_labels);
+  out += R"(,"devices":)";
+  append_labels(out, m.device_labels);
+  out += R"(,"os":)";
+  append_labels(out, m.os_labels);
+  fmt::format_to(std::back_inserter(out), R"(}},"now":{{"players":{},"playTime":{{"total":)",
+                 m.now.players);
+  append_json_number(out, m.now.play_time_total);
+  out += R"(,"average":)";
+  append_optional(out, rounded(m.now.play_time_average));
+  out += R"(},"bitrates":{"min":)";
+  append_optional(out, m.now.bitrate_min);
+  out += R"(,"max":)";
+  append_optional(out, m.now.bitrate_max);
+  out += R"(,"average":)";
+  append_optional(out, rounded(m.now.bitrate_average));
+  out += R"(},"agents":{"browsers":)";
+  append_distribution(out, m.now.browsers);
+  out += R"(,"devices":)";
+  append_distribution(out, m.now.devices);
+  out += R"(,"os":)";
+  append_distribution(out, m.now.os);
+  out += R"(}},"quality":)";
   append_quality_json(out, m.quality);
+  if (m.active_window_ms > 0) {
+    fmt::format_to(std::back_inserter(out), R"(,"windows":{{"activeMs":{},"retentionMs":{}}})",
+                   m.active_window_ms, m.retention_ms);
+  }
   fmt::format_to(std::back_inserter(out), R"(,"generatedAt":{}}})", m.generated_at);
   return out;
 }

@@ -34,14 +34,18 @@ std::uint16_t Distribution::add(std::string_view raw) {
       ++folded_;
       return add(kOther);
     }
+    // The label keeps the spelling sent (only new names pay for it, never a known one).
+    const std::string_view label = raw.empty() ? kUnknown : raw.substr(0, name.size());
     std::uint16_t id = 0;
     if (!free_.empty()) {
       id = free_.back();
       free_.pop_back();
       names_[id] = name;
+      labels_[id] = label;
     } else {
       id = static_cast<std::uint16_t>(names_.size());
       names_.emplace_back(name);
+      labels_.emplace_back(label);
       counts_.push_back(0);
     }
     it = ids_.emplace(std::string(name), id).first;
@@ -55,6 +59,7 @@ void Distribution::remove(std::uint16_t id) {
   // Nobody has this name any more: free it, so the bound counts names in use.
   if (auto it = ids_.find(names_[id]); it != ids_.end()) ids_.erase(it);
   std::string().swap(names_[id]);
+  std::string().swap(labels_[id]);
   free_.push_back(id);
 }
 
@@ -62,6 +67,14 @@ std::map<std::string, std::uint64_t> Distribution::counts() const {
   std::map<std::string, std::uint64_t> out;
   for (std::size_t i = 0; i < names_.size(); ++i) {
     if (counts_[i] > 0) out.emplace(names_[i], counts_[i]);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> Distribution::labels() const {
+  std::map<std::string, std::string> out;
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    if (counts_[i] > 0) out.emplace(names_[i], labels_[i]);
   }
   return out;
 }

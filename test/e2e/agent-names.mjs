@@ -3,7 +3,8 @@
 // (issue 13): a player whose browser is "__proto__" and OS and device "constructor" (the
 // service lower-cases names, so these are the members a name can hit) shows by those names on
 // the dashboard's charts, not as "[object Object]" or a function, and every slice gets a colour
-// from the palette.
+// from the palette. Names show as the player sent them (issue 17: no re-casing); the charts show
+// the players active now, so the heartbeat is repeated while the page is read.
 //
 //   STREAMPULSE_URL  the running service [http://127.0.0.1:18480]
 //   E2E_ADMIN_TOKEN  the service's admin token (publishes the heartbeat on the topic)
@@ -32,6 +33,7 @@ async function waitFor(fn, timeout, what) {
 }
 
 let ok = false;
+let keepAlive = null;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streampulse-agent-names-'));
 let ctx;
 try {
@@ -41,6 +43,7 @@ try {
   const publish = () => fetch(`${BASE}/topics/video/stream`, {
     method: 'POST', headers: { Authorization: ADMIN, 'Content-Type': 'text/plain' }, body: heartbeat });
   const res = await publish();
+  keepAlive = setInterval(() => { publish().catch(() => {}); }, 400);
   if (res.status !== 204) throw new Error(`publishing the heartbeat answered ${res.status}: ${await res.text()}`);
   await waitFor(async () => {
     const d = await (await fetch(`${BASE}/api/dashboard`)).json();
@@ -64,8 +67,8 @@ try {
   const labels = [...charts.b.labels, ...charts.o.labels, ...charts.d.labels];
   const colours = [...charts.b.colours, ...charts.o.colours, ...charts.d.colours];
   if (!charts.b.labels.includes('__proto__')) throw new Error(`browser labels ${JSON.stringify(charts.b.labels)}`);
-  if (!charts.o.labels.includes('Constructor')) throw new Error(`os labels ${JSON.stringify(charts.o.labels)}`);
-  if (!charts.d.labels.includes('Constructor')) throw new Error(`device labels ${JSON.stringify(charts.d.labels)}`);
+  if (!charts.o.labels.includes('constructor')) throw new Error(`os labels ${JSON.stringify(charts.o.labels)}`);
+  if (!charts.d.labels.includes('constructor')) throw new Error(`device labels ${JSON.stringify(charts.d.labels)}`);
   if (labels.some((l) => l.startsWith('[object') || l.includes('native code')))
     throw new Error(`labels read as Object.prototype's members: ${JSON.stringify(labels)}`);
   if (!colours.every((c) => typeof c === 'string' && /^#[0-9a-f]{6}$/.test(c)))
@@ -76,6 +79,7 @@ try {
 } catch (err) {
   log(`  ✘  agent names: ${err && err.stack ? err.stack : err}`);
 } finally {
+  if (keepAlive) clearInterval(keepAlive);
   if (ctx) await ctx.close().catch(() => {});
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+
 using namespace streampulse::core;
 
 namespace {
@@ -80,11 +83,17 @@ TEST(Dashboard, EmptyStoreGivesZerosAndNulls) {
             R"({"players":{"active":0,"total":0},"playTime":{"total":0,"average":null},)"
             R"("bitrates":{"min":null,"max":null,"average":null},)"
             R"("agents":{"browsers":{},"devices":{},"os":{}},)"
+            R"("agentNames":{"browsers":{},"devices":{},"os":{}},)"
+            R"("now":{"players":0,"playTime":{"total":0,"average":null},)"
+            R"("bitrates":{"min":null,"max":null,"average":null},)"
+            R"("agents":{"browsers":{},"devices":{},"os":{}}},)"
             R"("quality":{"states":{"playing":0,"paused":0,"buffering":0},"bufferRate":null,)"
             R"("rebufferRatio":null,"zeroBufferShare":null,"rebufferCount":null,)"
             R"("rebufferMs":null,"startupMs":null,)"
             R"("bitrate":{"timeWeightedAverage":null,"p50":null,"p95":null},)"
-            R"("throughputBps":null,"errors":null,"droppedFrames":null},"generatedAt":42})");
+            R"("throughputBps":null,"errors":null,"droppedFrames":null,)"
+            R"("reporting":{"players":0,"states":0,"rebuffering":0,"startup":0,"bitrate":0,)"
+            R"("throughput":0,"errors":0,"droppedFrames":0}},"generatedAt":42})");
 }
 
 TEST(Dashboard, ContractExample) {
@@ -99,10 +108,19 @@ TEST(Dashboard, ContractExample) {
       R"("bitrates":{"min":500,"max":5000,"average":2500},)"
       R"("agents":{"browsers":{"firefox":1,"google chrome":2},"devices":{"desktop":2,"mobile":1},)"
       R"("os":{"android":1,"macos":1,"windows":1}},)"
+      R"("agentNames":{"browsers":{"firefox":"Firefox","google chrome":"Google Chrome"},)"
+      R"("devices":{"desktop":"Desktop","mobile":"Mobile"},)"
+      R"("os":{"android":"Android","macos":"macOS","windows":"Windows"}},)"
+      // Restored records (no time): nobody active now.
+      R"("now":{"players":0,"playTime":{"total":0,"average":null},)"
+      R"("bitrates":{"min":null,"max":null,"average":null},)"
+      R"("agents":{"browsers":{},"devices":{},"os":{}}},)"
       R"("quality":{"states":{"playing":0,"paused":0,"buffering":0},"bufferRate":null,)"
       R"("rebufferRatio":null,"zeroBufferShare":null,"rebufferCount":null,"rebufferMs":null,)"
       R"("startupMs":null,"bitrate":{"timeWeightedAverage":null,"p50":2000,"p95":5000},)"
-      R"("throughputBps":null,"errors":null,"droppedFrames":null},"generatedAt":1764000000000})");
+      R"("throughputBps":null,"errors":null,"droppedFrames":null,)"
+      R"("reporting":{"players":3,"states":0,"rebuffering":0,"startup":0,"bitrate":3,)"
+      R"("throughput":0,"errors":0,"droppedFrames":0}},"generatedAt":1764000000000})");
 }
 
 TEST(Dashboard, FractionalValuesPrintPlainly) {
@@ -115,4 +133,91 @@ TEST(Dashboard, FractionalValuesPrintPlainly) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find(R"("average":1.667})"), std::string::npos) << text;
+}
+
+// Issue 17 (point 2): "now" holds the players active now, computed at dashboard time.
+TEST(AudienceIndex, NowCountsOnlyThePlayersWithinTheActiveWindow) {
+  AudienceIndex index(1500);
+  index.upsert(hb("old", 25000, 10, Agent{"tvOS", "Safari", "TV"}), 1'000);
+  index.upsert(hb("new", 800, 20, Agent{"Android", "QQBrowser", "Mobile"}), 9'000);
+  index.upsert(hb("restored", 300, 5));  // restored: never seen here, not active
+  auto t = index.totals(10'000);
+  EXPECT_EQ(t.players, 3u);
+  EXPECT_EQ(t.now.players, 1u);
+  EXPECT_DOUBLE_EQ(t.now.bitrate_min, 800);
+  EXPECT_DOUBLE_EQ(t.now.bitrate_max, 800);
+  EXPECT_DOUBLE_EQ(t.now.play_time_sum, 20);
+  EXPECT_EQ(t.now.browsers, (std::map<std::string, std::uint64_t>{{"qqbrowser", 1}}));
+  EXPECT_EQ(t.browser_labels.at("qqbrowser"), "QQBrowser");
+  EXPECT_EQ(t.os_labels.at("tvos"), "tvOS");
+  // Nobody within the window: "now" is empty, the retention figures are not.
+  t = index.totals(20'000);
+  EXPECT_EQ(t.now.players, 0u);
+  EXPECT_TRUE(t.now.browsers.empty());
+  EXPECT_EQ(t.browsers.size(), 3u);
+  const auto m = make_dashboard(t, 0, 20'000);
+  EXPECT_FALSE(m.now.bitrate_max.has_value());
+  const auto json = to_json_text(m);
+  EXPECT_NE(json.find(R"("now":{"players":0,"playTime":{"total":0,"average":null},)"
+                      R"("bitrates":{"min":null,"max":null,"average":null},)"
+                      R"("agents":{"browsers":{},"devices":{},"os":{}}})"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("agentNames":{"browsers":{"qqbrowser":"QQBrowser",)"), std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("reporting":{"players":3,)"), std::string::npos) << json;
+}
+
+TEST(AudienceIndex, NowMergesOverShards) {
+  AudienceIndex a(1500), b(1500);
+  a.upsert(hb("a1", 500, 10, Agent{"Linux", "Firefox", "Desktop"}), 10'000);
+  b.upsert(hb("b1", 25000, 10, Agent{"Linux", "Firefox", "Desktop"}), 10'000);
+  b.upsert(hb("b2", 100, 10, Agent{"Linux", "Firefox", "Desktop"}), 1'000);  // gone
+  const auto t = merge_summaries({a.summary(10'500), b.summary(10'500)});
+  EXPECT_EQ(t.now.players, 2u);
+  EXPECT_DOUBLE_EQ(t.now.bitrate_min, 500);
+  EXPECT_DOUBLE_EQ(t.now.bitrate_max, 25000);
+  EXPECT_EQ(t.now.browsers, (std::map<std::string, std::uint64_t>{{"firefox", 2}}));
+  EXPECT_DOUBLE_EQ(t.bitrate_min, 100);
+}
+
+// The cost of "now" (one walk over the players per dashboard request), measured at 10,000
+// players; the figure is printed for docs/benchmarks.md, the bound only catches a blow-up.
+TEST(AudienceIndex, DashboardAtTenThousandPlayersIsCheap) {
+  AudienceIndex index(1500);
+  const char* browsers[] = {"Google Chrome", "Firefox", "Safari", "Microsoft Edge", "QQBrowser"};
+  for (int i = 0; i < 10'000; ++i) {
+    index.upsert(hb("p" + std::to_string(i), 500 + i, i,
+                    Agent{"OS" + std::to_string(i % 7), browsers[i % 5], "Desktop"}),
+                 i % 2 ? 100'000 : 1'000);  // half of them active at 100,500
+  }
+  constexpr int kRounds = 50;
+  // Without "now" (the summary of the running totals alone), for comparison.
+  const auto base_start = std::chrono::steady_clock::now();
+  for (int r = 0; r < kRounds; ++r) {
+    const auto t = merge_summaries({index.summary()});
+    ASSERT_EQ(t.now.players, 0u);
+  }
+  const auto base_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - base_start)
+                           .count() /
+                       kRounds;
+  const auto start = std::chrono::steady_clock::now();
+  std::uint64_t active = 0;
+  for (int r = 0; r < kRounds; ++r) {
+    const auto t = merge_summaries({index.summary(100'500)});
+    active += t.now.players;
+    const auto text = to_json_text(make_dashboard(t, t.now.players, 100'500));
+    ASSERT_FALSE(text.empty());
+  }
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count() /
+                  kRounds;
+  EXPECT_EQ(active, 5'000u * kRounds);
+  std::printf(
+      "[ figures  ] dashboard at 10,000 players: %lld us with \"now\" and the JSON, %lld us "
+      "for the running totals alone\n",
+      static_cast<long long>(us), static_cast<long long>(base_us));
+  EXPECT_LT(us, 200'000);  // a Debug build on a shared machine: far above the expected cost
 }

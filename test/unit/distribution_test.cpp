@@ -79,3 +79,21 @@ TEST(AudienceIndex, RebufferCountSaturatesInsteadOfWrapping) {
   EXPECT_EQ(q.rebuffer_count, UINT32_MAX);
   EXPECT_GT(q.rebuffer_ms, 1e14);  // saturated high, not wrapped negative
 }
+
+// Issue 17 (point 7): names are shown as the players sent them, not re-cased by the page.
+TEST(Distribution, KeepsTheSpellingOfTheFirstPlayerAsTheLabel) {
+  Distribution d(10);
+  const auto q = d.add("QQBrowser");
+  EXPECT_EQ(d.name(q), "qqbrowser");
+  EXPECT_EQ(d.label(q), "QQBrowser");
+  EXPECT_EQ(d.add("qqbrowser"), q);  // the same name: the first spelling stays
+  EXPECT_EQ(d.label(q), "QQBrowser");
+  const auto u = d.add("");
+  EXPECT_EQ(d.label(u), "unknown");
+  EXPECT_EQ(d.labels(), (std::map<std::string, std::string>{{"qqbrowser", "QQBrowser"},
+                                                            {"unknown", "unknown"}}));
+  d.remove(q);
+  d.remove(q);
+  EXPECT_EQ(d.add("QQBROWSER"), q);  // freed and reused: the new first spelling
+  EXPECT_EQ(d.label(q), "QQBROWSER");
+}

@@ -131,6 +131,9 @@ class Audience {
   boost::asio::awaitable<store::result<T>> sum_over_shards(
       store::awaitable<store::result<T>> (core::ViewerRegistry::*each)());
 
+  // The active window and retention the dashboard's figures cover ("windows" in its JSON).
+  void set_windows(core::DashboardMetrics& m) const;
+
   std::vector<std::unique_ptr<AudienceShard>> shards_;
   const core::Clock& clock_;
   std::shared_ptr<const core::StreamIds> stream_ids_;

@@ -35,6 +35,19 @@ struct QualityTotals {
   std::optional<double> bitrate_p50, bitrate_p95;
   std::optional<double> throughput_p50, throughput_p95;
   std::optional<double> bitrate_time_weighted;  // kbps, weighted by the time played at each
+  // Players that reported each figure (set by merge_summaries from the histograms).
+  std::uint64_t startup_reporters = 0, bitrate_reporters = 0, throughput_reporters = 0;
+};
+
+// The players active now (last heartbeat within the active window): their figures, computed
+// when the dashboard is asked for by walking the players (nothing is kept per heartbeat for it).
+struct NowTotals {
+  std::uint64_t players = 0;
+  double play_time_sum = 0;
+  double bitrate_sum = 0;
+  double bitrate_min = 0;  // meaningful only when players > 0
+  double bitrate_max = 0;
+  std::map<std::string, std::uint64_t> browsers, devices, os;
 };
 
 struct AudienceTotals {
@@ -44,7 +57,10 @@ struct AudienceTotals {
   double bitrate_min = 0;  // meaningful only when players > 0
   double bitrate_max = 0;
   std::map<std::string, std::uint64_t> browsers, devices, os;
+  // Lower-cased name -> the name as its first player sent it, for every name in use.
+  std::map<std::string, std::string> browser_labels, device_labels, os_labels;
   QualityTotals quality;
+  NowTotals now;  // set only when the summary is taken with a time
 };
 
 // An index's running totals in a form that adds up: the audience is sharded over the event
@@ -73,8 +89,11 @@ class AudienceIndex {
   void remove(std::string_view player_id);
   bool contains(std::string_view player_id) const;
   std::size_t size() const { return players_.size(); }
+  // With `now`, also the figures of the players active at `now` (AudienceTotals::now): one walk
+  // over the players, at dashboard time.
   AudienceTotals totals(EpochMs now = 0) const;
   AudienceSummary summary(EpochMs now = 0) const;
+  NowTotals active_totals(EpochMs now) const;
 
   // The player's figures after `hb` would be applied: its totals, for the stored record.
   Heartbeat accumulated(const Heartbeat& hb) const;
@@ -113,6 +132,7 @@ class AudienceIndex {
 
  private:
   std::unordered_map<std::string, Player> players_;
+  EpochMs active_window_ms_;
   std::int64_t bitrate_sum_milli_ = 0;
   std::int64_t play_time_sum_milli_ = 0;
   std::map<std::int64_t, std::uint32_t> bitrates_;  // bitrate -> players, for min and max

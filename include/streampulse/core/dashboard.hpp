@@ -20,9 +20,23 @@ struct QualityMetrics {
   std::optional<double> throughput_p50, throughput_p95;
   std::optional<std::uint64_t> errors;
   std::optional<std::uint64_t> dropped_frames;
+  // How many players each figure is computed from ("n of N reporting"): "reporting" in the JSON.
+  std::uint64_t players = 0;  // N: players within the retention
+  std::uint64_t states_reporting = 0, rebuffer_reporting = 0, startup_reporting = 0,
+                bitrate_reporting = 0, throughput_reporting = 0, errors_reporting = 0,
+                dropped_reporting = 0;
 };
 
-QualityMetrics make_quality(const QualityTotals& q);
+QualityMetrics make_quality(const QualityTotals& q, std::uint64_t players = 0);
+
+// The figures of the players active now ("now" in the JSON, docs/formats.md).
+struct NowMetrics {
+  std::uint64_t players = 0;
+  double play_time_total = 0;
+  std::optional<double> play_time_average;
+  std::optional<double> bitrate_min, bitrate_max, bitrate_average;
+  std::map<std::string, std::uint64_t> browsers, devices, os;
+};
 
 struct DashboardMetrics {
   std::uint64_t active = 0;
@@ -31,7 +45,10 @@ struct DashboardMetrics {
   std::optional<double> play_time_average;  // null with no players
   std::optional<double> bitrate_min, bitrate_max, bitrate_average;
   std::map<std::string, std::uint64_t> browsers, devices, os;
+  std::map<std::string, std::string> browser_labels, device_labels, os_labels;  // "agentNames"
+  NowMetrics now;
   QualityMetrics quality;
+  EpochMs active_window_ms = 0, retention_ms = 0;  // "windows"; 0: not known (not written)
   EpochMs generated_at = 0;
 };
 
