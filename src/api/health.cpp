@@ -332,6 +332,27 @@ http::Handler metrics_handler(app::Services& s) {
              "webhook events with a missing or wrong signature", st.webhooks_unauthorized);
     m.metric("streampulse_webhooks_stale_total", "counter",
              "webhook events outside the replay window", st.webhooks_stale);
+    if (s.redis_figures) {
+      const auto r = s.redis_figures();
+      m.family("streampulse_redis_connected", "gauge",
+               "1 while the connection to Redis is up: commands (pipelined), mirror (the topics' "
+               "blocking read)");
+      m.sample("streampulse_redis_connected", "connection=\"commands\"",
+               r.commands_connected ? 1 : 0);
+      m.sample("streampulse_redis_connected", "connection=\"mirror\"", r.mirror_connected ? 1 : 0);
+      m.metric("streampulse_redis_reconnects_total", "counter",
+               "connections to Redis made again after a loss", r.reconnects);
+      m.metric("streampulse_redis_commands_total", "counter",
+               "commands sent to Redis, retries included", r.commands);
+      m.metric("streampulse_redis_retries_total", "counter",
+               "calls tried a second time (not run, or idempotent)", r.retries);
+      m.metric("streampulse_redis_refused_total", "counter",
+               "calls refused at once: the queue to Redis was full", r.refused_full);
+      m.metric("streampulse_redis_pending", "gauge", "commands queued or awaiting Redis's reply",
+               r.pending);
+      m.metric("streampulse_redis_topics_mirrored", "gauge",
+               "topics this instance reads from Redis for its long-polls", r.topics_mirrored);
+    }
     m.metric("streampulse_count_publisher", "gauge",
              "1 when this instance has the viewer-count duty among the instances of its cache",
              s.duty.count_publisher ? 1 : 0);

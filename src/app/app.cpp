@@ -214,6 +214,19 @@ boost::system::error_code App::start(std::string& message) {
     m.services->duty.count_publisher = false;
     m.services->duty.instance_id = m.instance_id;
     if (m.redis) {
+      m.services->redis_figures = [redis = m.redis] {
+        const auto f = redis->figures();
+        Services::RedisFigures out;
+        out.commands_connected = f.commands.connected;
+        out.mirror_connected = f.mirror.connected;
+        out.reconnects = f.commands.reconnects + f.mirror.reconnects;
+        out.commands = f.commands_sent;
+        out.retries = f.retries;
+        out.refused_full = f.commands.refused_full + f.mirror.refused_full;
+        out.pending = f.commands.pending;
+        out.topics_mirrored = f.topics_mirrored;
+        return out;
+      };
       // On Redis the duty is a lease on Redis's clock (docs/redis.md, "The count duty").
       auto* redis = m.redis;
       const std::string id = m.services->duty.instance_id;

@@ -96,6 +96,7 @@ awaitable<result<std::vector<Reply>>> RedisStore::Impl::call(std::vector<Command
     // A named copy (the first attempt keeps `cmds` for a retry): GCC 12 mishandles temporaries
     // made inside a co_await's arguments.
     std::vector<Command> attempt_cmds = last ? std::move(cmds) : cmds;
+    commands_sent += attempt_cmds.size();
     auto sent = co_await commands.exec(std::move(attempt_cmds), left);
     if (!sent) {
       const CallError& e = sent.error();
@@ -373,6 +374,7 @@ StoreFigures RedisStore::figures() const {
     f.topics_mirrored = impl_->mirrored.size();
   }
   f.retries = impl_->retries;
+  f.commands_sent = impl_->commands_sent;
   return f;
 }
 

@@ -41,6 +41,7 @@ struct RedisStore::Impl : std::enable_shared_from_this<Impl> {
   boost::asio::steady_timer mirror_idle;  // the mirror's pause while nothing is mirrored
   std::atomic<bool> stopped = false;
   std::atomic<std::uint64_t> retries = 0;
+  std::atomic<std::uint64_t> commands_sent = 0;
 
   // When each collection's TTL was last refreshed by this instance (see ttl_command()).
   std::mutex ttl_mutex;

@@ -90,6 +90,14 @@ struct Services {
   // cannot know).
   std::function<std::size_t()> count_subscribers = nullptr;
 
+  // The Redis backend's connections, for /metrics; unset on the other backends.
+  struct RedisFigures {
+    bool commands_connected = false, mirror_connected = false;
+    std::uint64_t reconnects = 0, commands = 0, retries = 0, refused_full = 0;
+    std::size_t pending = 0, topics_mirrored = 0;
+  };
+  std::function<RedisFigures()> redis_figures = nullptr;
+
   // The catalog of streams (GET/PUT/DELETE /api/streams, /api/player-config?stream=); state
   // loop only. Always set by the App.
   core::StreamCatalog* streams = nullptr;

@@ -49,6 +49,7 @@ struct StoreFigures {
   ConnectionFigures mirror;    // the blocking reader's
   std::size_t topics_mirrored = 0;
   std::uint64_t retries = 0;
+  std::uint64_t commands_sent = 0;  // by this instance, both connections, retries included
 };
 
 class RedisStore final : public store::Store, public store::ObjectStore {
