@@ -137,7 +137,10 @@ boost::system::error_code App::start(std::string& message) {
     m.media_origin = std::make_unique<momento::MomentoObjects>(*momento);
     m.store = std::move(momento);
   } else if (on_redis) {
-    auto redis = make_redis_store(m.ioc.get_executor(), m.clock, c, m.instance_id, message);
+    // Its connections on a connection loop when there is one: the encoding, parsing and socket
+    // work of every Redis call off the state loop, which keeps the players' bookkeeping.
+    auto redis = make_redis_store(loops.size() > 1 ? loops[1] : m.ioc.get_executor(), m.clock, c,
+                                  m.instance_id, message);
     if (!redis) return boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
     m.redis = redis.get();
     m.store = std::move(redis);
