@@ -176,10 +176,12 @@ metric_value() { # metric_value METRICS_TEXT 'name{labels}': the value, 0 when a
 # poll_count [SECONDS]: long-polls /topics/video/viewerCount through the load balancer, from
 # sequence 0 on, until an answer's last item holds a count; prints that count.
 poll_count() {
-  local limit="${1:-10}" t0=$SECONDS seq=0 page=0 body n re_text re_seq re_page rest
+  local limit="${1:-10}" t0=$SECONDS seq=0 page=0 body n re_text re_seq re_page re_new_seq re_new_page rest
   re_text='"text":"([0-9]+)"'
   re_seq='"topic_sequence_number":([0-9]+)'
   re_page='"sequence_page":([0-9]+)'
+  re_new_seq='"new_topic_sequence":([0-9]+)'
+  re_new_page='"new_sequence_page":([0-9]+)'
   while (( SECONDS - t0 < limit )); do
     body="$(get "/topics/video/viewerCount?sequence_number=$seq&sequence_page=$page" "${tokens[0]}")" || { sleep 0.5; continue; }
     n=""
@@ -189,6 +191,9 @@ poll_count() {
     while [[ "$rest" =~ $re_seq ]]; do seq=$((BASH_REMATCH[1] + 1)); rest="${rest#*"${BASH_REMATCH[0]}"}"; done
     rest="$body"
     while [[ "$rest" =~ $re_page ]]; do page="${BASH_REMATCH[1]}"; rest="${rest#*"${BASH_REMATCH[0]}"}"; done
+    # A discontinuity (a new page) names where to go on.
+    [[ "$body" =~ $re_new_seq ]] && seq="${BASH_REMATCH[1]}"
+    [[ "$body" =~ $re_new_page ]] && page="${BASH_REMATCH[1]}"
     if [[ -n "$n" ]]; then echo "$n"; return 0; fi
   done
   return 1
