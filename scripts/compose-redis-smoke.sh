@@ -337,7 +337,7 @@ for s in "${instances[@]}"; do
   [[ "$s" == "$holder" ]] || others+=("$s" "$("${compose[@]}" ps -q "$s")")
 done
 holder_cid="$("${compose[@]}" ps -q "$holder")"
-read -r sent_before bad_before < <(hb_codes)
+read -r sent_before _ < <(hb_codes)
 "${compose[@]}" kill "$holder" >/dev/null 2>&1 || fail "docker-compose kill $holder"
 t_kill="$(date -d "$(docker inspect -f '{{.State.FinishedAt}}' "$holder_cid")" +%s%3N)"
 new_holder=""
