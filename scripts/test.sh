@@ -60,6 +60,9 @@ STREAMPULSE_BIN="$build_dir/streampulse" bash test/e2e/with-server.sh
 echo "== browser test on the Momento backend (against the fake Momento)"
 STREAMPULSE_BIN="$build_dir/streampulse" bash test/e2e/with-fake-momento.sh
 
+echo "== browser test on the Redis backend (two instances on a redis-server of its own)"
+STREAMPULSE_BIN="$build_dir/streampulse" bash test/e2e/with-redis.sh
+
 echo "== container smoke test (skipped, and says why, where Docker cannot be used)"
 bash scripts/container-smoke-test.sh
 
