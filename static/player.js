@@ -172,6 +172,34 @@
     return cfg;
   }
 
+  // Under "Stream not found": the catalog's streams, most watched first, each a link to play it.
+  async function listStreams() {
+    var nav = $('player-streams');
+    try {
+      var res = await fetchWithTimeout('/api/streams', { cache: 'no-store' }, 5000);
+      if (!res.ok) return;
+      var streams = ((await res.json()) || {}).streams || [];
+      streams.sort(function (a, b) {
+        return ((b.players && b.players.active) || 0) - ((a.players && a.players.active) || 0);
+      });
+      var list = $('player-streams-list');
+      list.textContent = '';
+      streams.forEach(function (st) {
+        var li = document.createElement('li');
+        var link = document.createElement('a');
+        link.href = '/?streamId=' + encodeURIComponent(st.id);
+        link.textContent = st.name || st.id;
+        li.appendChild(link);
+        var active = (st.players && st.players.active) || 0;
+        li.appendChild(document.createTextNode(' · ' + active + ' watching'));
+        list.appendChild(li);
+      });
+      nav.hidden = streams.length === 0;
+    } catch (e) {
+      nav.hidden = true;  // the list is a help, not the message: leave it out
+    }
+  }
+
   // Waits `ms`, or less when the viewer presses "Retry now" (the page's problem box).
   function waitWithRetry(text, ms) {
     return new Promise(function (resolve) {
@@ -205,6 +233,7 @@
             // No such stream (yet): say so, and look again now and then (it may be added).
             $('stream-name').textContent = 'Stream not found';
             document.title = 'Stream not found · streampulse';
+            listStreams();
             await waitWithRetry(message + '.', backoff);
           } else {
             await waitWithRetry('Cannot reach the streampulse service (' + message + ').', backoff);

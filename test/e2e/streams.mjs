@@ -62,7 +62,14 @@ try {
     const e = document.getElementById('player-error');
     return e && !e.hidden && e.textContent.includes("'nope'") ? e.textContent : null;
   }), 'the page to say the stream does not exist');
-  console.log(`  PASS  /?streamId=nope says "${shown}" (title "${await page.title()}")`);
+  console.log(`  PASS  /?streamId=nope says "${shown.replace(/\s+/g, ' ').trim()}" (title "${await page.title()}")`);
+  const listed = await waitFor(() => page.evaluate((want) => {
+    const nav = document.getElementById('player-streams');
+    if (!nav || nav.hidden) return null;
+    const links = [...nav.querySelectorAll('a')].map((a) => a.getAttribute('href'));
+    return links.includes('/?streamId=' + want) && links.includes('/?streamId=main') ? links : null;
+  }, id), 'the page to list the streams there are');
+  console.log(`  PASS  ... and lists the streams to watch instead: ${listed.join(', ')}`);
 
   await page.goto(`${BASE}/?stream=/media/sample/master.m3u8`);
   const adHoc = await waitFor(async () => {

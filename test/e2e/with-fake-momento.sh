@@ -2,7 +2,8 @@
 # The browser test on the Momento backend: starts the fake Momento (test/fake_momento) and
 # streampulse with STREAMPULSE_BACKEND=momento, a v1 key and STREAMPULSE_MOMENTO_BASE_URL at the
 # fake, then runs test/e2e/momento.mjs: the player page plays and shows the count while its
-# topic traffic goes to the fake, not to the service. Stops both processes it started.
+# topic traffic goes to the fake, not to the service; then test/e2e/streams.mjs on Momento (two
+# streams, the overview and each drill-down). Stops both processes it started.
 #
 #   STREAMPULSE_BIN  the service binary [build/streampulse]
 #   FAKE_MOMENTO_BIN the fake [build/test/fake_momento]
@@ -50,6 +51,7 @@ STREAMPULSE_MOMENTO_BASE_URL="$fake_url" \
 STREAMPULSE_MEDIA_DIR="$root/media" \
 STREAMPULSE_STATIC_DIR="$root/static" \
 STREAMPULSE_LOG_LEVEL=info \
+STREAMPULSE_ADMIN_TOKEN=e2e-momento-admin \
   "$bin" serve >"$log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
@@ -60,6 +62,8 @@ echo "with-fake-momento: service on $url, fake Momento on $fake_url"
 
 status=0
 STREAMPULSE_URL="$url" FAKE_MOMENTO_URL="$fake_url" node test/e2e/momento.mjs || status=1
+# Several streams on Momento: two streams, players on each, the overview and each drill-down.
+STREAMPULSE_URL="$url" E2E_ADMIN_TOKEN=e2e-momento-admin node test/e2e/streams.mjs || status=1
 if [[ $status -ne 0 ]]; then
   echo "--- service log" >&2; tail -n 30 "$log" >&2 || true
   echo "--- fake log" >&2; tail -n 10 "$fake_log" >&2 || true
