@@ -276,5 +276,55 @@ TEST(RedisInstances, RedisDownThenBackIsUnreadyThenReadyUnaidedAndCountsRightAga
   EXPECT_LE(lost, 4u) << log;  // once per connection (commands, mirror), not per request
 }
 
+TEST(RedisInstances, RedisRestartedWithItsDataOrPausedLosesNothingAViewerSees) {
+  REQUIRE_REDIS();
+  RedisServerOptions aof;
+  aof.extra_args = {"--appendonly", "yes", "--appendfsync", "always"};
+  RedisServer redis(aof);
+  ASSERT_TRUE(redis.ready());
+  Instance in(redis);
+  ASSERT_TRUE(in.ready()) << in.process->output();
+  std::vector<Viewer> viewers;
+  for (int i = 0; i < 10; ++i) viewers.push_back({viewer_config(in.port), in.port});
+  Audience audience(viewers);
+  const auto watcher = viewer_config(in.port);
+  Poll p;
+  ASSERT_TRUE(eventually(
+      [&] {
+        p = poll_count(in.port, watcher.token, 0, 0);
+        return !p.values.empty() && p.values.back() == "10";
+      },
+      10s));
+  const auto page = p.page;
+
+  // Paused for 2 s (CLIENT PAUSE: connections open, commands held): requests wait at most
+  // their budget, nothing is lost, the count never moves.
+  redis.cli({"CLIENT", "PAUSE", "2000", "ALL"});
+  std::this_thread::sleep_for(2500ms);
+  EXPECT_TRUE(eventually([&] { return http_get(in.port, "/readyz").status == 200u; }, 5s));
+  EXPECT_TRUE(eventually([&] { return in.players().at("active") == 10; }, 5s)) << in.players();
+
+  // Restarted with its data (AOF, fsync always): the topic keeps its page and numbers, so the
+  // viewer's next poll resumes without a discontinuity, and the players are still there.
+  ASSERT_TRUE(redis.restart());
+  EXPECT_TRUE(eventually([&] { return http_get(in.port, "/readyz").status == 200u; }, 10s));
+  audience.add({viewer_config(in.port), in.port});  // a change, so a count is published
+  bool eleven = false;
+  for (int tries = 0; tries < 10 && !eleven; ++tries) {
+    Poll q = poll_count(in.port, watcher.token, p.next, p.page);
+    EXPECT_FALSE(q.discontinuity) << "the stream survived the restart";
+    for (std::size_t k = 0; k < q.numbers.size(); ++k) {
+      EXPECT_EQ(q.numbers[k], p.next + k) << "gap or repeat";
+      eleven = eleven || q.values[k] == "11";
+    }
+    if (!q.numbers.empty()) {
+      EXPECT_EQ(q.page, page);
+      p = q;
+    }
+  }
+  EXPECT_TRUE(eleven);
+  EXPECT_EQ(redis.cli({"ZCARD", "{video}:z:activePlayers"}), "11\n");
+}
+
 }  // namespace
 }  // namespace streampulse::testing
