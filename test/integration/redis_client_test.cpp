@@ -71,6 +71,10 @@ struct LogCapture {
     spdlog::default_logger()->set_level(level);
   }
   std::size_t count(const std::string& needle) {
+    // The service's logger may be asynchronous (app/logging.cpp, set up by an in-process service
+    // of an earlier test): its queue is drained by its own thread, so wait for the lines.
+    spdlog::default_logger()->flush();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
     sink->flush();
     const auto text = out.str();
     std::size_t n = 0;
