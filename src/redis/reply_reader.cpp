@@ -10,6 +10,7 @@
 #include <hiredis/hiredis.h>  // HIREDIS_MAJOR
 #include <hiredis/read.h>
 
+#include <algorithm>
 #include <new>
 #include <utility>
 
@@ -29,11 +30,13 @@ namespace {
 Reply* place(const redisReadTask* task) {
   if (task->parent == nullptr) return new (std::nothrow) Reply;
   auto* parent = static_cast<Reply*>(task->parent->obj);
-  if (parent == nullptr || task->idx < 0 ||
-      static_cast<std::size_t>(task->idx) >= parent->elements.size()) {
-    return nullptr;
-  }
-  return &parent->elements[static_cast<std::size_t>(task->idx)];
+  if (parent == nullptr || task->idx < 0) return nullptr;
+  // Elements come in order: the array grows as they arrive, never to the size it declares
+  // (a peer may declare billions). Growing moves only completed siblings: hiredis holds
+  // pointers to the arrays still being filled, and those are this array and its ancestors.
+  const auto i = static_cast<std::size_t>(task->idx);
+  if (i >= parent->elements.size()) parent->elements.resize(i + 1);
+  return &parent->elements[i];
 }
 
 void* create_string(const redisReadTask* task, char* data, size_t len) {
@@ -67,7 +70,8 @@ void* create_array(const redisReadTask* task, int elements) {
     Reply* r = place(task);
     if (r == nullptr) return nullptr;
     r->type = Reply::Type::array;
-    r->elements.resize(static_cast<std::size_t>(elements));
+    // What arrives is kept, not what is declared (see place()): at most a few thousand ahead.
+    r->elements.reserve(std::min<std::size_t>(static_cast<std::size_t>(elements), 4096));
     return r;
   } catch (...) {
     return nullptr;
