@@ -48,7 +48,9 @@ int main(int argc, char** argv) {
   boost::asio::io_context ioc;
   core::SystemClock clock;
   embedded::EmbeddedStore store(ioc.get_executor(), clock);
-  core::ViewerRegistry registry(store, clock, {});
+  core::RegistrySettings settings;
+  settings.max_players = players + 1000;  // the bench fills it: no cap in the way
+  core::ViewerRegistry registry(store, clock, settings);
 
   std::vector<double> micros;
   long rss_before = 0, rss_after = 0;
@@ -61,6 +63,9 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < players; ++i) {
           core::Heartbeat hb;
           hb.player_id = "player-" + std::to_string(i);
+          // As the player page sends it: one browser profile per view but for one view in 20,
+          // a second tab of the same profile.
+          hb.viewer_id = "viewer-" + std::to_string(i - (i % 20 == 1 ? 1 : 0));
           hb.bitrate = kLadder[i % kLadder.size()];
           hb.play_time = static_cast<double>(i % 3600);
           hb.agent = kAgents[i % kAgents.size()];

@@ -288,6 +288,8 @@ void App::Impl::make_audience(const std::vector<asio::any_io_executor>& loops, b
   // The cap is the whole audience's: the shards share one count of players tracked.
   rs.max_players = choose_player_cap(c).max_players;
   rs.shared_tracked = std::make_shared<std::atomic<std::int64_t>>(0);
+  rs.viewers = std::make_shared<core::ViewerTally>();  // unique viewers over the shards
+  auto stream_viewers = std::make_shared<core::StreamViewerTallies>();
   auto bindings = binding_settings(c);
   bindings.capacity = share(bindings.capacity);
   core::ReplayWindow::Settings replays;
@@ -309,7 +311,7 @@ void App::Impl::make_audience(const std::vector<asio::any_io_executor>& loops, b
       sh->store = sh->own_store.get();
     }
     sh->registry = std::make_unique<core::ViewerRegistry>(*sh->store, clock, rs);
-    sh->activity = core::StreamActivity(c.active_window_ms);
+    sh->activity = core::StreamActivity(c.active_window_ms, stream_viewers);
     // With intake "both", a message that arrives by webhook and by the subscription is
     // recorded once (the same message goes to the same shard both times).
     sh->pipeline = std::make_unique<HeartbeatPipeline>(*sh->registry, stats, clock,

@@ -15,12 +15,26 @@ std::int64_t to_milli(double v) { return std::llround(v * 1000.0); }
 
 }  // namespace
 
-AudienceIndex::AudienceIndex(EpochMs active_window_ms)
+AudienceIndex::AudienceIndex(EpochMs active_window_ms, std::shared_ptr<ViewerTally> viewers)
     : active_window_ms_(active_window_ms),
+      viewers_(viewers ? std::move(viewers) : std::make_shared<ViewerTally>()),
       os_(kMaxDistinctNames),
       browsers_(kMaxDistinctNames),
       devices_(kMaxDistinctNames),
       states_(active_window_ms) {}
+
+AudienceIndex::~AudienceIndex() {
+  for (auto& [id, p] : players_) count_viewer(p.viewer, -1, p.active ? -1 : 0);
+}
+
+void AudienceIndex::count_viewer(std::uint64_t viewer, int tracked, int active) {
+  if (viewer != 0) {
+    viewers_->change(viewer, tracked, active);
+    return;
+  }
+  own_viewers_tracked_ += static_cast<std::uint64_t>(static_cast<std::int64_t>(tracked));
+  own_viewers_active_ += static_cast<std::uint64_t>(static_cast<std::int64_t>(active));
+}
 
 namespace {
 
@@ -86,30 +100,53 @@ AudienceIndex::Player AudienceIndex::make_player(const Heartbeat& hb, const Play
   p.device = devices_.add(agent.device);
   p.last_seen = now;
   p.state = hb.state;
+  p.viewer = viewer_key(hb.viewer_id);
   carry(hb, previous, p);
   return p;
 }
 
 EpochMs AudienceIndex::upsert(const Heartbeat& hb, EpochMs now) {
+  if (now > 0) expire(now);
   auto it = players_.find(hb.player_id);
   // Add the new names before dropping the old ones so a name in use never changes id.
   const Player p = make_player(hb, it == players_.end() ? nullptr : &it->second, now);
   EpochMs previous = 0;
+  bool known = false, was_active = false;
+  std::uint64_t old_viewer = 0;
+  Player* player = nullptr;
   if (it == players_.end()) {
-    players_.emplace(hb.player_id, p);
+    player = &players_.emplace(hb.player_id, p).first->second;
   } else {
-    previous = it->second.last_seen;
-    subtract(it->second);
-    it->second = p;
+    player = &it->second;
+    known = true;
+    previous = player->last_seen;
+    was_active = player->active;
+    old_viewer = player->viewer;
+    if (was_active) deactivate(*player);
+    subtract(*player);
+    *player = p;
   }
-  add(p);
+  add(*player);
+  const bool is_active = now > 0;
+  if (is_active) activate(*player);
+  // The viewers change when a player joins or leaves, or changes viewer; an active player's
+  // next heartbeat leaves them as they are (no shared work per heartbeat).
+  if (known && old_viewer == p.viewer) {
+    count_viewer(p.viewer, 0, int{is_active} - int{was_active});
+  } else {
+    if (known) count_viewer(old_viewer, -1, was_active ? -1 : 0);
+    count_viewer(p.viewer, 1, is_active ? 1 : 0);
+  }
   return previous;
 }
 
 void AudienceIndex::remove(std::string_view player_id) {
   auto it = players_.find(std::string(player_id));
   if (it == players_.end()) return;
+  const bool was_active = it->second.active;
+  if (was_active) deactivate(it->second);
   subtract(it->second);
+  count_viewer(it->second.viewer, -1, was_active ? -1 : 0);
   players_.erase(it);
 }
 
@@ -216,14 +253,16 @@ std::optional<Heartbeat> AudienceIndex::latest(std::string_view player_id) const
   return hb;
 }
 
-AudienceTotals AudienceIndex::totals(EpochMs now) const {
+AudienceTotals AudienceIndex::totals(EpochMs now) {
   return merge_summaries(std::vector<AudienceSummary>(1, summary(now)));
 }
 
-AudienceSummary AudienceIndex::summary(EpochMs now) const {
+AudienceSummary AudienceIndex::summary(EpochMs now) {
   AudienceSummary out;
   AudienceTotals& t = out.totals;
   t.players = players_.size();
+  t.viewers = own_viewers_tracked_;  // merge_summaries adds the tally's
+  out.viewers = viewers_;
   t.play_time_sum = static_cast<double>(play_time_sum_milli_) / 1000.0;
   t.bitrate_sum = static_cast<double>(bitrate_sum_milli_) / 1000.0;
   if (!bitrates_.empty()) {
@@ -257,42 +296,81 @@ AudienceSummary AudienceIndex::summary(EpochMs now) const {
   return out;
 }
 
-NowTotals AudienceIndex::active_totals(EpochMs now) const {
-  NowTotals out;
-  // Counted by name id first (no string work per player), named at the end.
-  std::vector<std::uint64_t> os(os_.ids()), browsers(browsers_.ids()), devices(devices_.ids());
-  std::int64_t bitrate_sum = 0, play_time_sum = 0;
-  std::int64_t lo = 0, hi = 0;
+void AudienceIndex::activate(Player& p) {
+  p.active = true;
+  // The list stays in time order: a heartbeat is nearly always the newest; one stamped a little
+  // earlier than the last ones (a clock that stepped back) finds its place within a few steps,
+  // and past 64 steps stays at the newest end (it then leaves the window late, by the step).
+  Player* before = newest_;  // p goes right after it (null: at the oldest end)
+  for (int steps = 0; before && before->last_seen > p.last_seen && steps < 64; ++steps)
+    before = before->older;
+  if (before && before->last_seen > p.last_seen) before = newest_;
+  p.older = before;
+  p.newer = before ? before->newer : oldest_;
+  (p.older ? p.older->newer : oldest_) = &p;
+  (p.newer ? p.newer->older : newest_) = &p;
+  Active& a = active_;
+  ++a.players;
+  a.bitrate_sum_milli += p.bitrate_milli;
+  a.play_time_sum_milli += p.play_time_milli;
+  ++a.bitrates[p.bitrate_milli];
+  auto count = [](std::vector<std::uint64_t>& counts, std::uint16_t id) {
+    if (counts.size() <= id) counts.resize(id + 1u, 0);
+    ++counts[id];
+  };
+  count(a.os, p.os);
+  count(a.browsers, p.browser);
+  count(a.devices, p.device);
+}
+
+void AudienceIndex::deactivate(Player& p) {
+  (p.older ? p.older->newer : oldest_) = p.newer;
+  (p.newer ? p.newer->older : newest_) = p.older;
+  p.older = p.newer = nullptr;
+  p.active = false;
+  Active& a = active_;
+  --a.players;
+  a.bitrate_sum_milli -= p.bitrate_milli;
+  a.play_time_sum_milli -= p.play_time_milli;
+  if (auto it = a.bitrates.find(p.bitrate_milli); it != a.bitrates.end() && --it->second == 0)
+    a.bitrates.erase(it);
+  --a.os[p.os];
+  --a.browsers[p.browser];
+  --a.devices[p.device];
+}
+
+void AudienceIndex::expire(EpochMs now) {
+  // Active as the count has it: last seen at or after now - window. Heartbeats arrive in time
+  // order, so the players that left are at the list's oldest end (a clock that stepped back
+  // only keeps a player a little longer).
   const EpochMs cutoff = now - active_window_ms_;
-  for (const auto& [id, p] : players_) {
-    // Active as the count has it (last seen at or after now - window); restored records, never
-    // seen here, are not active.
-    if (p.last_seen <= 0 || p.last_seen < cutoff) continue;
-    if (out.players == 0) {
-      lo = hi = p.bitrate_milli;
-    } else {
-      lo = std::min(lo, p.bitrate_milli);
-      hi = std::max(hi, p.bitrate_milli);
-    }
-    ++out.players;
-    bitrate_sum += p.bitrate_milli;
-    play_time_sum += p.play_time_milli;
-    ++os[p.os];
-    ++browsers[p.browser];
-    ++devices[p.device];
+  while (oldest_ && oldest_->last_seen < cutoff) {
+    Player& p = *oldest_;
+    deactivate(p);
+    count_viewer(p.viewer, 0, -1);
   }
-  out.bitrate_sum = static_cast<double>(bitrate_sum) / 1000.0;
-  out.play_time_sum = static_cast<double>(play_time_sum) / 1000.0;
-  out.bitrate_min = static_cast<double>(lo) / 1000.0;
-  out.bitrate_max = static_cast<double>(hi) / 1000.0;
+}
+
+NowTotals AudienceIndex::active_totals(EpochMs now) {
+  expire(now);
+  const Active& a = active_;
+  NowTotals out;
+  out.players = a.players;
+  out.viewers = own_viewers_active_;  // merge_summaries adds the tally's
+  out.bitrate_sum = static_cast<double>(a.bitrate_sum_milli) / 1000.0;
+  out.play_time_sum = static_cast<double>(a.play_time_sum_milli) / 1000.0;
+  if (!a.bitrates.empty()) {
+    out.bitrate_min = static_cast<double>(a.bitrates.begin()->first) / 1000.0;
+    out.bitrate_max = static_cast<double>(a.bitrates.rbegin()->first) / 1000.0;
+  }
   auto name = [](const std::vector<std::uint64_t>& counts, const Distribution& d,
                  std::map<std::string, std::uint64_t>& into) {
     for (std::size_t i = 0; i < counts.size(); ++i)
       if (counts[i] > 0) into.emplace(d.name(static_cast<std::uint16_t>(i)), counts[i]);
   };
-  name(os, os_, out.os);
-  name(browsers, browsers_, out.browsers);
-  name(devices, devices_, out.devices);
+  name(a.os, os_, out.os);
+  name(a.browsers, browsers_, out.browsers);
+  name(a.devices, devices_, out.devices);
   return out;
 }
 

@@ -26,6 +26,7 @@ AudienceTotals merge_summaries(const std::vector<AudienceSummary>& summaries) {
       t.bitrate_max = t.players == 0 ? part.bitrate_max : std::max(t.bitrate_max, part.bitrate_max);
     }
     t.players += part.players;
+    t.viewers += part.viewers;
     t.play_time_sum += part.play_time_sum;
     t.bitrate_sum += part.bitrate_sum;
     add_counts(t.browsers, part.browsers);
@@ -43,6 +44,7 @@ AudienceTotals merge_summaries(const std::vector<AudienceSummary>& summaries) {
           t.now.players == 0 ? pn.bitrate_max : std::max(t.now.bitrate_max, pn.bitrate_max);
     }
     t.now.players += pn.players;
+    t.now.viewers += pn.viewers;
     t.now.play_time_sum += pn.play_time_sum;
     t.now.bitrate_sum += pn.bitrate_sum;
     add_counts(t.now.browsers, pn.browsers);
@@ -67,6 +69,16 @@ AudienceTotals merge_summaries(const std::vector<AudienceSummary>& summaries) {
     throughput.merge(s.throughput);
     weighted_kbps_ms += s.weighted_kbps_ms;
     weighted_ms += s.weighted_ms;
+  }
+  // Unique viewers: each shared tally once (the shards of one audience share theirs), read after
+  // every shard's summary so that a viewer whose tabs sit on two shards counts once.
+  std::vector<const ViewerTally*> seen;
+  for (const auto& s : summaries) {
+    const ViewerTally* v = s.viewers.get();
+    if (!v || std::find(seen.begin(), seen.end(), v) != seen.end()) continue;
+    seen.push_back(v);
+    t.viewers += v->tracked();
+    t.now.viewers += v->active();
   }
   auto& q = t.quality;
   q.startup_reporters = startup.count();

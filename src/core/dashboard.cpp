@@ -49,6 +49,8 @@ DashboardMetrics make_dashboard(const AudienceTotals& totals, std::uint64_t acti
   // The sorted set and the index are written together, but a player can be active in a set
   // that another instance filled before this one loaded it: never report more active than total.
   m.active = std::min(active, totals.players);
+  m.viewers_total = std::min(totals.viewers, totals.players);
+  m.viewers_active = std::min(totals.now.viewers, m.active);
   m.play_time_total = totals.play_time_sum;
   if (totals.players > 0) {
     const double n = static_cast<double>(totals.players);
@@ -192,8 +194,9 @@ std::string to_json_text(const DashboardMetrics& m) {
   std::string out;
   out.reserve(2048);
   fmt::format_to(std::back_inserter(out),
-                 R"({{"players":{{"active":{},"total":{}}},"playTime":{{"total":)", m.active,
-                 m.total);
+                 R"({{"players":{{"active":{},"total":{}}},"viewers":{{"active":{},"total":{}}},)"
+                 R"("playTime":{{"total":)",
+                 m.active, m.total, m.viewers_active, m.viewers_total);
   append_json_number(out, m.play_time_total);
   out += R"(,"average":)";
   append_optional(out, rounded(m.play_time_average));

@@ -185,6 +185,13 @@ Result parse_heartbeat(std::string_view json) {
     }
     hb->stream_id = std::string(stream->get_string());
   }
+  if (const auto* viewer = obj.if_contains("viewerId"); viewer && !viewer->is_null()) {
+    if (!viewer->is_string() || !is_valid_player_id(viewer->get_string())) {
+      return invalid("viewerId",
+                     "field 'viewerId' must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'");
+    }
+    hb->viewer_id = std::string(viewer->get_string());
+  }
   return hb;
 }
 
@@ -275,6 +282,8 @@ Result parse_analytics_json(std::string_view player_id, std::string_view json) {
   if (const auto* stream = obj.if_contains("streamId");
       stream && stream->is_string() && is_valid_stream_id(stream->get_string()))
     hb->stream_id = std::string(stream->get_string());
+  // `viewerId` is not stored (about 30 bytes a player): a restored player is a viewer of its own
+  // until its next heartbeat names its viewer again.
   return hb;
 }
 

@@ -16,7 +16,9 @@ void StreamActivity::trim(Stream& s, EpochMs now) {
 }
 
 StreamActivity::Stream& StreamActivity::stream(const std::string& id) {
-  return streams_.try_emplace(id, window_).first->second;
+  auto it = streams_.find(id);
+  if (it != streams_.end()) return it->second;
+  return streams_.try_emplace(id, window_, viewers_ ? viewers_->of(id) : nullptr).first->second;
 }
 
 void StreamActivity::forget(const Player& p, std::string_view player_id) {
@@ -80,8 +82,7 @@ std::map<std::string, StreamFigures> StreamActivity::figures(EpochMs now) {
   return out;
 }
 
-std::optional<AudienceSummary> StreamActivity::summary(std::string_view stream_id,
-                                                       EpochMs now) const {
+std::optional<AudienceSummary> StreamActivity::summary(std::string_view stream_id, EpochMs now) {
   auto it = streams_.find(std::string(stream_id));
   if (it == streams_.end()) return std::nullopt;
   return it->second.index.summary(now);

@@ -15,7 +15,7 @@ ViewerRegistry::ViewerRegistry(store::Store& store, const Clock& clock, Registry
     : store_(store),
       clock_(clock),
       settings_(std::move(settings)),
-      index_(settings_.active_window_ms) {}
+      index_(settings_.active_window_ms, settings_.viewers) {}
 
 store::awaitable<result<void>> ViewerRegistry::record(const Heartbeat& hb, bool write_store) {
   auto admitted = co_await make_room(hb.player_id);

@@ -80,7 +80,8 @@ TEST(AudienceIndex, SumsStayExactAfterManyUpdates) {
 TEST(Dashboard, EmptyStoreGivesZerosAndNulls) {
   auto m = make_dashboard(AudienceIndex().totals(), 0, 42);
   EXPECT_EQ(to_json_text(m),
-            R"({"players":{"active":0,"total":0},"playTime":{"total":0,"average":null},)"
+            R"({"players":{"active":0,"total":0},"viewers":{"active":0,"total":0},)"
+            R"("playTime":{"total":0,"average":null},)"
             R"("bitrates":{"min":null,"max":null,"average":null},)"
             R"("agents":{"browsers":{},"devices":{},"os":{}},)"
             R"("agentNames":{"browsers":{},"devices":{},"os":{}},)"
@@ -104,7 +105,8 @@ TEST(Dashboard, ContractExample) {
   auto m = make_dashboard(index.totals(), 2, 1764000000000);
   EXPECT_EQ(
       to_json_text(m),
-      R"({"players":{"active":2,"total":3},"playTime":{"total":63,"average":21},)"
+      R"({"players":{"active":2,"total":3},"viewers":{"active":0,"total":3},)"
+      R"("playTime":{"total":63,"average":21},)"
       R"("bitrates":{"min":500,"max":5000,"average":2500},)"
       R"("agents":{"browsers":{"firefox":1,"google chrome":2},"devices":{"desktop":2,"mobile":1},)"
       R"("os":{"android":1,"macos":1,"windows":1}},)"
@@ -181,15 +183,20 @@ TEST(AudienceIndex, NowMergesOverShards) {
   EXPECT_DOUBLE_EQ(t.bitrate_min, 100);
 }
 
-// The cost of "now" (one walk over the players per dashboard request), measured at 10,000
-// players; the figure is printed for docs/benchmarks.md, the bound only catches a blow-up.
-TEST(AudienceIndex, DashboardAtTenThousandPlayersIsCheap) {
+// The cost of "now" (running figures of the active players, kept as they join and leave),
+// measured at 100,000 players; the figure is printed for docs/benchmarks.md, the bound only
+// catches a blow-up (a walk over the players would cost about 5 ms here).
+TEST(AudienceIndex, DashboardAtAHundredThousandPlayersCostsNoWalk) {
   AudienceIndex index(1500);
   const char* browsers[] = {"Google Chrome", "Firefox", "Safari", "Microsoft Edge", "QQBrowser"};
-  for (int i = 0; i < 10'000; ++i) {
-    index.upsert(hb("p" + std::to_string(i), 500 + i, i,
-                    Agent{"OS" + std::to_string(i % 7), browsers[i % 5], "Desktop"}),
-                 i % 2 ? 100'000 : 1'000);  // half of them active at 100,500
+  // Heartbeats in time order, as a shard records them: half of the players last seen long ago,
+  // the other half active at 100,500.
+  for (int half = 0; half < 2; ++half) {
+    for (int i = half; i < 100'000; i += 2) {
+      index.upsert(hb("p" + std::to_string(i), 500 + i, i,
+                      Agent{"OS" + std::to_string(i % 7), browsers[i % 5], "Desktop"}),
+                   half ? 100'000 : 1'000);
+    }
   }
   constexpr int kRounds = 50;
   // Without "now" (the summary of the running totals alone), for comparison.
@@ -214,10 +221,10 @@ TEST(AudienceIndex, DashboardAtTenThousandPlayersIsCheap) {
                       std::chrono::steady_clock::now() - start)
                       .count() /
                   kRounds;
-  EXPECT_EQ(active, 5'000u * kRounds);
+  EXPECT_EQ(active, 50'000u * kRounds);
   std::printf(
-      "[ figures  ] dashboard at 10,000 players: %lld us with \"now\" and the JSON, %lld us "
+      "[ figures  ] dashboard at 100,000 players: %lld us with \"now\" and the JSON, %lld us "
       "for the running totals alone\n",
       static_cast<long long>(us), static_cast<long long>(base_us));
-  EXPECT_LT(us, 200'000);  // a Debug build on a shared machine: far above the expected cost
+  EXPECT_LT(us, 20'000);  // a Debug build on a shared machine: far above the expected cost
 }

@@ -24,7 +24,7 @@ std::string field_of(std::string_view json) {
   return hb ? "(valid)" : hb.error().field;
 }
 
-QualityMetrics quality(const AudienceIndex& index, EpochMs now = 0) {
+QualityMetrics quality(AudienceIndex& index, EpochMs now = 0) {
   return make_quality(index.totals(now).quality);
 }
 

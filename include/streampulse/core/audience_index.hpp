@@ -7,9 +7,11 @@
 #include "streampulse/core/heartbeat.hpp"
 #include "streampulse/core/log_histogram.hpp"
 #include "streampulse/core/state_window.hpp"
+#include "streampulse/core/viewer_tally.hpp"
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,10 +41,12 @@ struct QualityTotals {
   std::uint64_t startup_reporters = 0, bitrate_reporters = 0, throughput_reporters = 0;
 };
 
-// The players active now (last heartbeat within the active window): their figures, computed
-// when the dashboard is asked for by walking the players (nothing is kept per heartbeat for it).
+// The players active now (last heartbeat within the active window): their figures, kept as
+// players join and leave the window (AudienceIndex's active list), so reading them costs
+// O(distinct agent names), never a walk over the players.
 struct NowTotals {
   std::uint64_t players = 0;
+  std::uint64_t viewers = 0;  // distinct viewers among them
   double play_time_sum = 0;
   double bitrate_sum = 0;
   double bitrate_min = 0;  // meaningful only when players > 0
@@ -52,6 +56,7 @@ struct NowTotals {
 
 struct AudienceTotals {
   std::uint64_t players = 0;
+  std::uint64_t viewers = 0;  // distinct viewers of the tracked players
   double play_time_sum = 0;
   double bitrate_sum = 0;
   double bitrate_min = 0;  // meaningful only when players > 0
@@ -70,6 +75,10 @@ struct AudienceSummary {
   AudienceTotals totals;  // its percentiles and time-weighted bitrate are not set
   LogHistogram startup{1000}, bitrate{1000}, throughput{1};
   std::int64_t weighted_kbps_ms = 0, weighted_ms = 0;
+  // The tally the index counts its viewers in (shared by the shards of one audience): the merge
+  // reads each tally once, after every shard's summary is in, and adds it to the viewers the
+  // totals hold (the players without a viewer id, each a viewer of its own).
+  std::shared_ptr<const ViewerTally> viewers;
 };
 
 // The totals of every shard together (one summary: that index's own totals).
@@ -79,8 +88,14 @@ class AudienceIndex {
  public:
   static constexpr std::size_t kMaxDistinctNames = 1000;
 
-  // active_window_ms: how long a player's last state counts as its state now.
-  explicit AudienceIndex(EpochMs active_window_ms = 1500);
+  // active_window_ms: how long a player's last state counts as its state now. `viewers`: the
+  // tally shared with the other shards of the same audience (null: the index's own).
+  explicit AudienceIndex(EpochMs active_window_ms = 1500,
+                         std::shared_ptr<ViewerTally> viewers = nullptr);
+  ~AudienceIndex();  // takes its players out of the shared tally
+  // Players link to one another (the active list): an index stays where it was built.
+  AudienceIndex(const AudienceIndex&) = delete;
+  AudienceIndex& operator=(const AudienceIndex&) = delete;
   // Replaces the player's previous figures with the heartbeat's; its rebuffering and error
   // deltas are added to the player's totals. Fields the heartbeat lacks keep their last value
   // (state excepted). `now`: when it arrived (0: a restored record, not counted as active).
@@ -89,11 +104,12 @@ class AudienceIndex {
   void remove(std::string_view player_id);
   bool contains(std::string_view player_id) const;
   std::size_t size() const { return players_.size(); }
-  // With `now`, also the figures of the players active at `now` (AudienceTotals::now): one walk
-  // over the players, at dashboard time.
-  AudienceTotals totals(EpochMs now = 0) const;
-  AudienceSummary summary(EpochMs now = 0) const;
-  NowTotals active_totals(EpochMs now) const;
+  // With `now`, also the figures of the players active at `now` (AudienceTotals::now). These
+  // first let the players whose last heartbeat left the window go (hence not const); `now`
+  // should not go back in time (an earlier one reads the figures of the latest).
+  AudienceTotals totals(EpochMs now = 0);
+  AudienceSummary summary(EpochMs now = 0);
+  NowTotals active_totals(EpochMs now);
 
   // The player's figures after `hb` would be applied: its totals, for the stored record.
   Heartbeat accumulated(const Heartbeat& hb) const;
@@ -120,19 +136,42 @@ class AudienceIndex {
     EpochMs last_seen = 0;
     std::uint32_t rebuffer_count = 0;  // total (meaningful when rebuffer_ms >= 0)
     std::int32_t errors = -1;          // total
+    std::uint64_t viewer = 0;          // viewer_key; 0: no viewer id (a viewer of its own)
+    // The active list: the players seen within the window, oldest heartbeat first.
+    Player* older = nullptr;
+    Player* newer = nullptr;
     std::uint16_t os = 0, browser = 0, device = 0;
     PlayState state = PlayState::unknown;
+    bool active = false;  // in the active list
+  };
+  // The running figures of the active players (NowTotals, in fixed point; name counts by id).
+  struct Active {
+    std::uint64_t players = 0;
+    std::int64_t bitrate_sum_milli = 0, play_time_sum_milli = 0;
+    std::map<std::int64_t, std::uint32_t> bitrates;
+    std::vector<std::uint64_t> os, browsers, devices;
   };
   Player make_player(const Heartbeat& hb, const Player* previous, EpochMs now);
   void add(const Player& p);
   void subtract(const Player& p);
+  // Into the active list at its newest end, and out of it.
+  void activate(Player& p);
+  void deactivate(Player& p);
+  void expire(EpochMs now);  // deactivates the players last seen before now - window
+  // A viewer's players: `tracked` and `active` more or fewer (the tally, or own_viewers_).
+  void count_viewer(std::uint64_t viewer, int tracked, int active);
 
  public:
   static constexpr std::size_t kPlayerRecordBytes = sizeof(Player);
 
  private:
-  std::unordered_map<std::string, Player> players_;
+  std::unordered_map<std::string, Player> players_;  // nodes never move: the list points in
   EpochMs active_window_ms_;
+  std::shared_ptr<ViewerTally> viewers_;
+  std::uint64_t own_viewers_tracked_ = 0, own_viewers_active_ = 0;  // players with no viewer id
+  Player* oldest_ = nullptr;                                        // the active list's ends
+  Player* newest_ = nullptr;
+  Active active_;
   std::int64_t bitrate_sum_milli_ = 0;
   std::int64_t play_time_sum_milli_ = 0;
   std::map<std::int64_t, std::uint32_t> bitrates_;  // bitrate -> players, for min and max

@@ -41,6 +41,8 @@ struct NowMetrics {
 struct DashboardMetrics {
   std::uint64_t active = 0;
   std::uint64_t total = 0;
+  // Unique viewers (browser profiles) among the active and the tracked players: "viewers".
+  std::uint64_t viewers_active = 0, viewers_total = 0;
   double play_time_total = 0;
   std::optional<double> play_time_average;  // null with no players
   std::optional<double> bitrate_min, bitrate_max, bitrate_average;

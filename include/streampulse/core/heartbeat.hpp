@@ -31,6 +31,9 @@ struct Heartbeat {
   // The stream watched (`streamId`, issue 15): empty when the heartbeat names none (the default
   // stream's); the audience resolves it against the catalog (core/stream_ids.hpp).
   std::string stream_id;
+  // The browser profile's long-lived id (`viewerId`, optional): the views (player ids) of one
+  // viewer share it, for unique-viewer figures. Empty: the player counts as its own viewer.
+  std::string viewer_id;
   double bitrate = 0;    // kbps
   double play_time = 0;  // seconds
   std::optional<Agent> agent;

@@ -27,7 +27,11 @@ struct StreamFigures {
 
 class StreamActivity {
  public:
-  explicit StreamActivity(EpochMs active_window_ms = 1500) : window_(active_window_ms) {}
+  // `viewers`: each stream's unique-viewer tallies, shared with the audience's other shards
+  // (null: this activity's own, per stream).
+  explicit StreamActivity(EpochMs active_window_ms = 1500,
+                          std::shared_ptr<StreamViewerTallies> viewers = nullptr)
+      : window_(active_window_ms), viewers_(std::move(viewers)) {}
 
   // A recorded heartbeat at `now`, of the stream it names (hb.stream_id, resolved).
   void seen(const Heartbeat& hb, EpochMs now);
@@ -54,7 +58,7 @@ class StreamActivity {
   // Every stream with a tracked player: its figures at `now`.
   std::map<std::string, StreamFigures> figures(EpochMs now);
   // A stream's audience summary (core::merge_summaries adds the shards'); nullopt: no player.
-  std::optional<AudienceSummary> summary(std::string_view stream_id, EpochMs now) const;
+  std::optional<AudienceSummary> summary(std::string_view stream_id, EpochMs now);
   // The stream of a tracked player (nullptr: none).
   const std::string* stream_of(std::string_view player_id) const;
   std::size_t players() const { return players_.size(); }
@@ -66,7 +70,8 @@ class StreamActivity {
     EpochMs last_seen = 0;  // the key of its place in its stream's `recent`
   };
   struct Stream {
-    explicit Stream(EpochMs window) : index(window) {}
+    Stream(EpochMs window, std::shared_ptr<ViewerTally> viewers)
+        : index(window, std::move(viewers)) {}
     AudienceIndex index;                      // its players' figures
     std::map<EpochMs, std::uint32_t> recent;  // last seen -> players; within the window only
     std::uint64_t active = 0;                 // the sum of `recent`
@@ -79,6 +84,7 @@ class StreamActivity {
   void forget_time(const Player& p);
 
   EpochMs window_;
+  std::shared_ptr<StreamViewerTallies> viewers_;
   std::unordered_map<std::string, Player> players_;
   std::unordered_map<std::string, Stream> streams_;
   Stream& stream(const std::string& id);

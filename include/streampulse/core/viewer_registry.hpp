@@ -34,6 +34,9 @@ struct RegistrySettings {
   // per heartbeat instead of two). Off for the embedded store, where both finish at once and
   // the parallel group would only cost two coroutine spawns per heartbeat.
   bool concurrent_writes = false;
+  // The unique-viewer tallies of the whole audience, shared by its shards' indexes (null: the
+  // registry's own).
+  std::shared_ptr<ViewerTally> viewers;
 };
 
 class ViewerRegistry {
@@ -73,6 +76,7 @@ class ViewerRegistry {
   const RegistrySettings& settings() const { return settings_; }
   std::size_t tracked_players() const { return index_.size(); }
   const AudienceIndex& index() const { return index_; }
+  AudienceIndex& index() { return index_; }
   std::uint64_t players_evicted() const { return evicted_; }
   std::uint64_t players_refused() const { return refused_; }
   // Counts a new player refused before record() was called (would_refuse said so).
