@@ -348,6 +348,8 @@ http::Handler metrics_handler(app::Services& s) {
                "calls tried a second time (not run, or idempotent)", r.retries);
       m.metric("streampulse_redis_refused_total", "counter",
                "calls refused at once: the queue to Redis was full", r.refused_full);
+      m.metric("streampulse_redis_oom_total", "counter",
+               "calls Redis refused with OOM (maxmemory reached under noeviction)", r.refused_oom);
       m.metric("streampulse_redis_pending", "gauge", "commands queued or awaiting Redis's reply",
                r.pending);
       m.metric("streampulse_redis_topics_mirrored", "gauge",

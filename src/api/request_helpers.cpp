@@ -93,6 +93,14 @@ http::Response store_error_response(const http::Request& req, boost::system::err
     return http::error_response(req, bh::status::too_many_requests, "too_many_players",
                                 "the service tracks as many players as it may, all of them "
                                 "active; retry later");
+  if (ec == errc::backend_full) {
+    // Redis out of memory under noeviction: reads still work, writes wait for the operator
+    // (more memory, or data removed), not for places to free up within seconds.
+    const http::ExtraHeaders retry{{bh::field::retry_after, kRetryAfterBackendFull}};
+    return http::error_response(req, bh::status::service_unavailable, "backend_full",
+                                "the backend is out of memory and refuses writes; retry later",
+                                retry);
+  }
   if (ec == errc::deadline_exceeded)
     return http::error_response(req, bh::status::gateway_timeout, "backend_timeout",
                                 "the backend did not answer in time");

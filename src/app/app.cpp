@@ -226,6 +226,7 @@ boost::system::error_code App::start(std::string& message) {
         out.commands = f.commands_sent;
         out.retries = f.retries;
         out.refused_full = f.commands.refused_full + f.mirror.refused_full;
+        out.refused_oom = f.refused_oom;
         out.pending = f.commands.pending;
         out.topics_mirrored = f.topics_mirrored;
         return out;

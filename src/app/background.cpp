@@ -38,6 +38,30 @@ asio::awaitable<bool> sleep_for(milliseconds d) {
   co_return !ec;
 }
 
+// A periodic task's failures, logged when they begin (warn) and when they end (info), the tries
+// in between at debug: a backend down for minutes would otherwise log a line at every try.
+class FailureLog {
+ public:
+  explicit FailureLog(const char* what) : what_(what) {}
+  void failed(const boost::system::error_code& ec) {
+    if (failing_) {
+      spdlog::debug("{} failed: {}", what_, ec.message());
+      return;
+    }
+    failing_ = true;
+    spdlog::warn("{} failed: {} (tried again; logged again when it works)", what_, ec.message());
+  }
+  void succeeded() {
+    if (!failing_) return;
+    failing_ = false;
+    spdlog::info("{} works again", what_);
+  }
+
+ private:
+  const char* what_;
+  bool failing_ = false;
+};
+
 // The other streams' counts (viewerCount-<id>): what the plan says is due within its budget.
 asio::awaitable<void> publish_stream_counts(Services& s, core::StreamCountPlan& plan,
                                             const std::map<std::string, std::uint64_t>& active,
@@ -73,6 +97,8 @@ asio::awaitable<void> run_count_publisher(Services& s) {
   core::CountPolicy policy(settings);
   core::StreamCountPlan stream_plan(settings, c.max_stream_count_publishes_per_s);
   core::EpochMs planned_streams_at = 0;
+  // A backend refusing publishes (Redis full, Momento throttling): not a line a second.
+  FailureLog failures("publishing the viewer count");
   const milliseconds tick(c.count_tick_ms);
   asio::steady_timer timer(co_await asio::this_coro::executor);
   // A join may wake the publisher before its planned wake, so that it shows within a few ms,
@@ -169,9 +195,10 @@ asio::awaitable<void> run_count_publisher(Services& s) {
                                                     "streampulse");
     if (published.has_error()) {
       ++s.stats.count_publish_errors;
-      spdlog::warn("publishing the viewer count failed: {}", published.error().message());
+      failures.failed(published.error());
       continue;
     }
+    failures.succeeded();
     policy.published(decision.count, now);
     ++s.stats.count_publishes;
     s.stats.last_published_count = decision.count;
@@ -353,11 +380,15 @@ asio::awaitable<void> withdraw_from_election(Services& s) {
 }
 
 asio::awaitable<void> run_pruner(Services& s) {
+  FailureLog failures("pruning players");  // the backend down: once, not every second
   while (co_await sleep_for(milliseconds(1000))) {
     auto removed = co_await s.audience.prune();
     if (removed.has_error()) {
-      spdlog::warn("pruning players failed: {}", removed.error().message());
-    } else if (*removed > 0) {
+      failures.failed(removed.error());
+      continue;
+    }
+    failures.succeeded();
+    if (*removed > 0) {
       s.stats.players_pruned += *removed;
       spdlog::info("removed {} players not seen within the retention", *removed);
     }

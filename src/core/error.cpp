@@ -32,6 +32,8 @@ class Category final : public boost::system::error_category {
         return "internal error";
       case errc::too_many_players:
         return "too many players";
+      case errc::backend_full:
+        return "backend full: writes refused for want of memory";
     }
     return "unknown error";
   }

@@ -51,7 +51,43 @@ bool not_run(std::string_view kind) {
          kind == "BUSY";
 }
 
+// Commands that always write (Redis refuses them with -OOM when full under noeviction). A
+// script may or may not write, so its success says nothing about memory.
+bool writes(std::string_view command) {
+  return command == "ZADD" || command == "HSET" || command == "SET" || command == "XADD";
+}
+
 }  // namespace
+
+void RedisStore::Impl::note_oom(const std::string& reply) {
+  ++refused_oom;
+  if (out_of_memory.exchange(true)) return;
+  // A Redis hovering at its limit may refuse and accept in turns: one pair of lines a minute.
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  const auto last = oom_logged_at.load();
+  const bool quiet =
+      last != 0 &&
+      now - last < std::chrono::steady_clock::duration(std::chrono::minutes(1)).count();
+  oom_logged = !quiet;
+  if (quiet) {
+    spdlog::debug("redis refuses writes again: {}", reply);
+    return;
+  }
+  oom_logged_at = now;
+  spdlog::error(
+      "redis refuses writes: {} (maxmemory reached under noeviction: heartbeats and publishes "
+      "are answered 503 backend_full until memory is freed or maxmemory raised; reads go on)",
+      reply);
+}
+
+void RedisStore::Impl::note_written() {
+  if (!out_of_memory.exchange(false)) return;
+  if (oom_logged) {
+    spdlog::info("redis accepts writes again");
+  } else {
+    spdlog::debug("redis accepts writes again");
+  }
+}
 
 RedisStore::Impl::Impl(asio::any_io_executor ex, const core::Clock& c, Options connection,
                        StoreSettings s)
@@ -88,10 +124,14 @@ std::optional<Command> RedisStore::Impl::ttl_command(const std::string& k,
 awaitable<result<std::vector<Reply>>> RedisStore::Impl::call(std::vector<Command> cmds,
                                                              bool idempotent) {
   const auto deadline = std::chrono::steady_clock::now() + settings.budget;
+  const bool plain_write = !cmds.empty() && !cmds.front().empty() && writes(cmds.front().front());
+  // Why the first attempt failed: the answer when the budget is gone before a second one (Redis
+  // down: unavailable, a 503, not a 504 for a call that only waited for the connection).
+  boost::system::error_code first_failure = error(errc::deadline_exceeded);
   for (int attempt = 0;; ++attempt) {
     const auto left =
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left <= milliseconds(0)) co_return error(errc::deadline_exceeded);
+    if (left <= milliseconds(0)) co_return first_failure;
     const bool last = attempt > 0;
     // A named copy (the first attempt keeps `cmds` for a retry): GCC 12 mishandles temporaries
     // made inside a co_await's arguments.
@@ -101,6 +141,7 @@ awaitable<result<std::vector<Reply>>> RedisStore::Impl::call(std::vector<Command
     if (!sent) {
       const CallError& e = sent.error();
       if (!last && e.code != errc::resource_exhausted && (!e.maybe_executed || idempotent)) {
+        first_failure = e.code;
         ++retries;
         continue;
       }
@@ -112,14 +153,21 @@ awaitable<result<std::vector<Reply>>> RedisStore::Impl::call(std::vector<Command
       const auto kind = r.error_kind();
       if (kind == "NOSCRIPT") continue;  // the caller sends the script itself (EVAL)
       if (not_run(kind) && !last) {
+        first_failure = error(errc::unavailable);
         retry = true;
         break;
       }
-      if (kind == "OOM") co_return error(errc::resource_exhausted);
+      if (kind == "OOM") {
+        note_oom(r.str);
+        co_return error(errc::backend_full);
+      }
       spdlog::debug("redis answered an error: {}", r.str);
       co_return error(not_run(kind) ? errc::unavailable : errc::internal);
     }
-    if (!retry) co_return std::move(*sent);
+    if (!retry) {
+      if (plain_write && out_of_memory.load(std::memory_order_relaxed)) note_written();
+      co_return std::move(*sent);
+    }
     ++retries;
   }
 }
@@ -375,6 +423,7 @@ StoreFigures RedisStore::figures() const {
   }
   f.retries = impl_->retries;
   f.commands_sent = impl_->commands_sent;
+  f.refused_oom = impl_->refused_oom;
   return f;
 }
 

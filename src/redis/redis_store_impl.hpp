@@ -42,6 +42,14 @@ struct RedisStore::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<bool> stopped = false;
   std::atomic<std::uint64_t> retries = 0;
   std::atomic<std::uint64_t> commands_sent = 0;
+  std::atomic<std::uint64_t> refused_oom = 0;
+  // Redis answers writes with -OOM: set (and logged) at the first refusal, cleared (and logged)
+  // at the next plain write that succeeds, so an episode is two log lines whatever the traffic.
+  std::atomic<bool> out_of_memory = false;
+  std::atomic<bool> oom_logged = false;         // this episode's start was logged
+  std::atomic<std::int64_t> oom_logged_at = 0;  // steady clock ticks; 0: never
+  void note_oom(const std::string& reply);
+  void note_written();
 
   // When each collection's TTL was last refreshed by this instance (see ttl_command()).
   std::mutex ttl_mutex;
@@ -63,7 +71,8 @@ struct RedisStore::Impl : std::enable_shared_from_this<Impl> {
   // Sends `commands` within the budget; tried once more when the first attempt failed before
   // running, or (idempotent) whatever happened. Error replies that mean "not run" (LOADING,
   // READONLY, MASTERDOWN, TRYAGAIN) are retried like a refused connection; OOM is
-  // resource_exhausted; any other error reply is internal.
+  // backend_full (not retried: memory is not freed within a budget); any other error reply is
+  // internal.
   store::awaitable<store::result<std::vector<Reply>>> call(std::vector<Command> commands,
                                                            bool idempotent);
 

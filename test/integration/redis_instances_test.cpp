@@ -1,14 +1,11 @@
 // Several real streampulse processes on one real redis-server: one audience whichever instance a
 // viewer reaches, a long-poll that moves between instances, the count duty passed on when its
 // holder dies, and Redis itself going away and coming back.
-#include "redis_server.hpp"
-#include "reliability_support.hpp"
-#include "test_server.hpp"
+#include "redis_instances.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
-#include <atomic>
 #include <memory>
 #include <thread>
 
@@ -18,118 +15,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-#define REQUIRE_REDIS()                                     \
-  do {                                                      \
-    std::string why;                                        \
-    if (!RedisServer::available(&why)) GTEST_SKIP() << why; \
-  } while (0)
-
-// One streampulse process on the Redis backend.
-struct Instance {
-  Instance(const RedisServer& redis, const std::string& log_level = "warn") : port(free_port()) {
-    process = std::make_unique<ChildProcess>(
-        STREAMPULSE_BINARY,
-        std::vector<std::string>{"serve", "--listen", "127.0.0.1:" + std::to_string(port),
-                                 "--backend", "redis", "--redis-url", redis.unix_url(), "--threads",
-                                 "1", "--log-level", log_level},
-        std::map<std::string, std::string>{{"STREAMPULSE_ADMIN_TOKEN", "test-admin"}});
-  }
-  bool ready() {
-    return wait_healthy(port, 15s) &&
-           eventually([&] { return http_get(port, "/readyz").status == 200u; }, 10s);
-  }
-  bool publisher() { return metric(port, "streampulse_count_publisher") == 1.0; }
-  json::value players() { return json::parse(http_get(port, "/api/dashboard").body).at("players"); }
-
-  unsigned short port;
-  std::unique_ptr<ChildProcess> process;
-};
-
-std::string hb(const std::string& player, int play_time) {
-  return R"({"playerId":")" + player + R"(","bitrate":1500,"playTime":)" +
-         std::to_string(play_time) + "}";
-}
-
-// A viewer: its configuration from one instance, heartbeats published to another.
-struct Viewer {
-  ViewerConfig config;
-  unsigned short publish_port = 0;
-  unsigned publish(int t) const {
-    return http_post(publish_port, "/topics/video/stream", hb(config.player_id, t),
-                     {{"authorization", config.token}, {"content-type", "text/plain"}})
-        .status;
-  }
-};
-
-// Keeps `viewers` heartbeating every 500 ms on a thread until destroyed.
-class Audience {
- public:
-  explicit Audience(std::vector<Viewer>& viewers) : viewers_(viewers) {
-    thread_ = std::thread([this] {
-      for (int t = 0; running_; ++t) {
-        std::lock_guard lock(mutex_);
-        for (const auto& v : viewers_) {
-          try {
-            if (v.publish(t) != 204u) ++failures;
-          } catch (const std::exception&) {
-            ++failures;  // an instance killed by the test
-          }
-        }
-        std::this_thread::sleep_for(500ms);
-      }
-    });
-  }
-  ~Audience() {
-    running_ = false;
-    thread_.join();
-  }
-  void add(Viewer v) {
-    std::lock_guard lock(mutex_);
-    viewers_.push_back(std::move(v));
-  }
-  std::atomic<int> failures{0};
-
- private:
-  std::vector<Viewer>& viewers_;
-  std::mutex mutex_;
-  std::atomic<bool> running_{true};
-  std::thread thread_;
-};
-
-struct Poll {
-  std::vector<std::uint64_t> numbers;
-  std::vector<std::string> values;
-  bool discontinuity = false;
-  std::uint64_t next = 0, page = 0;
-};
-
-// One long-poll of the count topic at `port` from (next, page).
-Poll poll_count(unsigned short port, const std::string& token, std::uint64_t next,
-                std::uint64_t page) {
-  std::string target = "/topics/video/viewerCount";
-  if (next > 0) {
-    target += "?sequence_number=" + std::to_string(next) + "&sequence_page=" + std::to_string(page);
-  }
-  const auto r = http_get(port, target, {{"authorization", token}});
-  Poll out;
-  out.next = next;
-  out.page = page;
-  if (r.status != 200u) return out;
-  const auto body = json::parse(r.body);  // named: the loop below reads into it
-  for (const auto& e : body.at("items").as_array()) {
-    if (e.as_object().contains("discontinuity")) {
-      out.discontinuity = true;
-      continue;
-    }
-    const auto& item = e.at("item");
-    out.numbers.push_back(item.at("topic_sequence_number").to_number<std::uint64_t>());
-    out.values.push_back(std::string(item.at("value").at("text").as_string()));
-    out.next = out.numbers.back() + 1;
-    out.page = item.at("sequence_page").to_number<std::uint64_t>();
-  }
-  return out;
-}
 
 TEST(RedisInstances, ThreeInstancesShareOneAudienceAndPassTheCountDutyOn) {
   REQUIRE_REDIS();
@@ -269,11 +154,8 @@ TEST(RedisInstances, RedisDownThenBackIsUnreadyThenReadyUnaidedAndCountsRightAga
   EXPECT_LT(vm_rss_kib(in.process->pid()), rss_before + 20 * 1024);
   EXPECT_LE(open_fds(in.process->pid()), fds_before + 4);
   const auto log = in.process->output();
-  std::size_t lost = 0;
-  for (auto at = log.find("connection lost"); at != std::string::npos;
-       at = log.find("connection lost", at + 1))
-    ++lost;
-  EXPECT_LE(lost, 4u) << log;  // once per connection (commands, mirror), not per request
+  EXPECT_LE(occurrences(log, "connection lost"), 4u)
+      << log;  // once per connection (commands, mirror), not per request
 }
 
 TEST(RedisInstances, RedisRestartedWithItsDataOrPausedLosesNothingAViewerSees) {

@@ -39,8 +39,11 @@ std::string client_of(const app::Services& s, const http::RequestContext& ctx);
 // Seconds a client refused at a capacity bound is told to wait (Retry-After): long-polls past
 // their cap here, connections past theirs in http/server.cpp (the same value).
 inline constexpr const char* kRetryAfterCapacity = "2";
+// Retry-After of 503 backend_full (Redis out of memory): it waits for an operator, so longer.
+inline constexpr const char* kRetryAfterBackendFull = "5";
 
-// The one place a store error becomes an HTTP status; resource_exhausted carries Retry-After.
+// The one place a store error becomes an HTTP status; resource_exhausted (429) and backend_full
+// (503) carry Retry-After.
 http::Response store_error_response(const http::Request& req, boost::system::error_code ec);
 
 // A report refused for its token's binding (core/player_bindings.hpp): 403 player_mismatch,

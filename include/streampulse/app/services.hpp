@@ -93,7 +93,7 @@ struct Services {
   // The Redis backend's connections, for /metrics; unset on the other backends.
   struct RedisFigures {
     bool commands_connected = false, mirror_connected = false;
-    std::uint64_t reconnects = 0, commands = 0, retries = 0, refused_full = 0;
+    std::uint64_t reconnects = 0, commands = 0, retries = 0, refused_full = 0, refused_oom = 0;
     std::size_t pending = 0, topics_mirrored = 0;
   };
   std::function<RedisFigures()> redis_figures = nullptr;

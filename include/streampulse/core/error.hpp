@@ -18,6 +18,7 @@ enum class errc {
   deadline_exceeded,   // a wait ran out of time
   internal,            // a bug or an unexpected backend answer
   too_many_players,    // a new player past the cap on players tracked, all of them active
+  backend_full,        // the backend refuses writes for want of memory (Redis -OOM, noeviction)
 };
 
 const boost::system::error_category& streampulse_category() noexcept;

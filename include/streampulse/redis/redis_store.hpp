@@ -50,6 +50,7 @@ struct StoreFigures {
   std::size_t topics_mirrored = 0;
   std::uint64_t retries = 0;
   std::uint64_t commands_sent = 0;  // by this instance, both connections, retries included
+  std::uint64_t refused_oom = 0;    // calls Redis refused with -OOM (maxmemory, noeviction)
 };
 
 class RedisStore final : public store::Store, public store::ObjectStore {
