@@ -101,7 +101,8 @@ boost::system::result<Url> parse_sentinel(std::string_view text, std::size_t sch
   for (;;) {
     const auto comma = hosts.find(',');
     const auto one = hosts.substr(0, comma);
-    auto host = boost::urls::parse_uri(std::string("redis://") + std::string(one));
+    const std::string one_url = "redis://" + std::string(one);  // the view below reads it
+    auto host = boost::urls::parse_uri(one_url);
     Url::HostPort hp{{}, 26379};
     if (one.empty() || !host || host->has_userinfo() || !host->encoded_path().empty() ||
         host->has_query() || host->has_fragment() || !parse_host(*host, hp.host, hp.port)) {
