@@ -71,7 +71,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("static-dir", po::value(&c.static_dir), "folder of the pages and their assets [unset: found next to the binary]")
     ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace, debug, info, warn, error, critical or off (any case)")
     ("log-format", po::value(&c.log_format)->default_value(c.log_format), "text, or json for one JSON object a line")
-    ("redis-url", po::value(&c.redis_url)->default_value(c.redis_url), "redis backend: redis://[user:password@]host:port[/db], rediss:// for TLS, unix:///path/to/socket")
+    ("redis-url", po::value(&c.redis_url)->default_value(c.redis_url), "redis backend: redis://[user:password@]host:port[/db], rediss:// for TLS, unix:///path/to/socket, redis+sentinel://[user:password@]host:26379[,host:26379...]/<primary name>[/db][?sentinel_password=...] (docs/redis.md)")
     ("redis-timeout-ms", po::value(&c.redis_timeout_ms)->default_value(c.redis_timeout_ms), "redis backend: budget of one Redis call, a retry included")
     ("token-secret", po::value(&token_secrets), "key that signs viewer tokens; two, comma-separated, during a rotation [unset: random per process (embedded); kept in Redis (redis)]")
     ("momento-api-key", po::value(&c.momento_api_key), "Momento API key (env MOMENTO_API_KEY)")
@@ -146,7 +146,8 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     if (auto url = redis::Url::parse(c.redis_url); !url)
       return fail(
           "--redis-url is not a Redis URL: redis://[user:password@]host:port[/db], "
-          "rediss://... or unix:///path/to/socket");
+          "rediss://..., unix:///path/to/socket or "
+          "redis+sentinel://[user:password@]host:26379[,host:26379...]/<primary name>[/db]");
   }
   if (c.token_secrets.size() > 2)
     return fail("--token-secret takes at most two keys (current,previous)");

@@ -3,9 +3,17 @@
 // that hands each reply to the oldest written call, a watchdog for a stuck server, and a
 // reconnect loop with backoff. Everything runs on the connection's executor; exec() hops there.
 //
+// Where it connects: the URL's address; or, for redis+sentinel://, the primary the Sentinels name
+// (asked again at every reconnection, checked with ROLE, and watched while connected); or the
+// address of a Cluster's MOVED reply. A reply that says the server is not (or no longer) the
+// right one (READONLY with Sentinel, MOVED) drains the connection: nothing more is written, the
+// replies of what was written are read, then it is closed and the reconnection goes where it
+// should (sentinel.cpp).
+//
 // hiredis 0.14's async API has no TLS, no timeouts and resolves names blocking, so only its
 // reader is used (reply_reader.cpp) and the I/O is Asio's (docs/redis.md).
 #include "reply_reader.hpp"
+#include "sentinel.hpp"
 #include "streampulse/core/error.hpp"
 #include "streampulse/redis/client.hpp"
 
@@ -72,15 +80,19 @@ struct Call {
 // One connection attempt and, once connected, the session on it. Closing it ends every
 // operation on it (resolve, connect, handshake, read, write).
 struct Session {
-  explicit Session(const asio::any_io_executor& ex) : resolver(ex), wake(ex), watch(ex) {}
+  explicit Session(const asio::any_io_executor& ex)
+      : resolver(ex), wake(ex), watch(ex), sentinel_tick(ex) {}
   tcp::resolver resolver;
   std::optional<tcp::socket> plain;
   std::optional<ssl::stream<tcp::socket>> tls;
   std::optional<unix_socket::socket> local;
-  asio::steady_timer wake;   // the writer waits on it while nothing is queued
-  asio::steady_timer watch;  // the watchdog's tick
+  asio::steady_timer wake;           // the writer waits on it while nothing is queued
+  asio::steady_timer watch;          // the watchdog's tick
+  asio::steady_timer sentinel_tick;  // redis+sentinel://: the next check of the primary
+  Url::HostPort peer;                // the address connected to (tcp, tls, sentinel)
   bool open = true;
   bool timed_out = false;    // the connect deadline closed it
+  bool draining = false;     // nothing more is written; closed once the written calls are answered
   std::string close_reason;  // why the session was closed from our side
 
   void close(std::string_view reason = {}) {
@@ -93,6 +105,7 @@ struct Session {
     if (local) local->close(ec);
     wake.cancel();
     watch.cancel();
+    sentinel_tick.cancel();
   }
 
   template <class Buffers>
@@ -161,6 +174,11 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
   std::minstd_rand rng;
   std::unique_ptr<ssl::context> tls_ctx;
   error_code tls_ctx_error;
+  // redis+sentinel://: the Sentinels, the one that answered last first; the primary they named.
+  std::vector<Url::HostPort> sentinels;
+  Url::HostPort primary;
+  // A Cluster's MOVED: where to connect instead of the URL's address, until that fails.
+  std::optional<Url::HostPort> redirect;
 
   void account(const Call& c, bool add) {
     if (add) {
@@ -201,6 +219,31 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
 
   void wake_writer() {
     if (session && session->open) session->wake.cancel();
+  }
+
+  // Writes nothing more on `s`; closes it now if nothing written awaits a reply, else the
+  // reader closes it after the last one (a call written there still gets its reply).
+  void drain(Session& s, std::string reason) {
+    if (!s.open || s.draining) return;
+    s.draining = true;
+    if (s.close_reason.empty()) s.close_reason = std::move(reason);
+    if (inflight.empty()) s.close();
+  }
+
+  // A reply that says the server is not the one to talk to: READONLY from a demoted primary
+  // (Sentinel), MOVED from a Cluster node that does not hold the slot. The command did not run.
+  void check_redirection(Session& s, const Reply& r) {
+    if (!r.is_error()) return;
+    const auto kind = r.error_kind();
+    if (kind == "READONLY" && opts.url.kind == Url::Kind::sentinel) {
+      drain(s, "READONLY: " + s.peer.text() + " is no longer the primary");
+    } else if (kind == "MOVED" &&
+               (opts.url.kind == Url::Kind::tcp || opts.url.kind == Url::Kind::tls)) {
+      if (auto to = detail::parse_moved(r.str, s.peer.host)) {
+        redirect = *to;
+        drain(s, "MOVED: the keys are at " + to->text());
+      }
+    }
   }
 
   void do_stop() {
@@ -268,6 +311,8 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
     }
     if (opts.url.db != 0) cmds.push_back({"SELECT", std::to_string(opts.url.db)});
     if (!opts.client_name.empty()) cmds.push_back({"CLIENT", "SETNAME", opts.client_name});
+    // Sentinel's answer may be stale (a failover under way): the client spec says check it.
+    if (opts.url.kind == Url::Kind::sentinel) cmds.push_back({"ROLE"});
     cmds.push_back({"PING"});
     return cmds;
   }
@@ -276,6 +321,23 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
   // whatever the server sent after the handshake's replies (nothing, in RESP2).
   asio::awaitable<std::pair<error_code, std::string>> connect(std::shared_ptr<Session> s,
                                                               detail::ReplyReader& reader) {
+    const Url& url = opts.url;
+    s->peer = {url.host, url.port};
+    if (redirect) {
+      s->peer = *redirect;
+    } else if (url.kind == Url::Kind::sentinel) {
+      // Before the connect deadline starts: the Sentinels have their own, one each.
+      auto answer = co_await detail::ask_sentinels(ex, sentinels, url.master_name,
+                                                   url.sentinel_password, opts.sentinel_timeout);
+      if (!answer) co_return std::pair{answer.error().code, answer.error().why};
+      if (!s->open) co_return std::pair{make_error_code(errc::unavailable), std::string("closed")};
+      if (answer->primary != primary) {
+        spdlog::info("redis {}: Sentinel {} names {} as the primary", name, answer->sentinel.text(),
+                     answer->primary.text());
+        primary = answer->primary;
+      }
+      s->peer = primary;
+    }
     asio::steady_timer guard(ex, Clock::now() + opts.connect_timeout);
     guard.async_wait([w = std::weak_ptr<Session>(s)](error_code ec) {
       if (ec) return;
@@ -286,9 +348,12 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
     });
     auto fail = [&](error_code ec, std::string why) {
       if (s->timed_out) ec = make_error_code(errc::deadline_exceeded);
+      if (redirect) {  // back to the URL's address next time
+        why += " (at " + redirect->text() + ", named by MOVED)";
+        redirect.reset();
+      }
       return std::pair{ec, std::move(why)};
     };
-    const Url& url = opts.url;
     if (url.kind == Url::Kind::unix_socket) {
       s->local.emplace(ex);
       auto [ec] = co_await s->local->async_connect(unix_socket::endpoint(url.path), use_tuple);
@@ -303,15 +368,15 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
         s->plain.emplace(ex);
       }
       auto [rec, endpoints] =
-          co_await s->resolver.async_resolve(url.host, std::to_string(url.port), use_tuple);
-      if (rec) co_return fail(rec, "resolve " + url.host + ": " + rec.message());
+          co_await s->resolver.async_resolve(s->peer.host, std::to_string(s->peer.port), use_tuple);
+      if (rec) co_return fail(rec, "resolve " + s->peer.host + ": " + rec.message());
       tcp::socket& socket = s->tls ? s->tls->next_layer() : *s->plain;
       auto [cec, ep] = co_await asio::async_connect(socket, endpoints, use_tuple);
-      if (cec) co_return fail(cec, "connect: " + cec.message());
+      if (cec) co_return fail(cec, "connect to " + s->peer.text() + ": " + cec.message());
       error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       if (s->tls) {
-        const auto hec = co_await tls_handshake(*s->tls, url.host);
+        const auto hec = co_await tls_handshake(*s->tls, s->peer.host);
         if (hec) {
           std::string why = "TLS handshake: " + hec.message();
           const long v = SSL_get_verify_result(s->tls->native_handle());
@@ -347,6 +412,18 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
       reader.feed({buf.data(), n});
     }
     for (std::size_t i = 0; i < cmds.size(); ++i) {
+      if (cmds[i][0] == "ROLE" && !replies[i].is_error()) {
+        const Reply& role = replies[i];
+        const bool master = role.type == Reply::Type::array && !role.elements.empty() &&
+                            role.elements[0].str == "master";
+        if (!master) {
+          co_return fail(make_error_code(errc::unavailable),
+                         s->peer.text() + " is not the primary (ROLE: " +
+                             (role.elements.empty() ? std::string("?") : role.elements[0].str) +
+                             ")");
+        }
+        continue;
+      }
       if (!replies[i].is_error()) continue;
       if (cmds[i][0] == "CLIENT") continue;  // best effort (some managed services refuse it)
       co_return fail(make_error_code(errc::unavailable),
@@ -364,7 +441,7 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
       while (!self->queued.empty() && self->queued.front()->state != Call::State::queued) {
         self->queued.pop_front();  // its deadline passed while queued
       }
-      if (self->queued.empty()) {
+      if (self->queued.empty() || s->draining) {
         s->wake.expires_at(Clock::time_point::max());
         co_await s->wake.async_wait(use_tuple);
         continue;
@@ -414,6 +491,28 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
     }
   }
 
+  // redis+sentinel://: asks the Sentinels again every sentinel_check_interval while connected;
+  // when they name another primary, the session drains and the reconnection goes there. (A
+  // primary demoted by SENTINEL FAILOVER keeps serving its clients until Sentinel reconfigures
+  // it, about 10 s later: without this they would write to the old primary until then.)
+  static asio::awaitable<void> sentinel_watch(std::shared_ptr<Impl> self,
+                                              std::shared_ptr<Session> s) {
+    while (s->open && !s->draining) {
+      s->sentinel_tick.expires_after(self->opts.sentinel_check_interval);
+      co_await s->sentinel_tick.async_wait(use_tuple);
+      if (!s->open || s->draining) break;
+      const auto& url = self->opts.url;
+      auto answer =
+          co_await detail::ask_sentinels(self->ex, self->sentinels, url.master_name,
+                                         url.sentinel_password, self->opts.sentinel_timeout);
+      if (!answer || !s->open || answer->primary == s->peer) continue;  // no news is good news
+      spdlog::info("redis {}: Sentinel {} names {} as the primary (connected to {})", self->name,
+                   answer->sentinel.text(), answer->primary.text(), s->peer.text());
+      self->primary = answer->primary;
+      self->drain(*s, "Sentinel names another primary");
+    }
+  }
+
   // Hands replies to the oldest written call; returns why the session ended.
   asio::awaitable<std::string> read_replies(std::shared_ptr<Session> s,
                                             detail::ReplyReader& reader) {
@@ -426,6 +525,7 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
       }
       if (next == detail::ReplyReader::Next::reply) {
         if (inflight.empty()) co_return "a reply nobody asked for";
+        check_redirection(*s, r);
         Call& c = *inflight.front();
         ++c.received;
         if (!c.abandoned) c.replies.push_back(std::move(r));
@@ -435,6 +535,7 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
           account(*done, false);
           if (!done->abandoned) complete(*done, CallResult(std::move(done->replies)));
         }
+        if (s->draining && inflight.empty()) co_return s->close_reason;
         continue;
       }
       if (!s->open) co_return "closed";
@@ -482,6 +583,9 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
       self->connected_now = true;
       asio::co_spawn(self->ex, writer(self, s), log_exception);
       asio::co_spawn(self->ex, watchdog(self, s), log_exception);
+      if (self->opts.url.kind == Url::Kind::sentinel) {
+        asio::co_spawn(self->ex, sentinel_watch(self, s), log_exception);
+      }
       const auto reason = co_await self->read_replies(s, reader);
       s->close();
       self->connected_now = false;
@@ -553,6 +657,7 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
 Connection::Connection(asio::any_io_executor ex, Options options)
     : impl_(std::make_shared<Impl>(std::move(ex), std::move(options))) {
   impl_->name = impl_->opts.url.redacted();
+  impl_->sentinels = impl_->opts.url.sentinels;
 }
 
 Connection::~Connection() { stop(); }

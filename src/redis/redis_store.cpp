@@ -46,9 +46,12 @@ std::optional<double> parse_score(const std::string& text) {
   return v;
 }
 
+// Error replies that say the command did not run. After READONLY (Sentinel) and MOVED the
+// connection reconnects to the right server, where the retry goes; ASK (a slot migrating) is
+// not followed: the retry may find the migration over (docs/redis.md, Cluster).
 bool not_run(std::string_view kind) {
   return kind == "LOADING" || kind == "READONLY" || kind == "MASTERDOWN" || kind == "TRYAGAIN" ||
-         kind == "BUSY";
+         kind == "BUSY" || kind == "MOVED" || kind == "ASK";
 }
 
 // Commands that always write (Redis refuses them with -OOM when full under noeviction). A

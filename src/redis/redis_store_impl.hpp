@@ -70,9 +70,9 @@ struct RedisStore::Impl : std::enable_shared_from_this<Impl> {
 
   // Sends `commands` within the budget; tried once more when the first attempt failed before
   // running, or (idempotent) whatever happened. Error replies that mean "not run" (LOADING,
-  // READONLY, MASTERDOWN, TRYAGAIN) are retried like a refused connection; OOM is
-  // backend_full (not retried: memory is not freed within a budget); any other error reply is
-  // internal.
+  // READONLY, MASTERDOWN, TRYAGAIN, BUSY, MOVED, ASK) are retried like a refused connection;
+  // OOM is backend_full (not retried: memory is not freed within a budget); any other error
+  // reply is internal.
   store::awaitable<store::result<std::vector<Reply>>> call(std::vector<Command> commands,
                                                            bool idempotent);
 

@@ -52,6 +52,44 @@ std::uint16_t free_port() {
   return a.local_endpoint().port();
 }
 
+// Starts `args` (redis-server first), its output to /dev/null; the pid, or -1.
+pid_t spawn(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    // Dies with the test process (a crashed or killed test leaves no server behind). Linux: the
+    // signal comes when the forking thread ends; fixtures live on the test's main thread.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const int devnull = ::open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      ::dup2(devnull, 0);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+    }
+    ::execvp("redis-server", argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+void kill_and_reap(pid_t& pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  pid = -1;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 }  // namespace
 
 bool RedisServer::available(std::string* why) {
@@ -123,25 +161,8 @@ bool RedisServer::launch() {
   }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
 
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) return false;
-  if (pid == 0) {
-    // Dies with the test process (a crashed or killed test leaves no server behind). Linux: the
-    // signal comes when the forking thread ends; fixtures live on the test's main thread.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    const int devnull = ::open("/dev/null", O_RDWR);
-    if (devnull >= 0) {
-      ::dup2(devnull, 0);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-    }
-    ::execvp("redis-server", argv.data());
-    ::_exit(127);
-  }
-  pid_ = pid;
+  pid_ = spawn(args);
+  if (pid_ < 0) return false;
   return wait_for_ping(std::chrono::seconds(5));
 }
 
@@ -156,13 +177,7 @@ bool RedisServer::wait_for_ping(std::chrono::milliseconds limit) const {
   return false;
 }
 
-void RedisServer::kill9() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-}
+void RedisServer::kill9() { kill_and_reap(pid_); }
 
 bool RedisServer::restart() {
   kill9();
@@ -209,11 +224,61 @@ std::string RedisServer::cli(const std::vector<std::string>& args) const {
   return run_and_read(command + " 2>&1");
 }
 
-std::string RedisServer::log() const {
-  std::ifstream in(dir_ + "/redis.log");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+std::string RedisServer::log() const { return read_file(dir_ + "/redis.log"); }
+
+RedisSentinel::RedisSentinel(const std::string& master_name, std::uint16_t primary_port,
+                             RedisSentinelOptions options)
+    : name_(master_name) {
+  std::string pattern = (fs::temp_directory_path() / "sp-sentinel-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) return;
+  dir_ = pattern;
+  port_ = free_port();
+  const auto conf = dir_ + "/sentinel.conf";  // Sentinel rewrites it: it must be writable
+  {
+    std::ofstream out(conf);
+    out << "port " << port_ << "\nbind 127.0.0.1\ndir " << dir_ << "\nlogfile " << dir_
+        << "/sentinel.log\ndaemonize no\n"
+        << "sentinel monitor " << name_ << " 127.0.0.1 " << primary_port << " 1\n"
+        << "sentinel down-after-milliseconds " << name_ << ' ' << options.down_after_ms << "\n"
+        << "sentinel failover-timeout " << name_ << ' ' << options.failover_timeout_ms << "\n";
+  }
+  pid_ = spawn({"redis-server", conf, "--sentinel"});
+  if (pid_ < 0) return;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < until) {
+    if (cli({"PING"}).find("PONG") != std::string::npos) {
+      ready_ = true;
+      return;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
+
+RedisSentinel::~RedisSentinel() {
+  kill_and_reap(pid_);
+  std::error_code ec;
+  if (!dir_.empty()) fs::remove_all(dir_, ec);
+}
+
+std::uint16_t RedisSentinel::primary_port() const {
+  const auto out = cli({"SENTINEL", "get-master-addr-by-name", name_});
+  const auto newline = out.find('\n');
+  if (newline == std::string::npos) return 0;
+  const auto port = std::atoi(out.c_str() + newline + 1);
+  return port > 0 && port < 65536 ? static_cast<std::uint16_t>(port) : 0;
+}
+
+std::string RedisSentinel::cli(const std::vector<std::string>& args) const {
+  std::string command = "redis-cli -h 127.0.0.1 -p " + std::to_string(port_);
+  for (const auto& a : args) command += " " + quote(a);
+  return run_and_read(command + " 2>&1");
+}
+
+std::string RedisSentinel::log() const { return read_file(dir_ + "/sentinel.log"); }
 
 }  // namespace streampulse::testing

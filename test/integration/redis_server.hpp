@@ -63,4 +63,35 @@ class RedisServer {
   bool ready_ = false;
 };
 
+// A Sentinel (the same redis-server binary, `redis-server <conf> --sentinel`) monitoring one
+// primary as `master_name`, on 127.0.0.1:<a free port>, its config file (which it rewrites) in
+// a fresh temp dir. Quorum 1: this one Sentinel decides alone.
+struct RedisSentinelOptions {
+  int down_after_ms = 1000;        // sentinel down-after-milliseconds
+  int failover_timeout_ms = 2000;  // sentinel failover-timeout
+};
+
+class RedisSentinel {
+ public:
+  RedisSentinel(const std::string& master_name, std::uint16_t primary_port,
+                RedisSentinelOptions options = {});
+  ~RedisSentinel();
+  RedisSentinel(const RedisSentinel&) = delete;
+  RedisSentinel& operator=(const RedisSentinel&) = delete;
+
+  bool ready() const { return ready_; }  // answered PING after start
+  std::uint16_t port() const { return port_; }
+  // SENTINEL get-master-addr-by-name: the primary's port as it says now (0: none).
+  std::uint16_t primary_port() const;
+  std::string cli(const std::vector<std::string>& args) const;  // redis-cli -p <port> args...
+  std::string log() const;
+
+ private:
+  std::string name_;
+  std::string dir_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+  bool ready_ = false;
+};
+
 }  // namespace streampulse::testing

@@ -1,4 +1,5 @@
 // redis::Url::parse and redacted(): the forms of STREAMPULSE_REDIS_URL.
+#include "../../src/redis/sentinel.hpp"
 #include "streampulse/redis/client.hpp"
 
 #include <gtest/gtest.h>
@@ -100,6 +101,88 @@ TEST(RedisUrl, BadOnesRefused) {
                           "redis://[v1.x]/",
                           "redis:///0"}) {
     EXPECT_FALSE(Url::parse(bad).has_value()) << bad;
+  }
+}
+
+TEST(RedisUrl, SentinelOne) {
+  const auto u = parse_ok("redis+sentinel://127.0.0.1:26380/sp");
+  EXPECT_EQ(u.kind, Url::Kind::sentinel);
+  ASSERT_EQ(u.sentinels.size(), 1u);
+  EXPECT_EQ(u.sentinels[0].host, "127.0.0.1");
+  EXPECT_EQ(u.sentinels[0].port, 26380);
+  EXPECT_EQ(u.master_name, "sp");
+  EXPECT_EQ(u.db, 0);
+  EXPECT_TRUE(u.password.empty());
+  EXPECT_TRUE(u.sentinel_password.empty());
+  EXPECT_EQ(u.redacted(), "redis+sentinel://127.0.0.1:26380/sp");
+  EXPECT_EQ(parse_ok("REDIS+SENTINEL://s/sp").sentinels[0].port, 26379);  // the default port
+}
+
+TEST(RedisUrl, SentinelEverything) {
+  const auto u = parse_ok(
+      "redis+sentinel://alice:p%40ss@s1.internal:26379,[::1]:26380,10.0.0.7/my%20primary/3"
+      "?sentinel_password=se+cr%26et");
+  EXPECT_EQ(u.kind, Url::Kind::sentinel);
+  ASSERT_EQ(u.sentinels.size(), 3u);
+  EXPECT_EQ(u.sentinels[0], (Url::HostPort{"s1.internal", 26379}));
+  EXPECT_EQ(u.sentinels[1], (Url::HostPort{"::1", 26380}));
+  EXPECT_EQ(u.sentinels[2], (Url::HostPort{"10.0.0.7", 26379}));
+  EXPECT_EQ(u.master_name, "my primary");
+  EXPECT_EQ(u.db, 3);
+  EXPECT_EQ(u.user, "alice");
+  EXPECT_EQ(u.password, "p@ss");               // the data nodes'
+  EXPECT_EQ(u.sentinel_password, "se+cr&et");  // a '+' is a plus
+  const auto shown = u.redacted();
+  EXPECT_EQ(shown,
+            "redis+sentinel://alice:***@s1.internal:26379,[::1]:26380,10.0.0.7:26379/"
+            "my%20primary/3?sentinel_password=***");
+  EXPECT_EQ(shown.find("p@ss"), std::string::npos);
+  EXPECT_EQ(shown.find("cr"), std::string::npos);
+  EXPECT_TRUE(Url::parse(shown).has_value());  // the redacted form still parses
+  EXPECT_EQ(parse_ok("redis+sentinel://:pw@s/sp").password, "pw");
+}
+
+TEST(RedisUrl, SentinelBadOnesRefused) {
+  for (const char* bad : {"redis+sentinel://",
+                          "redis+sentinel:/s/sp",
+                          "redis+sentinel://s",
+                          "redis+sentinel://s/",
+                          "redis+sentinel://s//",
+                          "redis+sentinel://s/sp/",
+                          "redis+sentinel://s/sp/x",
+                          "redis+sentinel://s/sp/1/2",
+                          "redis+sentinel://,s/sp",
+                          "redis+sentinel://s,/sp",
+                          "redis+sentinel://s,,t/sp",
+                          "redis+sentinel://s:0/sp",
+                          "redis+sentinel://s:65536/sp",
+                          "redis+sentinel://s:/sp",
+                          "redis+sentinel://:26379/sp",
+                          "redis+sentinel://[::1/sp",
+                          "redis+sentinel://password@s/sp",
+                          "redis+sentinel://user:@s/sp",
+                          "redis+sentinel://s/sp?db=1",
+                          "redis+sentinel://s/sp?sentinel_password=",
+                          "redis+sentinel://s/sp?sentinel_password",
+                          "redis+sentinel://s/sp?sentinel_password=a&sentinel_password=b",
+                          "redis+sentinel://s/sp#frag",
+                          "rediss+sentinel://s/sp",
+                          "redis-sentinel://s/sp"}) {
+    EXPECT_FALSE(Url::parse(bad).has_value()) << bad;
+  }
+}
+
+TEST(RedisUrl, MovedReplies) {
+  using detail::parse_moved;
+  EXPECT_EQ(parse_moved("MOVED 3999 127.0.0.1:6381", "h"), (Url::HostPort{"127.0.0.1", 6381}));
+  EXPECT_EQ(parse_moved("MOVED 1 redis-2.internal:7000", "h"),
+            (Url::HostPort{"redis-2.internal", 7000}));
+  EXPECT_EQ(parse_moved("MOVED 1 [::1]:7000", "h"), (Url::HostPort{"::1", 7000}));
+  EXPECT_EQ(parse_moved("MOVED 1 :7000", "10.0.0.1"), (Url::HostPort{"10.0.0.1", 7000}));
+  for (const char* bad :
+       {"MOVED", "MOVED 1", "MOVED 1 h", "MOVED 1 h:0", "MOVED 1 h:x", "MOVED x h:1", "ASK 1 h:1",
+        "READONLY You can't write", "MOVED 1 h:1 x"}) {
+    EXPECT_FALSE(parse_moved(bad, "h").has_value()) << bad;
   }
 }
 

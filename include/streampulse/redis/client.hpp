@@ -45,9 +45,18 @@ struct Reply {
 //   redis://[[user]:password@]host[:port][/db]   (port 6379, db 0 when absent)
 //   rediss://...                                 (TLS)
 //   unix:///path/to/socket[?db=N]                (user and password as for redis://)
-// Hosts may be names, IPv4 or [IPv6]. User and password are percent-decoded.
+//   redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/<primary name>[/db]
+//       [?sentinel_password=...]                 (Sentinels, port 26379 when absent)
+// Hosts may be names, IPv4 or [IPv6]. User, password, the primary's name and the Sentinels'
+// password are percent-decoded. With Sentinel, user, password and db are the data nodes'.
 struct Url {
-  enum class Kind { tcp, tls, unix_socket };
+  enum class Kind { tcp, tls, unix_socket, sentinel };
+  struct HostPort {
+    std::string host;
+    std::uint16_t port = 0;
+    friend bool operator==(const HostPort&, const HostPort&) = default;
+    std::string text() const;  // host:port, [IPv6]:port
+  };
   Kind kind = Kind::tcp;
   std::string host;  // tcp, tls
   std::uint16_t port = 6379;
@@ -55,6 +64,9 @@ struct Url {
   std::string user;
   std::string password;
   int db = 0;
+  std::vector<HostPort> sentinels;  // sentinel: asked in this order
+  std::string master_name;          // sentinel: the name the Sentinels monitor the primary by
+  std::string sentinel_password;    // sentinel: AUTH to the Sentinels (none when empty)
 
   static boost::system::result<Url> parse(std::string_view text);
   // The URL without its password, for logs.
@@ -71,6 +83,11 @@ struct Options {
   // Reconnection backoff: doubles from min to max, with jitter.
   std::chrono::milliseconds backoff_min{50};
   std::chrono::milliseconds backoff_max{2000};
+  // redis+sentinel://: the budget of one Sentinel (connect, AUTH, the question) before the
+  // next is tried, and how often a connected client asks again where the primary is (a
+  // primary demoted by SENTINEL FAILOVER keeps its clients until Sentinel reconfigures it).
+  std::chrono::milliseconds sentinel_timeout{500};
+  std::chrono::milliseconds sentinel_check_interval{1000};
   std::string client_name;    // CLIENT SETNAME, best effort (ignored when refused)
   std::string extra_ca_file;  // rediss://: a PEM file trusted beside the system store (tests)
 };
