@@ -5,8 +5,10 @@
  * Charts are made once and updated in place; their colours follow the light/dark theme.
  *
  *   StreampulseCharts.init();
- *   StreampulseCharts.updateDistribution('browsers', dist, names, emptyText);
- *   StreampulseCharts.updateBitrate({min, average, max}, emptyText);
+ *   StreampulseCharts.updateDistribution('browsers', dist, names, emptyText, of);
+ *   StreampulseCharts.updateBitrate({min, average, max}, emptyText, of);
+ * Each canvas carries a text alternative with the figures it shows (role="img", its aria-label
+ * rewritten at each update); `of` says whose figures they are ("3 players watching now").
  *   StreampulseCharts.charts   // {browsers, devices, os, bitrate}: the Chart.js objects
  *
  * Plain script, no build step. Needs window.StreampulseDashboardCommon (dashboard-common.js)
@@ -200,8 +202,17 @@
     });
   }
 
+  // The canvas's text alternative (role="img" in the page): what the chart shows, with the
+  // current figures, rewritten at each render. The base ("Players by browser") is the page's
+  // aria-label; `of` says whose figures they are ("3 players watching now").
+  function describe(canvas, of, figures) {
+    if (!canvas.dataset.baseLabel) canvas.dataset.baseLabel = canvas.getAttribute('aria-label') || '';
+    var label = canvas.dataset.baseLabel + (of ? ', ' + of : '') + ': ' + figures;
+    if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
+  }
+
   // Updates a doughnut and its legend in place; with no entries, says that nobody is counted.
-  function updateDistribution(chart, canvasId, dist, names, emptyText) {
+  function updateDistribution(chart, canvasId, dist, names, emptyText, of) {
     var entries = shownEntries(dist, names);
     var total = entries.reduce(function (a, e) { return a + e.n; }, 0);
     var keys = entries.filter(function (e) { return !e.more; }).map(function (e) { return e.key; });
@@ -212,6 +223,9 @@
     var note = box.querySelector('.chart-empty');
     if (note) { note.hidden = entries.length > 0; if (note.textContent !== emptyText) note.textContent = emptyText; }
     renderLegend($(canvasId.replace('chart-', 'legend-')), entries, colourList, total);
+    describe(canvas, entries.length ? of : '', entries.length ? entries.map(function (e) {
+      return e.name + ' ' + formatInt(e.n) + ' (' + share(e.n, total) + ')';
+    }).join(', ') + '.' : emptyText);
     if (!chart) return;
     var labels = entries.map(function (e) { return e.name; });
     var data = entries.map(function (e) { return e.n; });
@@ -224,9 +238,12 @@
     chart.update();
   }
 
-  function updateBitrate(chart, b, emptyText) {
+  function updateBitrate(chart, b, emptyText, of) {
     var note = $('chart-bitrate').parentElement.querySelector('.chart-empty');
     var none = !isNum(b.max);
+    var kbps = function (v) { return isNum(v) ? formatInt(v) : 'unknown'; };
+    describe($('chart-bitrate'), none ? '' : of, none ? emptyText
+      : 'minimum ' + kbps(b.min) + ', average ' + kbps(b.average) + ', maximum ' + kbps(b.max) + ' kbps.');
     if (note) { note.hidden = !none; if (note.textContent !== emptyText) note.textContent = emptyText; }
     $('chart-bitrate').style.visibility = none ? 'hidden' : ''; // no empty axes behind the note
     if (!chart) return;
@@ -239,10 +256,11 @@
   window.StreampulseCharts = {
     init: initCharts,
     // kind: 'browsers', 'devices' or 'os'
-    updateDistribution: function (kind, dist, names, emptyText) {
-      updateDistribution(charts[kind], 'chart-' + kind, dist, names, emptyText);
+    // of: whose figures ("3 players watching now"), for the chart's text alternative
+    updateDistribution: function (kind, dist, names, emptyText, of) {
+      updateDistribution(charts[kind], 'chart-' + kind, dist, names, emptyText, of);
     },
-    updateBitrate: function (b, emptyText) { updateBitrate(charts.bitrate, b, emptyText); },
+    updateBitrate: function (b, emptyText, of) { updateBitrate(charts.bitrate, b, emptyText, of); },
     charts: charts
   };
 })();

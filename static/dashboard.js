@@ -68,6 +68,8 @@
     var v = scoped(d);
     var isNow = v.scope === 'now';
     var whom = isNow ? 'players watching now' : 'players seen in the ' + retentionLabel;
+    // "1 player watching now", "3 players watching now"
+    var counted = formatInt(v.players) + ' ' + (v.players === 1 ? whom.replace(/^players/, 'player') : whom);
     var nobody = isNow ? 'Nobody is watching now.' : 'No players in the ' + retentionLabel + '.';
 
     setText('active-players', isNum(players.active) ? formatInt(players.active) : '0');
@@ -75,17 +77,17 @@
     setText('scope-retention-label', 'players seen in the ' + retentionLabel);
     setAll('[data-retention-tag]', retentionLabel);
     setAll('[data-scope-tag]', isNow ? 'now' : retentionLabel);
-    setAll('[data-scope-of]', v.players > 0 ? formatInt(v.players) + ' ' + whom : whom);
+    setAll('[data-scope-of]', v.players > 0 ? counted : whom);
     document.body.dataset.scope = v.scope;
 
     var some = v.players > 0;
     setText('avg-play-time', some ? formatDuration(v.playTime.average) : '0 s');
     setText('total-play-time', some ? formatDuration(v.playTime.total) : '0 s');
-    setText('play-time-of', some ? 'of the ' + formatInt(v.players) + ' ' + whom : 'nobody is watching now');
+    setText('play-time-of', some ? 'of the ' + counted : 'nobody is watching now');
     setText('bitrate-min', formatKbps(v.bitrates.min));
     setText('bitrate-avg', formatKbps(v.bitrates.average));
     setText('bitrate-max', formatKbps(v.bitrates.max));
-    setText('bitrate-of', some ? 'kbps declared by the renditions of the ' + formatInt(v.players) + ' ' + whom
+    setText('bitrate-of', some ? 'kbps declared by the renditions of the ' + counted
                                : (isNow ? 'nobody is watching now' : 'no players'));
 
     var empty = !(players.total > 0);
@@ -93,10 +95,10 @@
     document.body.classList.toggle('is-empty', empty);
 
     var names = d.agentNames || {};
-    charts.updateDistribution('browsers', v.agents.browsers, names.browsers, nobody);
-    charts.updateDistribution('devices', v.agents.devices, names.devices, nobody);
-    charts.updateDistribution('os', v.agents.os, names.os, nobody);
-    charts.updateBitrate(v.bitrates, nobody);
+    charts.updateDistribution('browsers', v.agents.browsers, names.browsers, nobody, counted);
+    charts.updateDistribution('devices', v.agents.devices, names.devices, nobody, counted);
+    charts.updateDistribution('os', v.agents.os, names.os, nobody, counted);
+    charts.updateBitrate(v.bitrates, nobody, counted);
   }
 
   function initScope() {
