@@ -150,6 +150,12 @@
       return false;
     }
     var name = s ? String(s.name || s.id) : STREAM;
+    // Its empty state points to this stream's player; simulated players watch the default
+    // stream (the catalog's first), so they are suggested on its dashboard only.
+    $('empty-what').textContent = 'this stream within the last hour';
+    $('empty-player-link').href = '/?streamId=' + encodeURIComponent(STREAM);
+    $('empty-player-link').textContent = 'player page of this stream';
+    if (list && list.length && list[0].id !== STREAM) $('empty-sim-hint').hidden = true;
     $('page-title').textContent = name;
     $('page-subtitle').textContent = 'Viewer analytics of the stream ' + STREAM + ', live from its players\' heartbeats.';
     document.title = name + ' · dashboard · streampulse';

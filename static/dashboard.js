@@ -90,6 +90,8 @@
     setText('bitrate-of', some ? 'kbps declared by the renditions of the ' + counted
                                : (isNow ? 'nobody is watching now' : 'no players'));
 
+    renderViewers(players, d.viewers);
+
     var empty = !(players.total > 0);
     $('empty-state').hidden = !empty;
     document.body.classList.toggle('is-empty', empty);
@@ -99,6 +101,23 @@
     charts.updateDistribution('devices', v.agents.devices, names.devices, nobody, counted);
     charts.updateDistribution('os', v.agents.os, names.os, nobody, counted);
     charts.updateBitrate(v.bitrates, nobody, counted);
+  }
+
+  // Views and unique viewers (distinct browser profiles; a player without a viewerId is one),
+  // beside the players figures, when the service sends "viewers": {active, total}. Active goes
+  // with "now", total with the retention ("last hour"). Absent (an older service): nothing.
+  function renderViewers(players, viewers) {
+    var has = function (k) { return viewers && isNum(viewers[k]); };
+    var plural = function (n, one) { return formatInt(n) + ' ' + one + (n === 1 ? '' : 's'); };
+    [['active', 'active-viewers', 'scope-now-viewers'], ['total', 'total-viewers', 'scope-retention-viewers']]
+      .forEach(function (k) {
+        var card = $(k[1]);
+        var option = $(k[2]);
+        card.hidden = option.hidden = !has(k[0]);
+        if (!has(k[0])) return;
+        setText(k[1], plural(num(players[k[0]]), 'view') + ' · ' + plural(viewers[k[0]], 'unique viewer'));
+        setText(k[2], ' · ' + plural(viewers[k[0]], 'unique viewer'));
+      });
   }
 
   function initScope() {

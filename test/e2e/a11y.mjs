@@ -82,6 +82,7 @@ async function shoot(page, name, sizes = ['desktop', 'phone']) {
   const files = [];
   for (const size of sizes) {
     await page.setViewportSize(size === 'phone' ? PHONE : DESKTOP);
+    await page.evaluate(() => window.scrollTo(0, 0)); // the sticky top bar at the top, where it belongs
     await sleep(400); // charts resize on the next frame, with a short animation
     const file = `a11y-${name}-${size}.png`;
     await page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
