@@ -40,6 +40,7 @@
     var avg = d.bitrates && isNum(d.bitrates.average) ? formatInt(d.bitrates.average) + ' kbps' : '—';
     var r = d.quality && d.quality.rebufferRatio;
     var rebuf = isNum(r) ? (Math.round(r * 1000) / 10) + ' %' : '—';
+    if (avg === '—' && rebuf === '—') return 'no data yet';  // not a row of dashes (issue 17)
     return avg + ' · ' + rebuf;
   }
 

@@ -84,6 +84,11 @@ async function shoot(page, name, sizes = ['desktop', 'phone']) {
     await page.setViewportSize(size === 'phone' ? PHONE : DESKTOP);
     await page.evaluate(() => window.scrollTo(0, 0)); // the sticky top bar at the top, where it belongs
     await sleep(400); // charts resize on the next frame, with a short animation
+    // Nothing wider than the screen, nor scrolled off inside a card (the streams table).
+    const wide = await page.evaluate(() => [document.documentElement, ...document.querySelectorAll('.card')]
+      .filter((el) => el.checkVisibility() && el.scrollWidth > el.clientWidth + 1)
+      .map((el) => `${el.id || el.className || el.tagName} ${el.scrollWidth} > ${el.clientWidth} px`));
+    if (wide.length) throw new Error(`${name} at ${size} size: content wider than its box: ${wide.join('; ')}`);
     const file = `a11y-${name}-${size}.png`;
     await page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true });
     files.push(file);
