@@ -73,6 +73,21 @@
     }
     var p = history.peak;
     setText('history-peak', p ? int(p.players) + ' at ' + clock(p.at) : '—');
+    describeHistory(points, p);
+  }
+
+  // The chart's text alternative (role="img"): the span drawn, the latest count and the peak,
+  // rewritten at each draw.
+  function describeHistory(points, peak) {
+    var canvas = $('chart-history');
+    if (!canvas) return;
+    var span = range === 'seconds' ? 'the last hour, per second' : 'the last day, per minute';
+    var last = null;
+    for (var i = points.length - 1; i >= 0 && last === null; i--) if (points[i].y !== null) last = points[i];
+    var label = 'Active viewers over ' + span + ': ' + (last
+      ? int(last.y) + ' at ' + clock(last.x) + (peak ? ', peak ' + int(peak.players) + ' at ' + clock(peak.at) : '') + '.'
+      : 'nobody has watched in this span.');
+    if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
   }
 
   function fetchHistory() {

@@ -9,7 +9,10 @@
 //      "Not enough data"
 //   c  once they stop: the "now" charts are empty and say "Nobody is watching now" (no stale
 //      splits shown as now), while the "last hour" view still shows them, labelled so
-// Screenshots: test-artifacts/dashboard-truth-{empty,busy,phone,now-empty,last-hour}.png.
+//   d  unique viewers ("viewers": {active, total} in the dashboard JSON) show beside the players
+//      figures ("1,204 views · 1,180 unique viewers"), active with "now", total with the last
+//      hour; a dashboard without the field shows none (the page works before and after it)
+// Screenshots: test-artifacts/dashboard-truth-{empty,busy,phone,now-empty,last-hour,unique-viewers}.png.
 //
 //   STREAMPULSE_URL  the running service [http://127.0.0.1:18480]
 //   E2E_ADMIN_TOKEN  the service's admin token (publishes heartbeats, creates a stream)
@@ -219,6 +222,46 @@ try {
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-truth-last-hour.png'), fullPage: true });
     await page.click('#scope-now');
     return `${r.items.length} entries, "${r.of}"`;
+  });
+
+  await check('d  unique viewers show beside the players figures when the service sends them, nothing when not', async () => {
+    const fmt = (n) => n.toLocaleString('en-US');
+    const plural = (n, one) => `${fmt(n)} ${one}${n === 1 ? '' : 's'}`;
+    const read = (p) => p.evaluate(() => Object.fromEntries(['active-viewers', 'total-viewers', 'scope-now-viewers',
+      'scope-retention-viewers'].map((id) => { const el = document.getElementById(id); return [id, el.hidden ? null : el.textContent]; })));
+    // As the service is: "viewers" in the JSON or not.
+    const api = await dashboardJson();
+    let shown = await waitFor(async () => { const r = await read(page); return (api.viewers ? r['total-viewers'] : !r['total-viewers']) ? r : null; },
+      5000, 'the unique viewers as the service sends them');
+    const natural = api.viewers ? `the service sends them: ${JSON.stringify(shown)}` : 'the service sends none: none shown';
+    // With the field (the feed replaced by polls of a /api/dashboard that has it), then without.
+    const page2 = await ctx.newPage();
+    page2.on('pageerror', (e) => errors.push(e.message));
+    let viewers = null;
+    await page2.route('**/api/dashboard/stream*', (route) => route.fulfill({ status: 503, body: '' }));
+    await page2.route('**/api/dashboard', async (route) => {
+      const res = await route.fetch();
+      const d = await res.json();
+      if (viewers) d.viewers = viewers(d.players); else delete d.viewers;
+      await route.fulfill({ response: res, json: d });
+    });
+    viewers = (p) => ({ active: p.active, total: Math.max(1, p.total - 2) });
+    await page2.goto(`${BASE}/dashboard`, { waitUntil: 'load' });
+    const d = await dashboardJson();
+    const want = viewers(d.players);
+    shown = await waitFor(async () => { const r = await read(page2); return r['total-viewers'] ? r : null; }, 10000, 'the unique viewers');
+    assert(shown['total-viewers'] === `${plural(d.players.total, 'view')} · ${plural(want.total, 'unique viewer')}`,
+      `total card reads "${shown['total-viewers']}" for ${JSON.stringify(d.players)}`);
+    assert(shown['active-viewers'] === `${plural(d.players.active, 'view')} · ${plural(want.active, 'unique viewer')}`,
+      `active card reads "${shown['active-viewers']}"`);
+    assert(shown['scope-retention-viewers'] === ` · ${plural(want.total, 'unique viewer')}`, `last hour option "${shown['scope-retention-viewers']}"`);
+    assert(shown['scope-now-viewers'] === ` · ${plural(want.active, 'unique viewer')}`, `now option "${shown['scope-now-viewers']}"`);
+    await page2.screenshot({ path: path.join(ARTIFACTS, 'dashboard-truth-unique-viewers.png') });
+    viewers = null;
+    const gone = await waitFor(async () => { const r = await read(page2); return Object.values(r).every((v) => v === null) ? r : null; },
+      5000, 'the unique viewers to go when the field does');
+    await page2.close();
+    return `${natural}; with the field: "${shown['total-viewers']}", now "${shown['scope-now-viewers']}"; without: ${JSON.stringify(gone)}`;
   });
 
   await check('no page errors', async () => { assert(errors.length === 0, errors.join('; ')); });

@@ -4,7 +4,7 @@
 #      (scripts/vendor-assets.sh) when they are missing,
 #   2. starts `streampulse serve` on 127.0.0.1:$E2E_PORT with the sample media and an admin token,
 #   3. runs the agent and heartbeat-schedule unit tests, test/e2e/run.mjs and the other checks
-#      (quality, agent names, streams, viewers, dashboard truth) against it,
+#      (quality, agent names, streams, viewers, dashboard truth, accessibility) against it,
 #   4. stops the server it started (and only that one).
 #
 #   STREAMPULSE_BIN  the binary [the first of build/streampulse, build-*/streampulse]
@@ -77,6 +77,7 @@ STREAMPULSE_URL="$url" E2E_ADMIN_TOKEN="$admin" node test/e2e/agent-names.mjs ||
 STREAMPULSE_URL="$url" E2E_ADMIN_TOKEN="$admin" node test/e2e/streams.mjs || status=1
 STREAMPULSE_URL="$url" node test/e2e/viewers.mjs || status=1
 STREAMPULSE_URL="$url" E2E_ADMIN_TOKEN="$admin" node test/e2e/dashboard-truth.mjs || status=1
+STREAMPULSE_URL="$url" E2E_ADMIN_TOKEN="$admin" node test/e2e/a11y.mjs || status=1
 if [[ $status -ne 0 ]]; then
   echo "with-server: failures; last lines of the server log:" >&2
   tail -n 30 "$log" >&2 || true
