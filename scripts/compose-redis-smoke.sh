@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compose smoke test of docker-compose.redis.yml (Redis, three streampulse instances on the Redis
+# Compose smoke test of docker-compose.yml's redis profile (Redis, three streampulse instances on the Redis
 # backend, nginx in front), used as a user would, through the load balancer only, over loopback:
 #   - build (the service image's cache from the container smoke test is reused), up -d (a
 #     project of its own, a free host port on 127.0.0.1 via STREAMPULSE_PORT); Redis and the
@@ -118,7 +118,7 @@ fi
 for v in $(compgen -e | grep -E '^(STREAMPULSE_|MOMENTO_)' || true); do unset "$v"; done
 export STREAMPULSE_BUILD_CA_CERTS="$build_ca"
 read -ra compose_cmd <<<"$DOCKER_COMPOSE"
-compose=("${compose_cmd[@]}" --project-name "$project" --env-file "$envfile" -f docker-compose.redis.yml)
+compose=("${compose_cmd[@]}" --project-name "$project" --env-file "$envfile" -f docker-compose.yml --profile redis)
 workdir="$(mktemp -d /tmp/streampulse-compose-redis.XXXXXX)"
 
 # --- Helpers (no `producer | grep -q` pipes: under pipefail an early-closing reader fails them)

@@ -107,6 +107,7 @@ secret="smoke-secret-$RANDOM$RANDOM"
 # An env file of its own: a developer's .env does not change what is tested.
 envfile="$(mktemp /tmp/streampulse-smoke-env.XXXXXX)"
 cat >"$envfile" <<EOF
+COMPOSE_PROFILES=embedded
 STREAMPULSE_BIND=127.0.0.1
 STREAMPULSE_PORT=$port
 STREAMPULSE_BACKEND=embedded

@@ -9,7 +9,7 @@
 # Chromium against the real service (on the embedded backend, then on the Momento backend
 # pointed at the fake Momento), and the container smoke
 # test (image build, compose up, health, heartbeats, restart; SKIP_CONTAINER_SMOKE=1 skips it),
-# then docker-compose.redis.yml as a user runs it (Redis, three instances behind nginx, one
+# then docker-compose.yml's redis profile as a user runs it (Redis, three instances behind nginx, one
 # audience, the count duty's failover: scripts/compose-redis-smoke.sh; skipped the same way).
 # Exits non-zero on the first failing stage.
 #
@@ -66,7 +66,7 @@ STREAMPULSE_BIN="$build_dir/streampulse" bash test/e2e/with-redis.sh
 echo "== container smoke test (skipped, and says why, where Docker cannot be used)"
 bash scripts/container-smoke-test.sh
 
-echo "== compose smoke test on Redis: docker-compose.redis.yml, 3 instances behind nginx (skipped as above)"
+echo "== compose smoke test on Redis: docker compose --profile redis, 3 instances behind nginx (skipped as above)"
 bash scripts/compose-redis-smoke.sh
 
 echo "== all tests passed"

@@ -289,8 +289,8 @@ asio::awaitable<void> run_topic_intake(Services& s) {
       continue;
     }
     auto batch = std::make_shared<IntakeBatch>(executor);
-    for (const auto& e : *events) {
-      const auto* item = std::get_if<store::TopicItem>(&e);
+    for (const auto& event : *events) {
+      const auto* item = std::get_if<store::TopicItem>(&event);
       if (!item || item->value.binary) continue;
       // Parsed here, recorded on the player's shard (on a remote backend: the one shard, this
       // loop).

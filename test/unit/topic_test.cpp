@@ -365,8 +365,8 @@ TEST(TopicNextPositionTest, FollowsMomentosResumeRule) {
   const SubscribePosition from{5, 9};
   EXPECT_EQ(next_position(from, {}).sequence_number, 5u);
   EXPECT_EQ(next_position(from, {}).sequence_page, 9u);
-  const Events events{Discontinuity{4, 10, 11}, TopicItem{10, 11, {}, {}},
-                      TopicItem{11, 11, {}, {}}};
+  const Events events{Discontinuity{4, 10, 11}, TopicItem{10, 11, {}, {}, {}},
+                      TopicItem{11, 11, {}, {}, {}}};
   EXPECT_EQ(next_position(from, events).sequence_number, 12u);
   EXPECT_EQ(next_position(from, events).sequence_page, 11u);
   const Events only_gap{Discontinuity{4, 10, 11}};
