@@ -16,6 +16,7 @@
  *   config.refresh()             // a promise of the configuration (one request for all callers)
  *   config.current               // the last good configuration, or null
  *   config.playerId              // the view's id
+ *   config.startFailures         // failed fetches before the first configuration
  *   config.streamId              // ?streamId=, or null (the default stream)
  *   config.topicUrl('heartbeatTopic' | 'viewerCountTopic')
  *   config.heartbeatInterval()   // ms
@@ -35,7 +36,8 @@
       config: null,            // last good /api/player-config answer
       configPromise: null,     // the refresh in flight, shared by everyone who needs it
       configTimer: null,
-      playerId: null           // issued by the first configuration (a view)
+      playerId: null,          // issued by the first configuration (a view)
+      startFailures: 0         // fetches that failed before the first configuration
     };
 
     // The stream of the catalog the page plays (?streamId=ID); null: the default stream.
@@ -111,6 +113,7 @@
             return cfg;
           } catch (err) {
             var message = (err && err.message) || String(err);
+            if (!state.config) state.startFailures += 1;
             backoff = err.fatal ? Math.min(Math.max(backoff * 2, 5000), 60000) : net.nextBackoff(backoff);
             console.warn('streampulse: player config failed, retrying in ' + backoff + ' ms:', message);
             opts.onStatus('error', 'Cannot load the player configuration (' + message + '), retrying…');
@@ -166,6 +169,9 @@
       refresh: refreshConfig,
       get current() { return state.config; },
       get playerId() { return state.playerId; },
+      // The page could not start for want of a configuration this many times: without one there
+      // is no token to report it with, so player.js reports them with its first heartbeat.
+      get startFailures() { return state.startFailures; },
       streamId: STREAM_ID,
       topicUrl: topicUrl,
       heartbeatInterval: heartbeatInterval

@@ -234,7 +234,8 @@
 
   // A failed start (or a fatal error later): one heartbeat at once carries the error to the
   // service (its `errors` delta), so the dashboard's error figure counts it. Without a
-  // configuration (the service unreachable) there is nothing to report it with.
+  // configuration (the service unreachable) there is nothing to report it with yet: those
+  // failures go with the first heartbeat once one arrives (config.startFailures).
   function reportFailure() {
     if (!config.current) return;
     var p = heartbeats.beatNow();
@@ -322,6 +323,7 @@
   setInterval(savePlayTime, 5000);
 
   config.refresh().then(function (cfg) {
+    for (var i = 0; i < config.startFailures; i++) state.quality.noteError();
     startPlayback(chooseStream(cfg));
     count.poll();
   });

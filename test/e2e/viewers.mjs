@@ -194,6 +194,25 @@ async function main() {
       return `"${box}"; errors ${before} -> ${after} (API), card ${shown}; automatic retry (${auto} failures) within ${autoMs} ms, "Retry now" -> ${manual}`;
     });
 
+    await check('e2: a configuration that could not be fetched is reported once one arrives (errors in the first heartbeat)', async () => {
+      const before = (await dashboard()).quality.errors || 0;
+      const page = await slowCtx.newPage();
+      let refused = 0;
+      // The first two configuration requests fail, as when the service is out of reach.
+      await page.route('**/api/player-config*', (route) => (refused++ < 2 ? route.fulfill({ status: 503, body: '{}' }) : route.fallback()));
+      await page.goto(BASE + '/', { waitUntil: 'load' });
+      const box = await waitFor(() => page.evaluate(() => {
+        const b = document.getElementById('player-error');
+        return !b.hidden ? b.textContent.replace(/\s+/g, ' ').trim() : false;
+      }), 'the error box while the configuration cannot be fetched', 10000);
+      await page.click('#player-retry').catch(() => {});
+      await waitPlaying(page);
+      const after = await waitFor(async () => { const e = (await dashboard()).quality.errors || 0; return e >= before + 2 ? e : false; },
+        '/api/dashboard quality.errors to count the two failed fetches', 20000);
+      await page.close();
+      return `"${box}"; ${refused} configuration requests, errors ${before} -> ${after}`;
+    });
+
     await check('f: the count is not a live region (one polite announcement instead); diagnostics behind a closed toggle', async () => {
       const a11y = await fast.evaluate(() => {
         const el = document.getElementById('viewer-count');
