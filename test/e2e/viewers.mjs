@@ -144,7 +144,7 @@ async function main() {
       return `${after - before} heartbeats in 4 s while hidden; the other viewer read 2 throughout`;
     });
 
-    await check('d: two tabs of one browser read 2', async () => {
+    await check('d: two tabs of one browser read 2, and the dashboard has them as 2 views of 1 unique viewer', async () => {
       await slow.close();
       await waitCount(fast, 1);
       const tab2 = await fastCtx.newPage();
@@ -156,9 +156,14 @@ async function main() {
       const views = await Promise.all([fast, tab2].map((p) => p.evaluate(() => window.streampulse.viewerId)));
       assert(ids[0] !== ids[1], `both tabs report as ${ids[0]}`);
       assert(views[0] === views[1], `one browser, two viewerIds ${views}`);
+      // The dashboard: two views, one unique viewer.
+      const d = await waitFor(async () => {
+        const m = await dashboard();
+        return m.players.active === 2 && m.viewers && m.viewers.active === 1 ? m : false;
+      }, '/api/dashboard to read 2 views and 1 unique viewer', 10000);
       await tab2.close();
       await fast.evaluate(() => window.__hide(false));
-      return `playerIds ${ids.join(' ')} (one viewerId ${views[0]})`;
+      return `playerIds ${ids.join(' ')} (one viewerId ${views[0]}); dashboard players ${JSON.stringify(d.players)}, viewers ${JSON.stringify(d.viewers)}`;
     });
 
     await check('e: a missing stream shows the error and Retry, retries with back-off, and the dashboard counts the errors', async () => {
