@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <unordered_set>
 
@@ -111,6 +112,9 @@ Player make_player(std::mt19937_64& rng, core::EpochMs now_ms) {
   p.started_ms = now_ms;
   // Some viewers were already watching when the simulation started.
   p.initial_play_time_s = std::uniform_int_distribution<int>(0, 600)(rng);
+  // Startup times spread as field data does: most within 1-2 s, a long tail past 5 s.
+  p.quality.startup_ms = std::min(20'000.0, std::lognormal_distribution<double>(7.0, 0.6)(rng));
+  p.quality.failed_start = std::uniform_real_distribution<double>(0, 1)(rng) < 0.02;
   return p;
 }
 
@@ -141,6 +145,35 @@ void maybe_switch_bitrate(Player& p, std::mt19937_64& rng) {
   } else if (!up && p.level > 0) {
     --p.level;
   }
+}
+
+void append_quality_fields(std::string& body, Player& p, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> unit(0, 1);
+  PlaybackQuality& q = p.quality;
+  auto field = [&body](std::string_view key, double v) {
+    body += ",\"";
+    body += key;
+    body += "\":";
+    body += std::to_string(std::llround(v));
+  };
+  if (q.heartbeats++ == 0 && q.failed_start) {
+    // The page's report of a failed start: the error, nothing played yet.
+    field("errors", 1);
+    body += ",\"state\":\"buffering\"";
+    return;
+  }
+  // As the page: once started, the stall deltas and the error delta every time (0 mostly).
+  field("startupMs", q.startup_ms);
+  const bool stall = unit(rng) < 0.004;  // a stall every few minutes of watching
+  field("rebufferCount", stall ? 1 : 0);
+  field("rebufferMs", stall ? std::uniform_real_distribution<double>(200, 4000)(rng) : 0);
+  field("errors", unit(rng) < 0.0002 ? 1 : 0);
+  // hls.js's bandwidth estimate: a few times the rendition's bitrate.
+  field("throughputBps",
+        bitrate_kbps(p) * 1000.0 * std::uniform_real_distribution<double>(1.3, 4)(rng));
+  if (unit(rng) < 0.05) q.dropped_frames += std::uniform_int_distribution<int>(1, 5)(rng);
+  field("droppedFrames", static_cast<double>(q.dropped_frames));
+  body += stall ? ",\"state\":\"buffering\"" : ",\"state\":\"playing\"";
 }
 
 std::string heartbeat_json(const Player& p, core::EpochMs now_ms) {

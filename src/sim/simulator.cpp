@@ -163,6 +163,9 @@ asio::awaitable<void> Simulator::send_one(std::size_t index) {
     Player& p = players_[index];
     maybe_switch_bitrate(p, rng_);
     std::string body = heartbeat_json(p, core::SystemClock().now_ms());
+    body.pop_back();  // the object's '}': the quality fields go in before it
+    append_quality_fields(body, p, rng_);
+    body += '}';
     ++stats_.sent;
     const auto t0 = Clock::now();
     const SendOutcome out = co_await sender_->send(std::move(body));

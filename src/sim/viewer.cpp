@@ -87,6 +87,7 @@ void build_heartbeat(AudienceContext& ctx, Viewer& v) {
   append_number(body, bitrate_kbps(v.player));
   body += ",\"playTime\":";
   append_number(body, play_time_s(v.player, core::SystemClock().now_ms()));
+  append_quality_fields(body, v.player, ctx.rng);
   body += v.body_suffix;
   v.request.assign(v.publish_head);
   append_number(v.request, static_cast<std::int64_t>(body.size()));

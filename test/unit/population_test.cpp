@@ -3,6 +3,7 @@
 
 #include "streampulse/sim/population.hpp"
 #include <boost/asio/io_context.hpp>
+#include "streampulse/core/heartbeat.hpp"
 #include "streampulse/sim/simulator.hpp"
 
 #include <gtest/gtest.h>
@@ -221,6 +222,35 @@ TEST(PopulationSimulatorTest, LatencyPercentiles) {
   for (int i = 1; i <= 100; ++i) h.record(std::chrono::milliseconds(i));
   EXPECT_NEAR(h.percentile_ms(50), 50, 3);
   EXPECT_NEAR(h.percentile_ms(99), 99, 5);
+}
+
+// A load test fills the whole dashboard: the simulated players report quality as the page does
+// (issue 17), every heartbeat valid by the service's own rules.
+TEST(PopulationTest, HeartbeatsCarryRealisticQualityFieldsAndSomeFailedStarts) {
+  std::mt19937_64 rng(11);
+  auto players = make_population(2000, rng, kNow);
+  int failed_starts = 0, stalls = 0, errors = 0, startup = 0;
+  for (int beat = 0; beat < 20; ++beat) {
+    for (auto& p : players) {
+      std::string body = heartbeat_json(p, kNow + beat * 750);
+      body.pop_back();
+      append_quality_fields(body, p, rng);
+      body += '}';
+      auto hb = core::parse_heartbeat(body);
+      ASSERT_TRUE(hb) << body << ": " << hb.error().message;
+      if (beat == 0 && hb->errors.value_or(0) > 0 && !hb->startup_ms) ++failed_starts;
+      if (hb->rebuffer_count.value_or(0) > 0) ++stalls;
+      if (hb->errors.value_or(0) > 0) ++errors;
+      if (hb->startup_ms) ++startup;
+      EXPECT_TRUE(hb->throughput_bps || !hb->startup_ms) << body;
+    }
+  }
+  EXPECT_GT(failed_starts, 10);  // about 2 % of 2,000
+  EXPECT_LT(failed_starts, 90);
+  EXPECT_GT(stalls, 50);  // 0.4 % of 40,000 heartbeats
+  EXPECT_LT(stalls, 400);
+  EXPECT_GE(errors, failed_starts);
+  EXPECT_GT(startup, 38'000);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "streampulse/core/clock.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <string_view>
@@ -17,12 +18,22 @@ struct Agent {
   std::string device;   // Desktop, Mobile, Tablet
 };
 
+// What the player page reports about its playback (docs/api.md, "Heartbeat: viewing-quality
+// fields"), drawn for each synthetic player so that a load test fills the whole dashboard.
+struct PlaybackQuality {
+  double startup_ms = 0;             // play request to first frame
+  bool failed_start = false;         // its first try failed (reported, then retried)
+  std::uint64_t heartbeats = 0;      // sent so far
+  std::uint64_t dropped_frames = 0;  // total since the page loaded
+};
+
 struct Player {
   std::string id;  // "sim-" + 10 base-36 characters
   Agent agent;
   std::size_t level = 0;  // index into kBitrateLadderKbps
   core::EpochMs started_ms = 0;
   int initial_play_time_s = 0;  // seconds watched before the simulation started
+  PlaybackQuality quality;
 };
 
 // The rendition ladder, in kbps.
@@ -41,6 +52,12 @@ int bitrate_kbps(const Player& p);
 int play_time_s(const Player& p, core::EpochMs now_ms);
 // Called once per heartbeat: now and then the player's ABR moves one level up or down.
 void maybe_switch_bitrate(Player& p, std::mt19937_64& rng);
+
+// Appends the quality fields of the player's next heartbeat to a JSON object being written
+// (",\"startupMs\":...,\"state\":..."), as the page sends them: the startup time, the state,
+// stalls now and then (rebufferCount, rebufferMs), the measured throughput, dropped frames, and
+// rarely an error; about 2 % of players report a failed first try (errors 1, not yet playing).
+void append_quality_fields(std::string& body, Player& p, std::mt19937_64& rng);
 
 // {"playerId","bitrate","playTime","agent":{"os","browser","device"}}, the contract's heartbeat.
 std::string heartbeat_json(const Player& p, core::EpochMs now_ms);
