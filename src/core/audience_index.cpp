@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 namespace streampulse::core {
 namespace {
@@ -52,22 +53,24 @@ void carry(const Heartbeat& hb, const Player* prev, Player& p) {
   for_each_quality_field([&](const auto& field, std::size_t slot) {
     if (hb.*field.heartbeat) reported |= QualityMask{1} << slot;
   });
-  for_each_quality_field([&](const auto& field, std::size_t slot) {
-    std::int64_t& v = p.quality[slot];
-    const auto& value = hb.*field.heartbeat;
-    if (field.accrual == Accrual::latest) {
-      if (value) v = std::llround(static_cast<double>(*value) * field.scale);
-      return;
-    }
-    if ((reported & kQualityGroups[slot]) == 0) return;
-    if (v < 0) v = 0;  // the first report of the field or of its group
-    if (!value) return;
-    // Saturate, as the stored totals do: a player that reports long enough (or a restored total
-    // near the top) must not wrap to a small figure.
-    const auto cap = static_cast<std::int64_t>(field.cap);
-    const auto delta = std::llround(std::min(static_cast<double>(*value) * field.scale, field.cap));
-    v = std::min<std::int64_t>(v + delta, cap);
-  });
+  if (reported != 0)
+    for_each_quality_field([&](const auto& field, std::size_t slot) {
+      std::int64_t& v = p.quality[slot];
+      const auto& value = hb.*field.heartbeat;
+      if (field.accrual == Accrual::latest) {
+        if (value) v = std::llround(static_cast<double>(*value) * field.scale);
+        return;
+      }
+      if ((reported & kQualityGroups[slot]) == 0) return;
+      if (v < 0) v = 0;  // the first report of the field or of its group
+      if (!value) return;
+      // Saturate, as the stored totals do: a player that reports long enough (or a restored total
+      // near the top) must not wrap to a small figure.
+      const auto cap = static_cast<std::int64_t>(field.cap);
+      const auto delta =
+          std::llround(std::min(static_cast<double>(*value) * field.scale, field.cap));
+      v = std::min<std::int64_t>(v + delta, cap);
+    });
   if (hb.bitrate_history) {
     p.weighted_ms = std::llround(hb.bitrate_history->seconds * 1000.0);
     p.weighted_kbps_ms = std::llround(hb.bitrate_history->kbps_seconds * 1000.0);
@@ -151,41 +154,49 @@ bool AudienceIndex::contains(std::string_view player_id) const {
 }
 
 void AudienceIndex::apply(const Player& p, int sign) {
-  bitrate_sum_milli_ += sign * p.bitrate_milli;
-  play_time_sum_milli_ += sign * p.play_time_milli;
-  if (sign > 0) {
-    ++bitrates_[p.bitrate_milli];
-    bitrate_hist_.add(p.bitrate_milli);
-    if (p.last_seen > 0) states_.add(p.last_seen, p.state);
-  } else {
-    if (auto it = bitrates_.find(p.bitrate_milli); it != bitrates_.end() && --it->second == 0)
-      bitrates_.erase(it);
-    bitrate_hist_.remove(p.bitrate_milli);
-    os_.remove(p.os);
-    browsers_.remove(p.browser);
-    devices_.remove(p.device);
-    if (p.last_seen > 0) states_.remove(p.last_seen, p.state);
-  }
-  for_each_quality_field([&](const auto& field, std::size_t slot) {
-    const std::int64_t v = p.quality[slot];
-    if (v < 0) return;
-    quality_.reporters[slot] += sign;
-    if (field.tally != Tally::percentiles) {
-      quality_.sums[slot] += sign * v;
-    } else if (sign > 0) {
-      (quality_.*field.histogram).add(v);
+  // One body, instantiated for +1 and -1 (so the sign costs no multiplication or branch).
+  auto body = [&]<int Sign>(std::integral_constant<int, Sign>) {
+    bitrate_sum_milli_ += Sign * p.bitrate_milli;
+    play_time_sum_milli_ += Sign * p.play_time_milli;
+    if constexpr (Sign > 0) {
+      ++bitrates_[p.bitrate_milli];
+      bitrate_hist_.add(p.bitrate_milli);
+      if (p.last_seen > 0) states_.add(p.last_seen, p.state);
     } else {
-      (quality_.*field.histogram).remove(v);
+      if (auto it = bitrates_.find(p.bitrate_milli); it != bitrates_.end() && --it->second == 0)
+        bitrates_.erase(it);
+      bitrate_hist_.remove(p.bitrate_milli);
+      os_.remove(p.os);
+      browsers_.remove(p.browser);
+      devices_.remove(p.device);
+      if (p.last_seen > 0) states_.remove(p.last_seen, p.state);
     }
-  });
-  // Rebuffering's own figures: the players that never stalled, the reporters' play time.
-  constexpr std::size_t kCount = quality_slot("rebufferCount"), kMs = quality_slot("rebufferMs");
-  if (p.quality[kMs] >= 0) {
-    if (p.quality[kCount] == 0 && p.quality[kMs] == 0) zero_buffer_players_ += sign;
-    reporters_play_milli_ += sign * p.play_time_milli;
+    for_each_quality_field([&](const auto& field, std::size_t slot) {
+      const std::int64_t v = p.quality[slot];
+      if (v < 0) return;
+      quality_.reporters[slot] += Sign;
+      if (field.tally != Tally::percentiles) {
+        quality_.sums[slot] += Sign * v;
+      } else if constexpr (Sign > 0) {
+        (quality_.*field.histogram).add(v);
+      } else {
+        (quality_.*field.histogram).remove(v);
+      }
+    });
+    // Rebuffering's own figures: the players that never stalled, the reporters' play time.
+    constexpr std::size_t kCount = quality_slot("rebufferCount"), kMs = quality_slot("rebufferMs");
+    if (p.quality[kMs] >= 0) {
+      if (p.quality[kCount] == 0 && p.quality[kMs] == 0) zero_buffer_players_ += Sign;
+      reporters_play_milli_ += Sign * p.play_time_milli;
+    }
+    weighted_kbps_ms_ += Sign * p.weighted_kbps_ms;
+    weighted_ms_ += Sign * p.weighted_ms;
+  };
+  if (sign > 0) {
+    body(std::integral_constant<int, 1>{});
+  } else {
+    body(std::integral_constant<int, -1>{});
   }
-  weighted_kbps_ms_ += sign * p.weighted_kbps_ms;
-  weighted_ms_ += sign * p.weighted_ms;
 }
 
 Heartbeat AudienceIndex::accumulated(const Heartbeat& hb) const {
