@@ -4,6 +4,7 @@
 #include "streampulse/app/live_dashboard.hpp"
 #include "streampulse/app/memory_limit.hpp"
 #include "streampulse/app/process_metrics.hpp"
+#include "streampulse/core/quality_fields.hpp"
 #include "streampulse/http/response.hpp"
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace streampulse::api {
@@ -55,30 +57,30 @@ void quality_metrics(MetricsText& m, const core::QualityMetrics& q) {
   m.optional_gauge("streampulse_zero_buffer_share",
                    "share of the players reporting rebuffering that never stalled",
                    q.zero_buffer_share);
-  if (q.rebuffer_count) {
-    m.metric("streampulse_rebuffer_events", "gauge", "stalls of the tracked players",
-             *q.rebuffer_count);
-  }
-  if (q.rebuffer_ms) {
-    m.metric("streampulse_rebuffer_seconds", "gauge", "stalled time of the tracked players",
-             *q.rebuffer_ms / 1000.0);
-  }
-  m.quantiles("streampulse_startup_seconds", "startup time (play request to first frame)",
-              q.startup_p50, q.startup_p95, 0.001);
-  m.quantiles("streampulse_bitrate_kbps", "declared bitrate of the renditions played",
-              q.bitrate_p50, q.bitrate_p95);
-  m.optional_gauge("streampulse_bitrate_time_weighted_kbps",
-                   "bitrate weighted by the time played at it", q.bitrate_time_weighted);
-  m.quantiles("streampulse_throughput_bps", "measured throughput (the players' estimate)",
-              q.throughput_p50, q.throughput_p95);
-  if (q.errors) {
-    m.metric("streampulse_playback_errors", "gauge", "playback errors of the tracked players",
-             *q.errors);
-  }
-  if (q.dropped_frames) {
-    m.metric("streampulse_dropped_frames", "gauge", "dropped frames of the tracked players",
-             *q.dropped_frames);
-  }
+  // The quality fields (core/quality_fields.hpp) by position, the bitrate in its place.
+  bool bitrate_written = false;
+  auto bitrate_before = [&](int position) {
+    if (bitrate_written || position < core::kBitratePosition) return;
+    bitrate_written = true;
+    m.quantiles("streampulse_bitrate_kbps", "declared bitrate of the renditions played",
+                q.bitrate_p50, q.bitrate_p95);
+    m.optional_gauge("streampulse_bitrate_time_weighted_kbps",
+                     "bitrate weighted by the time played at it", q.bitrate_time_weighted);
+  };
+  core::for_each_quality_field_by_position([&](const auto& field, std::size_t) {
+    bitrate_before(field.position);
+    if (field.tally == core::Tally::percentiles) {
+      m.quantiles(field.metric, field.help, q.*field.figure_p50, q.*field.figure_p95,
+                  1.0 / field.per_unit);
+    } else if (const auto& v = q.*field.figure; v) {
+      if constexpr (std::is_integral_v<std::remove_cvref_t<decltype(*v)>>) {
+        m.metric(field.metric, "gauge", field.help, *v);  // a count: whole units
+      } else {
+        m.metric(field.metric, "gauge", field.help, *v / field.per_unit);
+      }
+    }
+  });
+  bitrate_before(core::kBitratePosition);
 }
 
 // Each bound on what clients can make the service hold: its cap beside its use, and what was

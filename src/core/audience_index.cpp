@@ -1,10 +1,12 @@
 #include "streampulse/core/audience_index.hpp"
 
+#include "streampulse/core/quality_fields.hpp"
+
 #include <algorithm>
 #include <array>
-#include <climits>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 namespace streampulse::core {
 namespace {
@@ -43,35 +45,32 @@ namespace {
 template <class Player>
 void carry(const Heartbeat& hb, const Player* prev, Player& p) {
   if (prev) {
-    p.rebuffer_ms = prev->rebuffer_ms;
-    p.rebuffer_count = prev->rebuffer_count;
-    p.errors = prev->errors;
-    p.startup_milli = prev->startup_milli;
-    p.throughput_bps = prev->throughput_bps;
-    p.dropped_frames = prev->dropped_frames;
+    p.quality = prev->quality;
     p.weighted_kbps_ms = prev->weighted_kbps_ms;
     p.weighted_ms = prev->weighted_ms;
   }
-  if (hb.rebuffer_count || hb.rebuffer_ms) {
-    if (p.rebuffer_ms < 0) {
-      p.rebuffer_ms = 0;
-      p.rebuffer_count = 0;
-    }
-    // Saturate, as the stored totals do: a player that reports stalls long enough (or a
-    // restored total near the top) must not wrap to a small count.
-    const std::uint64_t count = std::uint64_t{p.rebuffer_count} + hb.rebuffer_count.value_or(0);
-    p.rebuffer_count = static_cast<std::uint32_t>(std::min<std::uint64_t>(count, UINT32_MAX));
-    constexpr double kMaxMs = 1e15;  // 30,000 years: far from int64's end, sums stay exact
-    const auto ms = std::llround(std::min(hb.rebuffer_ms.value_or(0), kMaxMs));
-    p.rebuffer_ms = std::min<std::int64_t>(p.rebuffer_ms + ms, std::llround(kMaxMs));
-  }
-  if (hb.errors) {
-    const std::int64_t sum = std::max<std::int64_t>(p.errors, 0) + *hb.errors;
-    p.errors = static_cast<std::int32_t>(std::min<std::int64_t>(sum, INT32_MAX));
-  }
-  if (hb.startup_ms) p.startup_milli = to_milli(*hb.startup_ms);
-  if (hb.throughput_bps) p.throughput_bps = std::llround(*hb.throughput_bps);
-  if (hb.dropped_frames) p.dropped_frames = static_cast<std::int64_t>(*hb.dropped_frames);
+  QualityMask reported = 0;  // the fields the heartbeat carries
+  for_each_quality_field([&](const auto& field, std::size_t slot) {
+    if (hb.*field.heartbeat) reported |= QualityMask{1} << slot;
+  });
+  if (reported != 0)
+    for_each_quality_field([&](const auto& field, std::size_t slot) {
+      std::int64_t& v = p.quality[slot];
+      const auto& value = hb.*field.heartbeat;
+      if (field.accrual == Accrual::latest) {
+        if (value) v = std::llround(static_cast<double>(*value) * field.scale);
+        return;
+      }
+      if ((reported & kQualityGroups[slot]) == 0) return;
+      if (v < 0) v = 0;  // the first report of the field or of its group
+      if (!value) return;
+      // Saturate, as the stored totals do: a player that reports long enough (or a restored total
+      // near the top) must not wrap to a small figure.
+      const auto cap = static_cast<std::int64_t>(field.cap);
+      const auto delta =
+          std::llround(std::min(static_cast<double>(*value) * field.scale, field.cap));
+      v = std::min<std::int64_t>(v + delta, cap);
+    });
   if (hb.bitrate_history) {
     p.weighted_ms = std::llround(hb.bitrate_history->seconds * 1000.0);
     p.weighted_kbps_ms = std::llround(hb.bitrate_history->kbps_seconds * 1000.0);
@@ -123,10 +122,10 @@ EpochMs AudienceIndex::upsert(const Heartbeat& hb, EpochMs now) {
     was_active = player->active;
     old_viewer = player->viewer;
     if (was_active) deactivate(*player);
-    subtract(*player);
+    apply(*player, -1);
     *player = p;
   }
-  add(*player);
+  apply(*player, 1);
   const bool is_active = now > 0;
   if (is_active) activate(*player);
   // The viewers change when a player joins or leaves, or changes viewer; an active player's
@@ -145,7 +144,7 @@ void AudienceIndex::remove(std::string_view player_id) {
   if (it == players_.end()) return;
   const bool was_active = it->second.active;
   if (was_active) deactivate(it->second);
-  subtract(it->second);
+  apply(it->second, -1);
   count_viewer(it->second.viewer, -1, was_active ? -1 : 0);
   players_.erase(it);
 }
@@ -154,63 +153,50 @@ bool AudienceIndex::contains(std::string_view player_id) const {
   return players_.contains(std::string(player_id));
 }
 
-void AudienceIndex::add(const Player& p) {
-  bitrate_sum_milli_ += p.bitrate_milli;
-  play_time_sum_milli_ += p.play_time_milli;
-  ++bitrates_[p.bitrate_milli];
-  bitrate_hist_.add(p.bitrate_milli);
-  if (p.last_seen > 0) states_.add(p.last_seen, p.state);
-  if (p.rebuffer_ms >= 0) {
-    ++rebuffer_reporters_;
-    if (p.rebuffer_count == 0 && p.rebuffer_ms == 0) ++zero_buffer_players_;
-    rebuffer_count_ += p.rebuffer_count;
-    rebuffer_ms_ += p.rebuffer_ms;
-    reporters_play_milli_ += p.play_time_milli;
+void AudienceIndex::apply(const Player& p, int sign) {
+  // One body, instantiated for +1 and -1 (so the sign costs no multiplication or branch).
+  auto body = [&]<int Sign>(std::integral_constant<int, Sign>) {
+    bitrate_sum_milli_ += Sign * p.bitrate_milli;
+    play_time_sum_milli_ += Sign * p.play_time_milli;
+    if constexpr (Sign > 0) {
+      ++bitrates_[p.bitrate_milli];
+      bitrate_hist_.add(p.bitrate_milli);
+      if (p.last_seen > 0) states_.add(p.last_seen, p.state);
+    } else {
+      if (auto it = bitrates_.find(p.bitrate_milli); it != bitrates_.end() && --it->second == 0)
+        bitrates_.erase(it);
+      bitrate_hist_.remove(p.bitrate_milli);
+      os_.remove(p.os);
+      browsers_.remove(p.browser);
+      devices_.remove(p.device);
+      if (p.last_seen > 0) states_.remove(p.last_seen, p.state);
+    }
+    for_each_quality_field([&](const auto& field, std::size_t slot) {
+      const std::int64_t v = p.quality[slot];
+      if (v < 0) return;
+      quality_.reporters[slot] += Sign;
+      if (field.tally != Tally::percentiles) {
+        quality_.sums[slot] += Sign * v;
+      } else if constexpr (Sign > 0) {
+        (quality_.*field.histogram).add(v);
+      } else {
+        (quality_.*field.histogram).remove(v);
+      }
+    });
+    // Rebuffering's own figures: the players that never stalled, the reporters' play time.
+    constexpr std::size_t kCount = quality_slot("rebufferCount"), kMs = quality_slot("rebufferMs");
+    if (p.quality[kMs] >= 0) {
+      if (p.quality[kCount] == 0 && p.quality[kMs] == 0) zero_buffer_players_ += Sign;
+      reporters_play_milli_ += Sign * p.play_time_milli;
+    }
+    weighted_kbps_ms_ += Sign * p.weighted_kbps_ms;
+    weighted_ms_ += Sign * p.weighted_ms;
+  };
+  if (sign > 0) {
+    body(std::integral_constant<int, 1>{});
+  } else {
+    body(std::integral_constant<int, -1>{});
   }
-  if (p.errors >= 0) {
-    ++error_reporters_;
-    errors_ += static_cast<std::uint64_t>(p.errors);
-  }
-  if (p.dropped_frames >= 0) {
-    ++dropped_reporters_;
-    dropped_frames_ += static_cast<std::uint64_t>(p.dropped_frames);
-  }
-  if (p.startup_milli >= 0) startup_.add(p.startup_milli);
-  if (p.throughput_bps >= 0) throughput_.add(p.throughput_bps);
-  weighted_kbps_ms_ += p.weighted_kbps_ms;
-  weighted_ms_ += p.weighted_ms;
-}
-
-void AudienceIndex::subtract(const Player& p) {
-  bitrate_sum_milli_ -= p.bitrate_milli;
-  play_time_sum_milli_ -= p.play_time_milli;
-  if (auto it = bitrates_.find(p.bitrate_milli); it != bitrates_.end() && --it->second == 0) {
-    bitrates_.erase(it);
-  }
-  bitrate_hist_.remove(p.bitrate_milli);
-  os_.remove(p.os);
-  browsers_.remove(p.browser);
-  devices_.remove(p.device);
-  if (p.last_seen > 0) states_.remove(p.last_seen, p.state);
-  if (p.rebuffer_ms >= 0) {
-    --rebuffer_reporters_;
-    if (p.rebuffer_count == 0 && p.rebuffer_ms == 0) --zero_buffer_players_;
-    rebuffer_count_ -= p.rebuffer_count;
-    rebuffer_ms_ -= p.rebuffer_ms;
-    reporters_play_milli_ -= p.play_time_milli;
-  }
-  if (p.errors >= 0) {
-    --error_reporters_;
-    errors_ -= static_cast<std::uint64_t>(p.errors);
-  }
-  if (p.dropped_frames >= 0) {
-    --dropped_reporters_;
-    dropped_frames_ -= static_cast<std::uint64_t>(p.dropped_frames);
-  }
-  if (p.startup_milli >= 0) startup_.remove(p.startup_milli);
-  if (p.throughput_bps >= 0) throughput_.remove(p.throughput_bps);
-  weighted_kbps_ms_ -= p.weighted_kbps_ms;
-  weighted_ms_ -= p.weighted_ms;
 }
 
 Heartbeat AudienceIndex::accumulated(const Heartbeat& hb) const {
@@ -221,14 +207,9 @@ Heartbeat AudienceIndex::accumulated(const Heartbeat& hb) const {
   p.play_time_milli = to_milli(hb.play_time);
   carry(hb, prev, p);
   Heartbeat out = hb;
-  if (p.rebuffer_ms >= 0) {
-    out.rebuffer_count = p.rebuffer_count;
-    out.rebuffer_ms = static_cast<double>(p.rebuffer_ms);
-  }
-  if (p.errors >= 0) out.errors = static_cast<std::uint32_t>(p.errors);
-  if (p.startup_milli >= 0) out.startup_ms = static_cast<double>(p.startup_milli) / 1000.0;
-  if (p.throughput_bps >= 0) out.throughput_bps = static_cast<double>(p.throughput_bps);
-  if (p.dropped_frames >= 0) out.dropped_frames = static_cast<std::uint64_t>(p.dropped_frames);
+  for_each_quality_field([&](const auto& field, std::size_t slot) {
+    if (p.quality[slot] >= 0) out.*field.heartbeat = quality_value(field, p.quality[slot]);
+  });
   out.bitrate_history.reset();
   if (p.weighted_ms > 0) {
     out.bitrate_history = BitrateHistory{static_cast<double>(p.weighted_kbps_ms) / 1000.0,
@@ -279,18 +260,10 @@ AudienceSummary AudienceIndex::summary(EpochMs now) {
 
   auto& q = t.quality;
   if (now > 0) q.states = states_.counts(now);
-  q.rebuffer_reporters = rebuffer_reporters_;
-  q.zero_buffer_players = zero_buffer_players_;
-  q.rebuffer_count = rebuffer_count_;
-  q.rebuffer_ms = static_cast<double>(rebuffer_ms_);
+  q.zero_buffer_players = static_cast<std::uint64_t>(zero_buffer_players_);
   q.reporters_play_ms = static_cast<double>(reporters_play_milli_);
-  q.error_reporters = error_reporters_;
-  q.errors = errors_;
-  q.dropped_reporters = dropped_reporters_;
-  q.dropped_frames = dropped_frames_;
-  out.startup = startup_;
+  out.quality = quality_;  // merge_summaries sets the quality fields' totals from it
   out.bitrate = bitrate_hist_;
-  out.throughput = throughput_;
   out.weighted_kbps_ms = weighted_kbps_ms_;
   out.weighted_ms = weighted_ms_;
   return out;

@@ -1,7 +1,9 @@
 // merge_summaries (core/audience_index.hpp): the dashboard's totals over every shard.
 #include "streampulse/core/audience_index.hpp"
+#include "streampulse/core/quality_fields.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace streampulse::core {
 
@@ -16,7 +18,8 @@ void add_counts(std::map<std::string, std::uint64_t>& into,
 
 AudienceTotals merge_summaries(const std::vector<AudienceSummary>& summaries) {
   AudienceTotals t;
-  LogHistogram startup{1000}, bitrate{1000}, throughput{1};
+  QualitySums sums;
+  LogHistogram bitrate{1000};
   std::int64_t weighted_kbps_ms = 0, weighted_ms = 0;
   for (const auto& s : summaries) {
     const AudienceTotals& part = s.totals;
@@ -55,18 +58,15 @@ AudienceTotals merge_summaries(const std::vector<AudienceSummary>& summaries) {
     q.states.playing += pq.states.playing;
     q.states.paused += pq.states.paused;
     q.states.buffering += pq.states.buffering;
-    q.rebuffer_reporters += pq.rebuffer_reporters;
     q.zero_buffer_players += pq.zero_buffer_players;
-    q.rebuffer_count += pq.rebuffer_count;
-    q.rebuffer_ms += pq.rebuffer_ms;
     q.reporters_play_ms += pq.reporters_play_ms;
-    q.error_reporters += pq.error_reporters;
-    q.errors += pq.errors;
-    q.dropped_reporters += pq.dropped_reporters;
-    q.dropped_frames += pq.dropped_frames;
-    startup.merge(s.startup);
+    for_each_quality_field([&](const auto& field, std::size_t slot) {
+      sums.sums[slot] += s.quality.sums[slot];
+      sums.reporters[slot] += s.quality.reporters[slot];
+      if (field.tally == Tally::percentiles)
+        (sums.*field.histogram).merge(s.quality.*field.histogram);
+    });
     bitrate.merge(s.bitrate);
-    throughput.merge(s.throughput);
     weighted_kbps_ms += s.weighted_kbps_ms;
     weighted_ms += s.weighted_ms;
   }
@@ -81,15 +81,25 @@ AudienceTotals merge_summaries(const std::vector<AudienceSummary>& summaries) {
     t.now.viewers += v->active();
   }
   auto& q = t.quality;
-  q.startup_reporters = startup.count();
+  for_each_quality_field([&](const auto& field, std::size_t slot) {
+    q.*field.reporters = static_cast<std::uint64_t>(sums.reporters[slot]);
+    if (field.tally == Tally::percentiles) {
+      const LogHistogram& h = sums.*field.histogram;
+      q.*field.p50 = h.percentile(0.5);
+      q.*field.p95 = h.percentile(0.95);
+      return;
+    }
+    using Total = std::remove_cvref_t<decltype(q.*field.total)>;
+    const std::int64_t sum = sums.sums[slot];
+    if constexpr (std::is_integral_v<Total>) {
+      q.*field.total = static_cast<Total>(sum);  // scale 1 (checked with the rows)
+    } else {
+      q.*field.total = static_cast<Total>(static_cast<double>(sum) / field.scale);
+    }
+  });
   q.bitrate_reporters = bitrate.count();
-  q.throughput_reporters = throughput.count();
-  q.startup_p50 = startup.percentile(0.5);
-  q.startup_p95 = startup.percentile(0.95);
   q.bitrate_p50 = bitrate.percentile(0.5);
   q.bitrate_p95 = bitrate.percentile(0.95);
-  q.throughput_p50 = throughput.percentile(0.5);
-  q.throughput_p95 = throughput.percentile(0.95);
   if (weighted_ms > 0)
     q.bitrate_time_weighted =
         static_cast<double>(weighted_kbps_ms) / static_cast<double>(weighted_ms);

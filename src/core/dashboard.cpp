@@ -1,11 +1,13 @@
 #include "streampulse/core/dashboard.hpp"
 
 #include "streampulse/core/json_text.hpp"
+#include "streampulse/core/quality_fields.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace streampulse::core {
 
@@ -14,32 +16,29 @@ QualityMetrics make_quality(const QualityTotals& q, std::uint64_t players) {
   m.states = q.states;
   m.players = players;
   m.states_reporting = q.states.reporting();
-  m.rebuffer_reporting = q.rebuffer_reporters;
-  m.startup_reporting = q.startup_reporters;
   m.bitrate_reporting = q.bitrate_reporters;
-  m.throughput_reporting = q.throughput_reporters;
-  m.errors_reporting = q.error_reporters;
-  m.dropped_reporting = q.dropped_reporters;
+  // The quality fields (kQualityFields): a sum only when someone reported it.
+  for_each_quality_field([&](const auto& field, std::size_t) {
+    m.*field.reporting = q.*field.reporters;
+    if (field.tally == Tally::percentiles) {
+      m.*field.figure_p50 = q.*field.p50;
+      m.*field.figure_p95 = q.*field.p95;
+    } else if (q.*field.reporters > 0) {
+      m.*field.figure = q.*field.total;
+    }
+  });
   if (q.states.reporting() > 0)
     m.buffer_rate =
         static_cast<double>(q.states.buffering) / static_cast<double>(q.states.reporting());
   if (q.rebuffer_reporters > 0) {
-    m.rebuffer_count = q.rebuffer_count;
-    m.rebuffer_ms = q.rebuffer_ms;
     m.zero_buffer_share =
         static_cast<double>(q.zero_buffer_players) / static_cast<double>(q.rebuffer_reporters);
     const double watched = q.reporters_play_ms + q.rebuffer_ms;
     if (watched > 0) m.rebuffer_ratio = q.rebuffer_ms / watched;
   }
-  if (q.error_reporters > 0) m.errors = q.errors;
-  if (q.dropped_reporters > 0) m.dropped_frames = q.dropped_frames;
-  m.startup_p50 = q.startup_p50;
-  m.startup_p95 = q.startup_p95;
   m.bitrate_time_weighted = q.bitrate_time_weighted;
   m.bitrate_p50 = q.bitrate_p50;
   m.bitrate_p95 = q.bitrate_p95;
-  m.throughput_p50 = q.throughput_p50;
-  m.throughput_p95 = q.throughput_p95;
   return m;
 }
 
@@ -163,31 +162,48 @@ void append_quality_json(std::string& out, const QualityMetrics& q) {
   append_optional(out, rounded_to(q.rebuffer_ratio, 1e-6));
   out += R"(,"zeroBufferShare":)";
   append_optional(out, rounded_to(q.zero_buffer_share, 1e-4));
-  out += R"(,"rebufferCount":)";
-  append_count(out, q.rebuffer_count);
-  out += R"(,"rebufferMs":)";
-  append_optional(out, rounded(q.rebuffer_ms));
-  out += R"(,"startupMs":)";
-  append_percentiles(out, q.startup_p50, q.startup_p95);
-  out += R"(,"bitrate":{"timeWeightedAverage":)";
-  append_optional(out, rounded(q.bitrate_time_weighted));
-  out += R"(,"p50":)";
-  append_optional(out, rounded(q.bitrate_p50));
-  out += R"(,"p95":)";
-  append_optional(out, rounded(q.bitrate_p95));
-  out += R"(},"throughputBps":)";
-  append_percentiles(out, q.throughput_p50, q.throughput_p95);
-  out += R"(,"errors":)";
-  append_count(out, q.errors);
-  out += R"(,"droppedFrames":)";
-  append_count(out, q.dropped_frames);
-  fmt::format_to(std::back_inserter(out),
-                 R"(,"reporting":{{"players":{},"states":{},"rebuffering":{},"startup":{},)"
-                 R"("bitrate":{},"throughput":{},"errors":{},"droppedFrames":{}}})",
-                 q.players, q.states_reporting, q.rebuffer_reporting, q.startup_reporting,
-                 q.bitrate_reporting, q.throughput_reporting, q.errors_reporting,
-                 q.dropped_reporting);
-  out += '}';
+  // The quality fields by position, the bitrate in its place.
+  bool bitrate_written = false;
+  auto bitrate_before = [&](int position) {
+    if (bitrate_written || position < kBitratePosition) return;
+    bitrate_written = true;
+    out += R"(,"bitrate":{"timeWeightedAverage":)";
+    append_optional(out, rounded(q.bitrate_time_weighted));
+    out += R"(,"p50":)";
+    append_optional(out, rounded(q.bitrate_p50));
+    out += R"(,"p95":)";
+    append_optional(out, rounded(q.bitrate_p95));
+    out += '}';
+  };
+  for_each_quality_field_by_position([&](const auto& field, std::size_t) {
+    bitrate_before(field.position);
+    out += ",\"";
+    out += field.key;
+    out += "\":";
+    if (field.tally == Tally::percentiles) {
+      append_percentiles(out, q.*field.figure_p50, q.*field.figure_p95);
+    } else if constexpr (std::is_integral_v<
+                             typename std::remove_cvref_t<decltype(q.*field.figure)>::value_type>) {
+      append_count(out, q.*field.figure);
+    } else {
+      append_optional(out, rounded(q.*field.figure));
+    }
+  });
+  bitrate_before(kBitratePosition);
+  fmt::format_to(std::back_inserter(out), R"(,"reporting":{{"players":{},"states":{})", q.players,
+                 q.states_reporting);
+  bool bitrate_counted = false;
+  for_each_quality_field_by_position([&](const auto& field, std::size_t) {
+    if (!bitrate_counted && field.position >= kBitratePosition) {
+      bitrate_counted = true;
+      fmt::format_to(std::back_inserter(out), R"(,"bitrate":{})", q.bitrate_reporting);
+    }
+    if (field.reporting_key.empty()) return;  // counted with its group's first field
+    fmt::format_to(std::back_inserter(out), R"(,"{}":{})", field.reporting_key, q.*field.reporting);
+  });
+  if (!bitrate_counted)
+    fmt::format_to(std::back_inserter(out), R"(,"bitrate":{})", q.bitrate_reporting);
+  out += "}}";  // "reporting", then the quality object
 }
 
 std::string to_json_text(const DashboardMetrics& m) {

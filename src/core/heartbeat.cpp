@@ -1,6 +1,7 @@
 #include "streampulse/core/heartbeat.hpp"
 
 #include "streampulse/core/json_text.hpp"
+#include "streampulse/core/quality_fields.hpp"
 #include "streampulse/core/stream_catalog.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
@@ -76,17 +77,13 @@ std::optional<InvalidHeartbeat> read_state(const boost::json::value* v, PlayStat
   return std::nullopt;
 }
 
-// The quality fields of contract.md's heartbeat, as added by docs/api.md: all optional.
+// The quality fields (kQualityFields, docs/api.md): all optional, checked in the rows' order.
 std::optional<InvalidHeartbeat> read_quality(const boost::json::object& obj, Heartbeat& hb) {
-  if (auto e = read_optional(obj, "startupMs", kMaxStartupMs, false, hb.startup_ms)) return e;
-  if (auto e = read_optional(obj, "rebufferCount", kMaxRebufferCount, true, hb.rebuffer_count))
-    return e;
-  if (auto e = read_optional(obj, "rebufferMs", kMaxRebufferMs, false, hb.rebuffer_ms)) return e;
-  if (auto e = read_optional(obj, "errors", kMaxErrors, true, hb.errors)) return e;
-  if (auto e = read_optional(obj, "throughputBps", kMaxThroughputBps, false, hb.throughput_bps))
-    return e;
-  if (auto e = read_optional(obj, "droppedFrames", kMaxDroppedFrames, true, hb.dropped_frames))
-    return e;
+  std::optional<InvalidHeartbeat> e;
+  for_each_quality_field([&](const auto& field, std::size_t) {
+    if (!e) e = read_optional(obj, field.key, field.max, field.integer, hb.*field.heartbeat);
+  });
+  if (e) return e;
   return read_state(obj.if_contains("state"), hb.state);
 }
 
@@ -220,12 +217,8 @@ std::string to_analytics_json(const Heartbeat& hb) {
     out += "\":";
     append_json_number(out, static_cast<double>(*v));
   };
-  number("startupMs", hb.startup_ms);
-  number("rebufferCount", hb.rebuffer_count);
-  number("rebufferMs", hb.rebuffer_ms);
-  number("errors", hb.errors);
-  number("throughputBps", hb.throughput_bps);
-  number("droppedFrames", hb.dropped_frames);
+  for_each_quality_field(
+      [&](const auto& field, std::size_t) { number(field.key, hb.*field.heartbeat); });
   if (hb.state != PlayState::unknown) {
     out += ",\"state\":";
     append_json_string(out, to_string(hb.state));
@@ -252,31 +245,27 @@ Result parse_analytics_json(std::string_view player_id, std::string_view json) {
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(json, ec);
   if (ec || !doc.is_object()) return invalid("", "stored analytics value is not a JSON object");
-  // Stored totals may exceed one heartbeat's bounds (deltas added up): read them leniently.
+  // Stored totals of deltas may exceed one heartbeat's bounds: read them leniently.
   auto hb = read_fields(doc.get_object(), std::string(player_id));
   if (!hb) {
     boost::json::object base = doc.get_object();
-    for (auto key : {"rebufferCount", "rebufferMs", "errors"}) base.erase(key);
+    for_each_quality_field([&](const auto& field, std::size_t) {
+      if (field.accrual == Accrual::delta) base.erase(field.key);
+    });
     hb = read_fields(base, std::string(player_id));
     if (!hb) return hb;
   }
   const auto& obj = doc.get_object();
-  auto total = [&obj](std::string_view key) -> std::optional<double> {
-    const auto* v = obj.if_contains(key);
-    if (!v || !v->is_number()) return std::nullopt;
+  // A total past the member's range (a corrupt or hostile stored value) saturates.
+  for_each_quality_field([&](const auto& field, std::size_t) {
+    if (field.accrual != Accrual::delta) return;
+    const boost::json::value* v = obj.if_contains(field.key);
+    if (!v || !v->is_number()) return;
     const double d = v->to_number<double>();
-    if (!std::isfinite(d) || d < 0) return std::nullopt;
-    return d;
-  };
-  // Saturate: a total past 2^32 - 1 (a corrupt or hostile stored value) must not be converted
-  // out of range (undefined behaviour; found by the heartbeat fuzzer).
-  auto count = [](double d) {
-    constexpr double kMax = std::numeric_limits<std::uint32_t>::max();
-    return static_cast<std::uint32_t>(std::min(d, kMax));
-  };
-  if (auto c = total("rebufferCount")) hb->rebuffer_count = count(*c);
-  if (auto m = total("rebufferMs")) hb->rebuffer_ms = *m;
-  if (auto e = total("errors")) hb->errors = count(*e);
+    if (!std::isfinite(d) || d < 0) return;
+    using Value = typename std::remove_cvref_t<decltype((*hb).*field.heartbeat)>::value_type;
+    (*hb).*field.heartbeat = saturated<Value>(d);
+  });
   hb->bitrate_history = read_bitrate_history(obj.if_contains("bitrateHistory"));
   // The stream (absent: the default's); a stored id that breaks the rules is dropped.
   if (const auto* stream = obj.if_contains("streamId");

@@ -4,8 +4,10 @@
 #include "streampulse/core/cmcd.hpp"
 #include "streampulse/core/dashboard.hpp"
 #include "streampulse/core/log_histogram.hpp"
+#include "streampulse/core/quality_fields.hpp"
 #include "streampulse/core/viewer_history.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
@@ -287,4 +289,46 @@ TEST(Cmcd, ProblemsNameTheKey) {
   EXPECT_EQ(key_of(R"([])"), "");
   EXPECT_EQ(key_of(R"(nope)"), "");
   EXPECT_EQ(key_of(R"({"sid":"a","sta":"p","unknownKey":1})"), "(valid)");
+}
+
+// The rows of kQualityFields (core/quality_fields.hpp), each on its own: a row added later is
+// covered without a new test.
+TEST(QualityFields, EachRowIsParsedBoundedStoredAndTotalled) {
+  const std::string base = R"({"playerId":"p","bitrate":1,"playTime":2,)";
+  for_each_quality_field([&](const auto& field, std::size_t) {
+    const std::string key(field.key);
+    SCOPED_TRACE(key);
+    // A value in bounds is read into its member, stored and read back.
+    const auto hb = parse(base + "\"" + key + "\":3}");
+    ASSERT_TRUE(hb.*field.heartbeat);
+    EXPECT_EQ(static_cast<double>(*(hb.*field.heartbeat)), 3);
+    const auto stored = parse_analytics_json("p", to_analytics_json(hb));
+    ASSERT_TRUE(stored);
+    const Heartbeat& back = *stored;
+    EXPECT_EQ(back.*field.heartbeat, hb.*field.heartbeat);
+    // Past its bound, negative or not a number: refused, naming the field.
+    EXPECT_EQ(field_of(base + "\"" + key + "\":" + fmt::format("{}", field.max * 2) + "}"), key);
+    EXPECT_EQ(field_of(base + "\"" + key + "\":-1}"), key);
+    EXPECT_EQ(field_of(base + "\"" + key + "\":\"3\"}"), key);
+    if (field.integer) EXPECT_EQ(field_of(base + "\"" + key + "\":1.5}"), key);
+    // Two players that report it: counted as reporting, and totalled.
+    AudienceIndex index;
+    index.upsert(hb, 1000);
+    auto other = hb;
+    other.player_id = "q";
+    index.upsert(other, 1000);
+    index.upsert(parse(R"({"playerId":"r","bitrate":1,"playTime":2})"), 1000);
+    const QualityMetrics q = make_quality(index.totals(1000).quality, 3);
+    EXPECT_EQ(q.*field.reporting, 2u);
+    if (field.tally == Tally::percentiles) {
+      EXPECT_NEAR(*(q.*field.figure_p50), 3, 3 * 0.13);
+    } else {
+      EXPECT_EQ(static_cast<double>(*(q.*field.figure)), 6);
+    }
+    // A delta adds up per player; a latest value replaces the last one.
+    index.upsert(hb, 2000);
+    const auto after = index.accumulated(hb);
+    EXPECT_EQ(static_cast<double>(*(after.*field.heartbeat)),
+              field.accrual == Accrual::delta ? 9 : 3);
+  });
 }

@@ -9,6 +9,7 @@
 #include "streampulse/core/state_window.hpp"
 #include "streampulse/core/viewer_tally.hpp"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -68,12 +69,22 @@ struct AudienceTotals {
   NowTotals now;  // set only when the summary is taken with a time
 };
 
+// The running figures of the quality fields (core/quality_fields.hpp), per index and per
+// summary: per row, the sum of the players' figures (fixed point, the row's scale) and the
+// players reporting it; the histograms of the rows tallied as percentiles.
+struct QualitySums {
+  std::array<std::int64_t, kQualityFieldCount> sums{};
+  std::array<std::int64_t, kQualityFieldCount> reporters{};
+  LogHistogram startup{1000}, throughput{1};
+};
+
 // An index's running totals in a form that adds up: the audience is sharded over the event
 // loops (app/audience.hpp), each shard with its own index, and the dashboard is the merge of
 // the shards' summaries. Percentiles are merged through the histograms, never averaged.
 struct AudienceSummary {
-  AudienceTotals totals;  // its percentiles and time-weighted bitrate are not set
-  LogHistogram startup{1000}, bitrate{1000}, throughput{1};
+  AudienceTotals totals;  // its quality fields, percentiles and time-weighted bitrate are not set
+  QualitySums quality;
+  LogHistogram bitrate{1000};
   std::int64_t weighted_kbps_ms = 0, weighted_ms = 0;
   // The tally the index counts its viewers in (shared by the shards of one audience): the merge
   // reads each tally once, after every shard's summary is in, and adds it to the viewers the
@@ -122,21 +133,22 @@ class AudienceIndex {
   const Distribution& devices() const { return devices_; }
 
  private:
+  static constexpr auto kNotReported = [] {
+    std::array<std::int64_t, kQualityFieldCount> a{};
+    a.fill(-1);
+    return a;
+  }();
   // Figures kept per player. Sums use fixed point (1/1000, or whole ms, bps, kbps x ms) so
   // adding and removing a player never lets floating-point error build up. -1: not reported.
   struct Player {
     std::int64_t bitrate_milli = 0;
     std::int64_t play_time_milli = 0;
-    std::int64_t rebuffer_ms = -1;  // total
-    std::int64_t startup_milli = -1;
-    std::int64_t throughput_bps = -1;
-    std::int64_t dropped_frames = -1;   // total
+    // The quality fields by slot (kQualityFields): value x scale, a delta's total.
+    std::array<std::int64_t, kQualityFieldCount> quality = kNotReported;
     std::int64_t weighted_kbps_ms = 0;  // bitrate x ms played at it
     std::int64_t weighted_ms = 0;
     EpochMs last_seen = 0;
-    std::uint32_t rebuffer_count = 0;  // total (meaningful when rebuffer_ms >= 0)
-    std::int32_t errors = -1;          // total
-    std::uint64_t viewer = 0;          // viewer_key; 0: no viewer id (a viewer of its own)
+    std::uint64_t viewer = 0;  // viewer_key; 0: no viewer id (a viewer of its own)
     // The active list: the players seen within the window, oldest heartbeat first.
     Player* older = nullptr;
     Player* newer = nullptr;
@@ -152,8 +164,10 @@ class AudienceIndex {
     std::vector<std::uint64_t> os, browsers, devices;
   };
   Player make_player(const Heartbeat& hb, const Player* previous, EpochMs now);
-  void add(const Player& p);
-  void subtract(const Player& p);
+  // Adds the player's figures to the running totals (sign 1) or takes them out (sign -1): one
+  // function, so that what is added is exactly what is taken out. The agent names are added by
+  // make_player (before the player's old names are dropped) and dropped here.
+  void apply(const Player& p, int sign);
   // Into the active list at its newest end, and out of it.
   void activate(Player& p);
   void deactivate(Player& p);
@@ -178,12 +192,10 @@ class AudienceIndex {
   Distribution os_, browsers_, devices_;
   // Quality running totals.
   StateWindow states_;
-  std::uint64_t rebuffer_reporters_ = 0, zero_buffer_players_ = 0, rebuffer_count_ = 0;
-  std::int64_t rebuffer_ms_ = 0, reporters_play_milli_ = 0;
-  std::uint64_t error_reporters_ = 0, errors_ = 0;
-  std::uint64_t dropped_reporters_ = 0, dropped_frames_ = 0;
+  QualitySums quality_;
+  std::int64_t zero_buffer_players_ = 0, reporters_play_milli_ = 0;  // rebuffering's extras
   std::int64_t weighted_kbps_ms_ = 0, weighted_ms_ = 0;
-  LogHistogram startup_{1000}, bitrate_hist_{1000}, throughput_{1};
+  LogHistogram bitrate_hist_{1000};
 };
 
 }  // namespace streampulse::core

@@ -37,7 +37,9 @@ struct Heartbeat {
   double bitrate = 0;    // kbps
   double play_time = 0;  // seconds
   std::optional<Agent> agent;
-  // Viewing quality, each optional (absent: the player did not say; never read as 0).
+  // Viewing quality, each optional (absent: the player did not say; never read as 0). Each is
+  // described by a row of kQualityFields (core/quality_fields.hpp), which drives its parsing,
+  // stored record, running totals and dashboard figures.
   std::optional<double> startup_ms;             // play request to first frame
   std::optional<std::uint32_t> rebuffer_count;  // stalls since the last heartbeat (a delta)
   std::optional<double> rebuffer_ms;            // stalled time since the last heartbeat (a delta)
@@ -52,6 +54,9 @@ struct InvalidHeartbeat {
   std::string field;    // "playerId", "bitrate", "agent.os", ... or "" for the whole body
   std::string message;  // for a person
 };
+
+// The quality fields of Heartbeat: the rows of kQualityFields.
+inline constexpr std::size_t kQualityFieldCount = 6;
 
 inline constexpr std::size_t kMaxPlayerIdLength = 64;
 inline constexpr std::size_t kMaxAgentFieldLength = 64;
