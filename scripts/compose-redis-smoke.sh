@@ -28,7 +28,7 @@
 # Usage: scripts/compose-redis-smoke.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-source scripts/lib/docker-engine.sh
+source scripts/lib/compose-smoke.sh
 
 passed=0
 failed=0
@@ -85,22 +85,10 @@ for knob in SKIP_CONTAINER_SMOKE SKIP_COMPOSE_REDIS_SMOKE; do
 done
 command -v curl >/dev/null 2>&1 || { echo "compose-redis: curl is needed (Debian: apt-get install curl)" >&2; exit 1; }
 trap cleanup EXIT
-if ! docker_engine_ensure debian:bookworm debian:bookworm-slim; then
-  echo "compose redis smoke test SKIPPED: $DOCKER_ENGINE_REASON"
-  [[ "${REQUIRE_DOCKER:-0}" == 1 ]] && exit 1
-  exit 0
-fi
+smoke_engine_or_skip "compose redis smoke test"
 
 # Port: the one given, or a free one; published on loopback only.
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port="${SMOKE_PORT:-}"
-if [[ -z "$port" ]]; then
-  for _ in $(seq 50); do
-    candidate=$((20000 + RANDOM % 20000))
-    if ! port_in_use "$candidate"; then port=$candidate; break; fi
-  done
-fi
-[[ -n "$port" ]] || fail "no free port found"
+port="$(smoke_port)" || fail "no free port found"
 base="http://127.0.0.1:$port"
 
 # An env file of its own: a developer's .env does not change what is tested.
@@ -109,23 +97,11 @@ cat >"$envfile" <<EOF
 STREAMPULSE_BIND=127.0.0.1
 STREAMPULSE_PORT=$port
 EOF
-# The same build argument as the container smoke test, so its cache serves here.
-build_ca="${STREAMPULSE_BUILD_CA_CERTS:-}"
-if [[ -z "$build_ca" ]] && compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
-  build_ca="$(cat /usr/local/share/ca-certificates/*.crt)"
-fi
-# Variables of the caller's shell would win over the env file: clear the ones compose reads.
-for v in $(compgen -e | grep -E '^(STREAMPULSE_|MOMENTO_)' || true); do unset "$v"; done
-export STREAMPULSE_BUILD_CA_CERTS="$build_ca"
-read -ra compose_cmd <<<"$DOCKER_COMPOSE"
+smoke_compose_env  # the container smoke test's build argument: its cache serves here
 compose=("${compose_cmd[@]}" --project-name "$project" --env-file "$envfile" -f docker-compose.yml --profile redis)
 workdir="$(mktemp -d /tmp/streampulse-compose-redis.XXXXXX)"
 
 # --- Helpers (no `producer | grep -q` pipes: under pipefail an early-closing reader fails them)
-health() {
-  docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.Status}}' "$1" 2>/dev/null
-}
-
 wait_healthy() { # wait_healthy SERVICE SECONDS
   local c limit="$2" t0=$SECONDS h
   c="$("${compose[@]}" ps -q "$1")"
@@ -154,11 +130,6 @@ get() { # get PATH [AUTH]: body on stdout, fails unless 200
   fi
   cat "$out"
   rm -f "$out"
-}
-
-field() { # field JSON 'players' 'active'  (the service writes compact JSON)
-  local re="\"$2\":\\{[^}]*\"$3\":([0-9]+)"
-  [[ "$1" =~ $re ]] && echo "${BASH_REMATCH[1]}"
 }
 
 metrics() { # metrics SERVICE: its /metrics, read inside its container
@@ -200,7 +171,7 @@ poll_count() {
 }
 
 # --- Build -----------------------------------------------------------------------------------
-say "engine: docker $(docker version -f '{{.Server.Version}}' 2>/dev/null), $DOCKER_COMPOSE ($("${compose_cmd[@]}" version --short 2>/dev/null || echo '?'))"
+say "engine: $(smoke_engine_versions)"
 say "building (${compose[*]} build): Redis and nginx images, and streampulse:local (the container smoke test's cache)"
 t0=$SECONDS
 build_log=/tmp/streampulse-compose-redis-build.log

@@ -29,7 +29,7 @@
 # Usage: scripts/container-smoke-test.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-source scripts/lib/docker-engine.sh
+source scripts/lib/compose-smoke.sh
 
 passed=0
 failed=0
@@ -85,22 +85,10 @@ for tool in curl openssl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "smoke: $tool is needed (Debian: apt-get install $tool)" >&2; exit 1; }
 done
 trap cleanup EXIT
-if ! docker_engine_ensure debian:bookworm debian:bookworm-slim; then
-  echo "container smoke test SKIPPED: $DOCKER_ENGINE_REASON"
-  [[ "${REQUIRE_DOCKER:-0}" == 1 ]] && exit 1
-  exit 0
-fi
+smoke_engine_or_skip "container smoke test"
 
 # Port: the one given, or a free one; published on loopback only.
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port="${SMOKE_PORT:-}"
-if [[ -z "$port" ]]; then
-  for _ in $(seq 50); do
-    candidate=$((20000 + RANDOM % 20000))
-    if ! port_in_use "$candidate"; then port=$candidate; break; fi
-  done
-fi
-[[ -n "$port" ]] || fail "no free port found"
+port="$(smoke_port)" || fail "no free port found"
 base="http://127.0.0.1:$port"
 
 secret="smoke-secret-$RANDOM$RANDOM"
@@ -115,24 +103,10 @@ STREAMPULSE_WEBHOOK_SECRET=$secret
 STREAMPULSE_ADMIN_TOKEN=smoke-admin-$RANDOM$RANDOM
 STREAMPULSE_LOG_FORMAT=json
 EOF
-# Extra CA certificates for the build's npm downloads where a proxy intercepts TLS: the given
-# ones, else the machine's local CAs (Debian's /usr/local/share/ca-certificates), if any.
-build_ca="${STREAMPULSE_BUILD_CA_CERTS:-}"
-if [[ -z "$build_ca" ]] && compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
-  build_ca="$(cat /usr/local/share/ca-certificates/*.crt)"
-fi
-# Variables of the caller's shell would win over the env file: clear the ones compose reads.
-for v in $(compgen -e | grep -E '^(STREAMPULSE_|MOMENTO_)' || true); do unset "$v"; done
-export STREAMPULSE_BUILD_CA_CERTS="$build_ca"
-read -ra compose_cmd <<<"$DOCKER_COMPOSE"
+smoke_compose_env
 compose=("${compose_cmd[@]}" --project-name "$project" --env-file "$envfile" -f docker-compose.yml)
 
 # --- Helpers (no `producer | grep -q` pipes: under pipefail an early-closing reader fails them)
-# health CONTAINER: "<health> <state>", e.g. "healthy running".
-health() {
-  docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.Status}}' "$1" 2>/dev/null
-}
-
 # wait_healthy CONTAINER SECONDS: fails when unhealthy, exited, or not healthy in time.
 wait_healthy() {
   local c="$1" limit="$2" t0=$SECONDS h
@@ -175,11 +149,6 @@ first_uri() {
   return 1
 }
 
-dashboard_field() { # dashboard_field JSON 'players' 'total'  (the service writes compact JSON)
-  local re="\"$2\":\\{[^}]*\"$3\":([0-9]+)"
-  [[ "$1" =~ $re ]] && echo "${BASH_REMATCH[1]}"
-}
-
 # webhook PLAYER_ID [SECRET]: posts a signed heartbeat event; prints the HTTP status.
 webhook() {
   local player="$1" key="${2:-$secret}" now body sig
@@ -191,7 +160,7 @@ webhook() {
 }
 
 # --- Build -----------------------------------------------------------------------------------
-say "engine: docker $(docker version -f '{{.Server.Version}}' 2>/dev/null), $DOCKER_COMPOSE ($("${compose_cmd[@]}" version --short 2>/dev/null || echo '?'))"
+say "engine: $(smoke_engine_versions)"
 say "building streampulse:local (${compose[*]} build); the first build compiles for about 10 min"
 t0=$SECONDS
 if ! "${compose[@]}" build --force-rm >/tmp/streampulse-smoke-build.log 2>&1; then
@@ -250,7 +219,7 @@ pass "sample stream: master.m3u8, $variant, $segment ($seg_size bytes)"
 get /healthz >/dev/null || fail "GET /healthz"
 ready="$(get /readyz)" || fail "GET /readyz"
 dash="$(get /api/dashboard)" || fail "GET /api/dashboard"
-[[ "$(dashboard_field "$dash" players total)" == 0 ]] || fail "a new service reports players: $dash"
+[[ "$(field "$dash" players total)" == 0 ]] || fail "a new service reports players: $dash"
 pass "/healthz, /readyz ($ready), /api/dashboard (no players yet)"
 
 # --- Logs, user, data volume -----------------------------------------------------------------
@@ -280,9 +249,9 @@ done
 code="$(webhook smoke4 wrong-secret)"
 [[ "$code" == 401 ]] || fail "a webhook signed with the wrong secret answered $code, not 401"
 dash="$(get /api/dashboard)" || fail "GET /api/dashboard"
-total="$(dashboard_field "$dash" players total)"
-play="$(dashboard_field "$dash" playTime total)"
-rate="$(dashboard_field "$dash" bitrates average)"
+total="$(field "$dash" players total)"
+play="$(field "$dash" playTime total)"
+rate="$(field "$dash" bitrates average)"
 [[ "$total" == 3 && "$play" == 15 && "$rate" == 1000 ]] ||
   fail "after 3 heartbeats /api/dashboard says: $dash"
 pass "3 signed heartbeats counted (players.total 3, playTime.total 15, bitrates.average 1000); bad signature 401"
@@ -300,7 +269,7 @@ wait_healthy "$cid" 90 || fail "not healthy after docker-compose restart"
 pass "docker-compose restart: healthy again in $((SECONDS - t0)) s"
 
 dash="$(get /api/dashboard)" || fail "GET /api/dashboard after restart"
-after_total="$(dashboard_field "$dash" players total)"
+after_total="$(field "$dash" players total)"
 if [[ "$after_total" == 3 ]]; then
   pass "state survived the restart (players.total 3)"
 else

@@ -1,6 +1,7 @@
 #pragma once
-// RedisStore's insides, shared by redis_store.cpp (collections, objects, calls) and
-// redis_topics.cpp (publish script, mirror). Private to src/redis.
+// RedisStore's insides, private to src/redis: redis_store.cpp (calls), redis_collections.cpp
+// (sorted sets, dictionaries, objects), redis_topics.cpp (publish, leases), redis_mirror.cpp.
+#include "streampulse/core/error.hpp"
 #include "streampulse/embedded/embedded_store.hpp"
 #include "streampulse/redis/redis_store.hpp"
 
@@ -11,6 +12,8 @@
 #include <mutex>
 
 namespace streampulse::redis::detail {
+
+inline boost::system::error_code error(errc e) { return make_error_code(e); }
 
 // "12-3" -> {page 12, sequence 3}; nullopt when it is not such an id.
 std::optional<store::SubscribePosition> parse_entry_id(std::string_view id);

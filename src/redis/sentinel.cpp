@@ -1,7 +1,7 @@
 // Sentinel discovery (https://redis.io/docs/latest/develop/reference/sentinel-clients/): the
 // Sentinels are asked in order, each with a deadline, for the primary's address; the one that
-// answered goes to the front of the list. The client (connection.cpp) connects there and checks
-// ROLE. Each question is one short TCP connection of its own: a Sentinel is asked at each
+// answered goes to the front of the list. The client (connection_connect.cpp) connects there and
+// checks ROLE. Each question is one short TCP connection of its own: a Sentinel is asked at each
 // (re)connection and once per Options::sentinel_check_interval while connected.
 #include "sentinel.hpp"
 

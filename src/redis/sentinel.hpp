@@ -1,5 +1,5 @@
 #pragma once
-// Where the primary is, for the Redis client (connection.cpp): asked of Sentinels
+// Where the primary is, for the Redis client (connection_connect.cpp): asked of Sentinels
 // (redis+sentinel:// URLs, after the Redis Sentinel client spec), or named by a Cluster's
 // MOVED reply. Private to src/redis (the unit tests include it from there).
 #include "streampulse/redis/client.hpp"

@@ -1,6 +1,7 @@
 // The Momento backend against the fake: what lands in Momento, tokens, intake by subscription,
 // faults and recovery, and several instances sharing the count duty.
 #include "backends.hpp"
+#include "poll_until.hpp"
 
 #include "streampulse/core/webhook.hpp"
 
@@ -22,12 +23,7 @@ namespace {
 // Polls `condition` every 20 ms for up to `within`.
 template <typename F>
 bool eventually(F condition, std::chrono::milliseconds within = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
+  return poll_until(std::move(condition), within);
 }
 
 std::uint64_t metric(unsigned short port, const std::string& name) {

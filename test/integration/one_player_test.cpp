@@ -1,6 +1,7 @@
 // One token, one player (issue 13): every intake (embedded topics, the service's own
 // subscription, the webhook, CMCD) holds a viewer token to the first player it reports, on both
 // backends; the webhook remembers its own replays. Tokens per address: token_rate_test.cpp.
+#include "api_helpers.hpp"
 #include "backends.hpp"
 
 #include "streampulse/core/webhook.hpp"
@@ -15,21 +16,12 @@
 
 using namespace streampulse;
 using namespace streampulse::testing;
+using api_helpers::eventually;
 namespace json = boost::json;
 namespace bh = boost::beast::http;
 using namespace std::chrono_literals;
 
 namespace {
-
-template <typename F>
-bool eventually(F condition, std::chrono::milliseconds within = 10'000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
 
 // A sample of /metrics by its full name and labels, e.g. `x_total{reason="y"}`.
 std::uint64_t metric(unsigned short port, const std::string& sample) {
@@ -224,8 +216,8 @@ TEST_P(OneTokenOnePlayer, CmcdNeedsAViewerTokenJsonAndTheTokensOwnPlayer) {
   EXPECT_EQ(metric(port, "streampulse_cmcd_reports_total"), 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, OneTokenOnePlayer,
-                         ::testing::ValuesIn(all_backends()), backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, OneTokenOnePlayer, ::testing::ValuesIn(all_backends()),
+                         backend_name);
 
 namespace {
 

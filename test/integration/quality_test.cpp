@@ -1,17 +1,18 @@
 // Viewing quality, CMCD, history, the live dashboard (SSE) and /metrics over real HTTP.
+#include "api_helpers.hpp"
 #include "backends.hpp"
 
 #include <gtest/gtest.h>
-#include <boost/asio.hpp>
 #include <boost/json.hpp>
 
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 using namespace streampulse;
 using namespace streampulse::testing;
+using namespace streampulse::testing::api_helpers;
 namespace json = boost::json;
-namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
@@ -22,59 +23,6 @@ json::value dashboard(unsigned short port) {
   return json::parse(r.body);
 }
 
-// A raw Server-Sent Events client: reads the stream as it arrives, with deadlines.
-class SseClient {
- public:
-  explicit SseClient(unsigned short port) : socket_(ioc_) {
-    socket_.connect({asio::ip::make_address("127.0.0.1"), port});
-    const std::string req =
-        "GET /api/dashboard/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: "
-        "text/event-stream\r\n\r\n";
-    asio::write(socket_, asio::buffer(req));
-  }
-  // Reads until `pred(text so far)` holds or the timeout; returns whether it held.
-  bool read_until(const std::function<bool(const std::string&)>& pred,
-                  std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!pred(text_)) {
-      if (closed_ || std::chrono::steady_clock::now() >= deadline) return false;
-      bool done = false;
-      std::array<char, 8192> chunk;
-      socket_.async_read_some(asio::buffer(chunk),
-                              [&](boost::system::error_code ec, std::size_t n) {
-                                done = true;
-                                if (ec) closed_ = true;
-                                text_.append(chunk.data(), n);
-                              });
-      ioc_.restart();
-      ioc_.run_for(deadline - std::chrono::steady_clock::now());
-      if (!done) {
-        socket_.cancel();
-        ioc_.restart();
-        ioc_.run();
-        return pred(text_);
-      }
-    }
-    return true;
-  }
-  // The data of the last complete "dashboard" event.
-  std::optional<json::value> last_event() const {
-    const auto end = text_.rfind("\n\n");
-    if (end == std::string::npos) return std::nullopt;
-    const auto start = text_.rfind("data: ", end);
-    if (start == std::string::npos) return std::nullopt;
-    return json::parse(text_.substr(start + 6, end - start - 6));
-  }
-  const std::string& text() const { return text_; }
-  bool closed() const { return closed_; }
-
- private:
-  asio::io_context ioc_;
-  asio::ip::tcp::socket socket_;
-  std::string text_;
-  bool closed_ = false;
-};
-
 bool active_is(const SseClient& c, std::int64_t n) {
   auto e = c.last_event();
   return e && e->at("players").at("active").as_int64() == n;
@@ -84,8 +32,7 @@ class Quality : public ::testing::TestWithParam<Backend> {};
 
 }  // namespace
 
-INSTANTIATE_TEST_SUITE_P(Backends, Quality, ::testing::ValuesIn(all_backends()),
-                         backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, Quality, ::testing::ValuesIn(all_backends()), backend_name);
 
 TEST_P(Quality, RebufferDeltasAddUpOnTheDashboard) {
   ServiceOn service(GetParam());

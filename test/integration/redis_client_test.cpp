@@ -44,6 +44,15 @@ using CallResult = boost::system::result<std::vector<Reply>, CallError>;
     if (!RedisServer::available(&why)) GTEST_SKIP() << why; \
   } while (false)
 
+// The start of a test that needs Redis: skips it without redis-server, else starts one (with the
+// RedisServerOptions given, if any) as the fixture's server() and fails the test when it does
+// not come up.
+#define START_REDIS(...)                                \
+  do {                                                  \
+    REQUIRE_REDIS();                                    \
+    ASSERT_NO_FATAL_FAILURE(start_server(__VA_ARGS__)); \
+  } while (false)
+
 // An io_context on its own thread, running until destroyed.
 struct Loop {
   Loop() : guard(asio::make_work_guard(io)), thread([this] { io.run(); }) {}
@@ -152,12 +161,22 @@ RedisServerOptions with_password(std::string password) {
   return o;
 }
 
-TEST(RedisClient, Ping) {
-  REQUIRE_REDIS();
-  RedisServer server;
-  ASSERT_TRUE(server.ready()) << server.log();
+// Every test's loop and, once START_REDIS() has run, its redis-server (which outlives the loop).
+class RedisClient : public ::testing::Test {
+ protected:
+  void start_server(RedisServerOptions options = {}) {
+    server_.emplace(std::move(options));
+    ASSERT_TRUE(server_->ready()) << server_->log();
+  }
+  RedisServer& server() { return *server_; }
+
+  std::optional<RedisServer> server_;
   Loop loop;
-  Connection conn(loop.io.get_executor(), options_for(server.unix_url()));
+};
+
+TEST_F(RedisClient, Ping) {
+  START_REDIS();
+  Connection conn(loop.io.get_executor(), options_for(server().unix_url()));
   conn.start();
   auto r = exec_on(loop.io, conn, {{"PING"}, {"ECHO", "hi"}}, 2000ms);
   ASSERT_TRUE(r.has_value());
@@ -166,31 +185,25 @@ TEST(RedisClient, Ping) {
   EXPECT_EQ((*r)[0].str, "PONG");
   EXPECT_EQ((*r)[1].str, "hi");
   EXPECT_TRUE(conn.figures().connected);
-  EXPECT_NE(server.cli({"CLIENT", "LIST"}).find("name=streampulse-test"), std::string::npos);
+  EXPECT_NE(server().cli({"CLIENT", "LIST"}).find("name=streampulse-test"), std::string::npos);
   // No commands: no replies, no round trip.
   auto empty = exec_on(loop.io, conn, {}, 100ms);
   ASSERT_TRUE(empty.has_value());
   EXPECT_TRUE(empty->empty());
 }
 
-TEST(RedisClient, TcpLoopback) {
-  REQUIRE_REDIS();
-  RedisServer server(with_tcp());
-  ASSERT_TRUE(server.ready()) << server.log();
-  Loop loop;
-  Connection conn(loop.io.get_executor(), options_for(server.tcp_url()));
+TEST_F(RedisClient, TcpLoopback) {
+  START_REDIS(with_tcp());
+  Connection conn(loop.io.get_executor(), options_for(server().tcp_url()));
   conn.start();
   auto r = exec_on(loop.io, conn, {{"SET", "k", std::string("a\0\r\nb", 5)}, {"GET", "k"}}, 2000ms);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ((*r)[1].str, std::string("a\0\r\nb", 5));
 }
 
-TEST(RedisClient, ThousandPipelinedCallsFromTwoThreads) {
-  REQUIRE_REDIS();
-  RedisServer server;
-  ASSERT_TRUE(server.ready()) << server.log();
-  Loop loop;
-  Connection conn(loop.io.get_executor(), options_for(server.unix_url()));
+TEST_F(RedisClient, ThousandPipelinedCallsFromTwoThreads) {
+  START_REDIS();
+  Connection conn(loop.io.get_executor(), options_for(server().unix_url()));
   conn.start();
   ASSERT_TRUE(wait_until_answering(loop.io, conn, 3000ms));
 
@@ -209,17 +222,14 @@ TEST(RedisClient, ThousandPipelinedCallsFromTwoThreads) {
   b.join();
   EXPECT_EQ(right.load(), 1000);
   EXPECT_EQ(wrong.load(), 0);
-  EXPECT_EQ(server.cli({"GET", "n"}), "1000\n");
+  EXPECT_EQ(server().cli({"GET", "n"}), "1000\n");
   EXPECT_EQ(conn.figures().pending, 0u);
   EXPECT_EQ(conn.figures().reconnects, 0u);
 }
 
-TEST(RedisClient, ErrorReplyIsAReply) {
-  REQUIRE_REDIS();
-  RedisServer server;
-  ASSERT_TRUE(server.ready()) << server.log();
-  Loop loop;
-  Connection conn(loop.io.get_executor(), options_for(server.unix_url()));
+TEST_F(RedisClient, ErrorReplyIsAReply) {
+  START_REDIS();
+  Connection conn(loop.io.get_executor(), options_for(server().unix_url()));
   conn.start();
   auto r = exec_on(loop.io, conn, {{"SET", "s", "abc"}, {"INCR", "s"}, {"NOSUCHCOMMAND"}}, 2000ms);
   ASSERT_TRUE(r.has_value());
@@ -233,12 +243,9 @@ TEST(RedisClient, ErrorReplyIsAReply) {
   EXPECT_EQ((*next)[0].str, "abc");
 }
 
-TEST(RedisClient, DeadlineDuringDebugSleepThenTheNextCallGetsItsOwnReply) {
-  REQUIRE_REDIS();
-  RedisServer server;
-  ASSERT_TRUE(server.ready()) << server.log();
-  Loop loop;
-  Connection conn(loop.io.get_executor(), options_for(server.unix_url()));
+TEST_F(RedisClient, DeadlineDuringDebugSleepThenTheNextCallGetsItsOwnReply) {
+  START_REDIS();
+  Connection conn(loop.io.get_executor(), options_for(server().unix_url()));
   conn.start();
   ASSERT_TRUE(wait_until_answering(loop.io, conn, 3000ms));
   // 600 ms: fails before the 1 s sleep ends, and twice it (the stuck rule) is after it.
@@ -256,14 +263,11 @@ TEST(RedisClient, DeadlineDuringDebugSleepThenTheNextCallGetsItsOwnReply) {
   EXPECT_EQ(conn.figures().pending, 0u);
 }
 
-TEST(RedisClient, KilledServerFailsCallsThenRecoversByItself) {
-  REQUIRE_REDIS();
-  RedisServer server;
-  ASSERT_TRUE(server.ready()) << server.log();
-  Loop loop;
+TEST_F(RedisClient, KilledServerFailsCallsThenRecoversByItself) {
+  START_REDIS();
   LogCapture logs;
   {
-    auto opts = options_for(server.unix_url());
+    auto opts = options_for(server().unix_url());
     opts.backoff_max = 200ms;
     Connection conn(loop.io.get_executor(), opts);
     conn.start();
@@ -273,7 +277,7 @@ TEST(RedisClient, KilledServerFailsCallsThenRecoversByItself) {
         asio::co_spawn(loop.io, conn.exec({{"DEBUG", "SLEEP", "2"}}, 5000ms), asio::use_future);
     std::this_thread::sleep_for(200ms);
     const auto t0 = Clock::now();
-    server.kill9();
+    server().kill9();
     auto lost = in_flight.get();
     ASSERT_FALSE(lost.has_value());
     EXPECT_EQ(lost.error().code, make_error_code(errc::unavailable));
@@ -289,7 +293,7 @@ TEST(RedisClient, KilledServerFailsCallsThenRecoversByItself) {
       EXPECT_LT(since(t1), 500ms);
     }
     EXPECT_FALSE(conn.figures().connected);
-    ASSERT_TRUE(server.restart()) << server.log();
+    ASSERT_TRUE(server().restart()) << server().log();
     const auto t2 = Clock::now();
     EXPECT_TRUE(wait_until_answering(loop.io, conn, 5000ms));
     EXPECT_LT(since(t2), 3000ms);
@@ -301,18 +305,15 @@ TEST(RedisClient, KilledServerFailsCallsThenRecoversByItself) {
   EXPECT_EQ(logs.count("connected again"), 1u) << logs.out.str();
 }
 
-TEST(RedisClient, StoppedServerDeadlinesThenRecovery) {
-  REQUIRE_REDIS();
-  RedisServer server;
-  ASSERT_TRUE(server.ready()) << server.log();
-  Loop loop;
-  auto opts = options_for(server.unix_url());
+TEST_F(RedisClient, StoppedServerDeadlinesThenRecovery) {
+  START_REDIS();
+  auto opts = options_for(server().unix_url());
   opts.connect_timeout = 300ms;
   opts.backoff_max = 200ms;
   Connection conn(loop.io.get_executor(), opts);
   conn.start();
   ASSERT_TRUE(wait_until_answering(loop.io, conn, 3000ms));
-  server.stop();
+  server().stop();
   const auto t0 = Clock::now();
   auto first = exec_on(loop.io, conn, {{"PING"}}, 300ms);
   ASSERT_FALSE(first.has_value());
@@ -330,31 +331,28 @@ TEST(RedisClient, StoppedServerDeadlinesThenRecovery) {
         << r.error().code.message();
     EXPECT_LT(since(t1), 450ms);
   }
-  server.cont();
+  server().cont();
   EXPECT_TRUE(wait_until_answering(loop.io, conn, 5000ms));
 }
 
-TEST(RedisClient, AuthWithRequirepass) {
-  REQUIRE_REDIS();
-  RedisServer server(with_password("s3cret:%/"));
-  ASSERT_TRUE(server.ready()) << server.log();
-  Loop loop;
+TEST_F(RedisClient, AuthWithRequirepass) {
+  START_REDIS(with_password("s3cret:%/"));
   {
     // The password percent-encoded in the URL.
     Connection conn(loop.io.get_executor(),
-                    options_for("unix://:s3cret%3A%25%2F@" + server.socket_path()));
+                    options_for("unix://:s3cret%3A%25%2F@" + server().socket_path()));
     conn.start();
     EXPECT_TRUE(wait_until_answering(loop.io, conn, 3000ms));
   }
   {
     Connection conn(loop.io.get_executor(),
-                    options_for("unix://default:s3cret%3A%25%2F@" + server.socket_path()));
+                    options_for("unix://default:s3cret%3A%25%2F@" + server().socket_path()));
     conn.start();
     EXPECT_TRUE(wait_until_answering(loop.io, conn, 3000ms));  // AUTH user password (ACL)
   }
   LogCapture logs;
   {
-    auto opts = options_for("unix://:wrong@" + server.socket_path());
+    auto opts = options_for("unix://:wrong@" + server().socket_path());
     opts.backoff_max = 100ms;
     Connection conn(loop.io.get_executor(), opts);
     conn.start();
@@ -372,25 +370,19 @@ TEST(RedisClient, AuthWithRequirepass) {
   EXPECT_EQ(logs.count("WRONGPASS"), 1u) << logs.out.str();
 }
 
-TEST(RedisClient, SelectsTheDatabase) {
-  REQUIRE_REDIS();
-  RedisServer server;
-  ASSERT_TRUE(server.ready()) << server.log();
-  Loop loop;
-  Connection conn(loop.io.get_executor(), options_for(server.unix_url(3)));
+TEST_F(RedisClient, SelectsTheDatabase) {
+  START_REDIS();
+  Connection conn(loop.io.get_executor(), options_for(server().unix_url(3)));
   conn.start();
   auto r = exec_on(loop.io, conn, {{"SET", "in3", "yes"}}, 2000ms);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(server.cli({"-n", "3", "GET", "in3"}), "yes\n");
-  EXPECT_EQ(server.cli({"GET", "in3"}), "\n");
+  EXPECT_EQ(server().cli({"-n", "3", "GET", "in3"}), "yes\n");
+  EXPECT_EQ(server().cli({"GET", "in3"}), "\n");
 }
 
-TEST(RedisClient, FullQueueRefusesAtOnce) {
-  REQUIRE_REDIS();
-  RedisServer server;
-  ASSERT_TRUE(server.ready()) << server.log();
-  Loop loop;
-  auto opts = options_for(server.unix_url());
+TEST_F(RedisClient, FullQueueRefusesAtOnce) {
+  START_REDIS();
+  auto opts = options_for(server().unix_url());
   opts.max_pending = 4;
   opts.max_pending_bytes = 1000;
   Connection conn(loop.io.get_executor(), opts);
@@ -419,13 +411,10 @@ TEST(RedisClient, FullQueueRefusesAtOnce) {
   EXPECT_EQ(conn.figures().pending, 0u);
 }
 
-TEST(RedisClient, BlockingXreadOnASecondConnection) {
-  REQUIRE_REDIS();
-  RedisServer server;
-  ASSERT_TRUE(server.ready()) << server.log();
-  Loop loop;
-  Connection commands(loop.io.get_executor(), options_for(server.unix_url()));
-  Connection blocking(loop.io.get_executor(), options_for(server.unix_url()));
+TEST_F(RedisClient, BlockingXreadOnASecondConnection) {
+  START_REDIS();
+  Connection commands(loop.io.get_executor(), options_for(server().unix_url()));
+  Connection blocking(loop.io.get_executor(), options_for(server().unix_url()));
   commands.start();
   blocking.start();
   ASSERT_TRUE(wait_until_answering(loop.io, blocking, 3000ms));
@@ -453,12 +442,9 @@ TEST(RedisClient, BlockingXreadOnASecondConnection) {
   EXPECT_TRUE((*timed_out)[0].is_nil());
 }
 
-TEST(RedisClient, StopFailsEverythingAndLaterCalls) {
-  REQUIRE_REDIS();
-  RedisServer server;
-  ASSERT_TRUE(server.ready()) << server.log();
-  Loop loop;
-  Connection conn(loop.io.get_executor(), options_for(server.unix_url()));
+TEST_F(RedisClient, StopFailsEverythingAndLaterCalls) {
+  START_REDIS();
+  Connection conn(loop.io.get_executor(), options_for(server().unix_url()));
   conn.start();
   ASSERT_TRUE(wait_until_answering(loop.io, conn, 3000ms));
   auto in_flight =
@@ -530,14 +516,13 @@ class GarbageServer {
   std::thread thread_;
 };
 
-TEST(RedisClient, ProtocolErrorClosesTheConnection) {
+TEST_F(RedisClient, ProtocolErrorClosesTheConnection) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("sp-redis-garbage-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto path = (dir / "s.sock").string();
   {
     GarbageServer server(path);
-    Loop loop;
     LogCapture logs;
     {
       auto opts = options_for("unix://" + path);
@@ -557,14 +542,12 @@ TEST(RedisClient, ProtocolErrorClosesTheConnection) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(RedisClient, Tls) {
+TEST_F(RedisClient, Tls) {
   REQUIRE_REDIS();
   if (!RedisServer::supports_tls()) GTEST_SKIP() << "redis-server built without TLS";
-  RedisServer server(with_tls());
-  ASSERT_TRUE(server.ready()) << server.log();
-  Loop loop;
+  ASSERT_NO_FATAL_FAILURE(start_server(with_tls()));
   for (const std::string host : {"localhost", "127.0.0.1"}) {
-    auto opts = options_for(server.tls_url(host));
+    auto opts = options_for(server().tls_url(host));
     opts.extra_ca_file = RedisServer::tls_file("ca.pem");
     Connection conn(loop.io.get_executor(), opts);
     conn.start();
@@ -576,7 +559,7 @@ TEST(RedisClient, Tls) {
   LogCapture logs;
   {
     // Without the test CA the server's certificate is not trusted: never connected.
-    auto opts = options_for(server.tls_url());
+    auto opts = options_for(server().tls_url());
     Connection conn(loop.io.get_executor(), opts);
     conn.start();
     auto r = exec_on(loop.io, conn, {{"PING"}}, 500ms);

@@ -2,6 +2,8 @@
 // Helpers of the hostile-client, access and backend-fault tests: raw sockets with deadlines, the
 // process's file-descriptor limit, child processes (the real binary, the fake Momento binary)
 // with their output in a file, and /proc figures of a process.
+#include "poll_until.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -11,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <sys/types.h>
@@ -20,12 +23,7 @@ namespace streampulse::testing {
 // Polls `condition` every 20 ms until it holds or `within` passes.
 template <typename F>
 bool eventually(F condition, std::chrono::milliseconds within = std::chrono::milliseconds(5000)) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
+  return poll_until(std::move(condition), within);
 }
 
 boost::asio::ip::tcp::socket connect_raw(boost::asio::io_context& ioc, unsigned short port);

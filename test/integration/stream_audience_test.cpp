@@ -3,6 +3,7 @@
 // (none: the default stream's), an unknown stream is a 400 that records nothing, a viewer token
 // publishes and reads for its own stream only, each stream's count goes to its own topic, and
 // GET /api/streams and /api/dashboard?stream= give each stream's figures.
+#include "api_helpers.hpp"
 #include "backends.hpp"
 
 #include <gtest/gtest.h>
@@ -12,31 +13,12 @@
 
 using namespace streampulse;
 using namespace streampulse::testing;
+using namespace streampulse::testing::api_helpers;
 namespace json = boost::json;
 namespace bh = boost::beast::http;
 using namespace std::chrono_literals;
 
 namespace {
-
-template <typename F>
-bool eventually(F condition, std::chrono::milliseconds within = 10'000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
-
-const std::map<std::string, std::string> kAdmin{{"authorization", "Bearer test-admin"},
-                                                {"content-type", "application/json"}};
-
-void add_stream(unsigned short port, const std::string& id) {
-  const auto body = json::serialize(
-      json::object{{"name", "Stream " + id}, {"url", "/media/" + id + "/master.m3u8"}});
-  const auto r = http_request(port, bh::verb::put, "/api/streams/" + id, body, kAdmin);
-  ASSERT_EQ(r.status, 201u) << r.body;
-}
 
 struct StreamViewer {
   std::string player_id, token, count_topic, report_token;
@@ -52,19 +34,9 @@ StreamViewer viewer_of(unsigned short port, const std::string& stream) {
           std::string(cfg.at("reportToken").as_string())};
 }
 
-std::string hb(const std::string& player, const std::string& stream = {}) {
-  std::string out = R"({"playerId":")" + player + R"(","bitrate":1000,"playTime":5)";
-  if (!stream.empty()) out += R"(,"streamId":")" + stream + '"';
-  return out + "}";
-}
-
 HttpResult publish(unsigned short topics_port, const std::string& token, const std::string& body) {
   return http_post(topics_port, "/topics/video/stream", body,
                    {{"authorization", token}, {"content-type", "text/plain"}});
-}
-
-std::string error_code(const HttpResult& r) {
-  return std::string(json::parse(r.body).at("error").as_string());
 }
 
 json::value players(unsigned short port, const std::string& query = {}) {
@@ -231,5 +203,5 @@ TEST_P(StreamAudience, CmcdReportsCountUnderTheirTokensStream) {
   EXPECT_EQ(players(port, "?stream=main"), json::parse(R"({"active":0,"total":0})"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StreamAudience,
-                         ::testing::ValuesIn(all_backends()), backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, StreamAudience, ::testing::ValuesIn(all_backends()),
+                         backend_name);

@@ -3,116 +3,33 @@
 // GET /api/dashboard/stream?stream=<id> pushes that stream's dashboard only, GET
 // /api/history?stream=<id> is that stream's history, an unknown id is a 404 and a malformed one
 // a 400 (as GET /api/dashboard?stream=), and a stream removed from the catalog loses its history.
+#include "api_helpers.hpp"
 #include "backends.hpp"
 
 #include <gtest/gtest.h>
-#include <boost/asio.hpp>
 #include <boost/json.hpp>
 
-#include <array>
 #include <chrono>
-#include <functional>
-#include <optional>
 #include <thread>
 
 using namespace streampulse;
 using namespace streampulse::testing;
+using api_helpers::error_code;
+using api_helpers::eventually;
+using api_helpers::hb;
+using api_helpers::kAdmin;
+using api_helpers::put_stream;
+using api_helpers::SseClient;
 namespace json = boost::json;
-namespace asio = boost::asio;
 namespace bh = boost::beast::http;
 using namespace std::chrono_literals;
 
 namespace {
 
-template <typename F>
-bool eventually(F condition, std::chrono::milliseconds within = 10'000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
-
-const std::map<std::string, std::string> kAdmin{{"authorization", "Bearer test-admin"},
-                                                {"content-type", "application/json"}};
-
 void add_stream(unsigned short port, const std::string& id) {
-  const auto body = json::serialize(
-      json::object{{"name", "Stream " + id}, {"url", "/media/" + id + "/master.m3u8"}});
-  const auto r = http_request(port, bh::verb::put, "/api/streams/" + id, body, kAdmin);
+  const auto r = put_stream(port, id);
   ASSERT_TRUE(r.status == 201u || r.status == 200u) << r.body;
 }
-
-std::string hb(const std::string& player, const std::string& stream = {}) {
-  std::string out = R"({"playerId":")" + player + R"(","bitrate":1000,"playTime":5)";
-  if (!stream.empty()) out += R"(,"streamId":")" + stream + '"';
-  return out + "}";
-}
-
-std::string error_code(const HttpResult& r) {
-  return std::string(json::parse(r.body).at("error").as_string());
-}
-
-// A raw Server-Sent Events client of `target`: reads the stream as it arrives, with deadlines.
-class SseClient {
- public:
-  SseClient(unsigned short port, const std::string& target) : socket_(ioc_) {
-    socket_.connect({asio::ip::make_address("127.0.0.1"), port});
-    const std::string req =
-        "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
-    asio::write(socket_, asio::buffer(req));
-  }
-  // Reads until `pred()` holds or the timeout; returns whether it held.
-  bool read_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!pred()) {
-      if (closed_ || std::chrono::steady_clock::now() >= deadline) return false;
-      bool done = false;
-      std::array<char, 8192> chunk;
-      socket_.async_read_some(asio::buffer(chunk),
-                              [&](boost::system::error_code ec, std::size_t n) {
-                                done = true;
-                                if (ec) closed_ = true;
-                                text_.append(chunk.data(), n);
-                              });
-      ioc_.restart();
-      ioc_.run_for(deadline - std::chrono::steady_clock::now());
-      if (!done) {
-        socket_.cancel();
-        ioc_.restart();
-        ioc_.run();
-        return pred();
-      }
-    }
-    return true;
-  }
-  // The data of the last complete "dashboard" event.
-  std::optional<json::value> last_event() const {
-    const auto end = text_.rfind("\n\n");
-    if (end == std::string::npos) return std::nullopt;
-    const auto start = text_.rfind("data: ", end);
-    if (start == std::string::npos) return std::nullopt;
-    return json::parse(text_.substr(start + 6, end - start - 6));
-  }
-  // Reads until the last event's players are `want` ({"active":..,"total":..}).
-  bool reads_players(const json::value& want, std::chrono::milliseconds timeout = 5s) {
-    return read_until(
-        [&] {
-          auto e = last_event();
-          return e && e->at("players") == want;
-        },
-        timeout);
-  }
-  const std::string& text() const { return text_; }
-  bool closed() const { return closed_; }
-
- private:
-  asio::io_context ioc_;
-  asio::ip::tcp::socket socket_;
-  std::string text_;
-  bool closed_ = false;
-};
 
 json::value history(unsigned short port, const std::string& query = {}) {
   const auto r = http_get(port, "/api/history" + query);

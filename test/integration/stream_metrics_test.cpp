@@ -2,6 +2,7 @@
 // streams by active players and one `stream="(other)"` series for the rest, through a real
 // server on both backends; and, with a data dir, players restored under the stream their last
 // heartbeat named (the stored analytics entry carries it).
+#include "api_helpers.hpp"
 #include "backends.hpp"
 
 #include <gtest/gtest.h>
@@ -15,38 +16,13 @@
 
 using namespace streampulse;
 using namespace streampulse::testing;
+using namespace streampulse::testing::api_helpers;
 namespace json = boost::json;
 namespace bh = boost::beast::http;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
-
-template <typename F>
-bool eventually(F condition, std::chrono::milliseconds within = 10'000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
-
-const std::map<std::string, std::string> kAdmin{{"authorization", "Bearer test-admin"},
-                                                {"content-type", "application/json"}};
-
-void add_stream(unsigned short port, const std::string& id) {
-  const auto body = json::serialize(
-      json::object{{"name", "Stream " + id}, {"url", "/media/" + id + "/master.m3u8"}});
-  const auto r = http_request(port, bh::verb::put, "/api/streams/" + id, body, kAdmin);
-  ASSERT_EQ(r.status, 201u) << r.body;
-}
-
-std::string hb(const std::string& player, const std::string& stream = {}) {
-  std::string out = R"({"playerId":")" + player + R"(","bitrate":1000,"playTime":5)";
-  if (!stream.empty()) out += R"(,"streamId":")" + stream + '"';
-  return out + "}";
-}
 
 void beat(unsigned short port, const std::string& player, const std::string& stream = {}) {
   const auto r = send_webhook(port, hb(player, stream));
