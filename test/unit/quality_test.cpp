@@ -310,7 +310,9 @@ TEST(QualityFields, EachRowIsParsedBoundedStoredAndTotalled) {
     EXPECT_EQ(field_of(base + "\"" + key + "\":" + fmt::format("{}", field.max * 2) + "}"), key);
     EXPECT_EQ(field_of(base + "\"" + key + "\":-1}"), key);
     EXPECT_EQ(field_of(base + "\"" + key + "\":\"3\"}"), key);
-    if (field.integer) EXPECT_EQ(field_of(base + "\"" + key + "\":1.5}"), key);
+    if (field.integer) {
+      EXPECT_EQ(field_of(base + "\"" + key + "\":1.5}"), key);
+    }
     // Two players that report it: counted as reporting, and totalled.
     AudienceIndex index;
     index.upsert(hb, 1000);
