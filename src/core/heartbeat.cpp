@@ -76,7 +76,7 @@ std::optional<InvalidHeartbeat> read_state(const boost::json::value* v, PlayStat
   return std::nullopt;
 }
 
-// The quality fields of contract.md's heartbeat, as added by docs/api.md: all optional.
+// The heartbeat's quality fields (docs/api.md, "Heartbeat: viewing-quality fields"): all optional.
 std::optional<InvalidHeartbeat> read_quality(const boost::json::object& obj, Heartbeat& hb) {
   if (auto e = read_optional(obj, "startupMs", kMaxStartupMs, false, hb.startup_ms)) return e;
   if (auto e = read_optional(obj, "rebufferCount", kMaxRebufferCount, true, hb.rebuffer_count))
