@@ -10,7 +10,7 @@
 #            npm), a Release compile without tests, the page assets from npm
 #            (scripts/vendor-assets.sh) and the sample HLS stream (scripts/make-sample-media.sh);
 #            lays out /out/opt/streampulse
-#   tests    the build stage plus the unit tests: cmake -DBUILD_TESTING=ON, ctest -R unit.
+#   tests    the build stage plus the unit tests: cmake -DBUILD_TESTING=ON, ctest -L unit.
 #            Only built when asked for (--target tests) by BuildKit. The legacy builder
 #            (Docker 20.10, docker-compose v1.29) builds every stage before the target, so the
 #            build argument STREAMPULSE_UNIT_TESTS=skip (docker-compose.yml sets it) makes this
@@ -100,7 +100,7 @@ RUN if [[ "$STREAMPULSE_UNIT_TESTS" == skip ]]; then \
     else \
       cmake -S . -B build -DBUILD_TESTING=ON \
       && cmake --build build --target unit_tests -j"$(nproc)" \
-      && ctest --test-dir build -R unit --output-on-failure; \
+      && ctest --test-dir build -L unit --output-on-failure; \
     fi
 
 

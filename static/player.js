@@ -12,7 +12,8 @@
  *    a fixed schedule, independent of the round trip (static/player-heartbeat.js).
  * 4. Shows the viewer count over the video (static/player-count.js: a long-poll of the
  *    viewer-count topic; not a live region, a separate polite announcement instead).
- * 5. Shows the diagnostics (segments, buffer, bitrate, heartbeats) behind a closed toggle.
+ * 5. Shows the diagnostics (segments, buffer, bitrate, heartbeats; static/player-media.js
+ *    measures them and the play time) behind a closed toggle.
  *
  * Identity: the token is bound to one player (the first id it reports; others get 403). The
  * page reports under the playerId the first configuration issued (a view) and keeps it when it
@@ -20,8 +21,8 @@
  *
  * Plain script, no build step; loaded last. Needs window.StreampulseNet,
  * window.StreampulsePlayerConfig, window.StreampulseViewerCount, window.StreampulseHeartbeats,
- * window.StreampulsePlayback, window.StreampulseQuality and window.detectAgent (the page's
- * other scripts).
+ * window.StreampulsePlayback, window.StreampulseMediaStats, window.StreampulseQuality and
+ * window.detectAgent (the page's other scripts).
  */
 (function () {
   'use strict';
@@ -39,12 +40,6 @@
     agent: window.detectAgent
       ? window.detectAgent(navigator.userAgent, navigator.userAgentData, { maxTouchPoints: navigator.maxTouchPoints })
       : null,
-    playTime: net.loadPlayTime(), // seconds actually played (float)
-    lastMediaTime: null,
-    lastWallTime: 0,
-    segments: 0,
-    downloadMsTotal: 0,
-    lastFragLevel: -1,
     hbSent: 0,               // heartbeats the service accepted
     lastAcceptedAt: 0,       // when it last accepted one (Date.now())
     lastPublishError: '',
@@ -56,20 +51,12 @@
     }
   };
 
+  // Play time (kept across reloads), segments, bitrate, buffer: player-media.js.
+  var media = window.StreampulseMediaStats(video, { playTime: net.loadPlayTime() });
+
   var playback = window.StreampulsePlayback(video, {
     quality: state.quality,
-    onHls: function (hls, Hls) {
-      hls.on(Hls.Events.FRAG_LOADED, function (_event, data) {
-        var frag = data && data.frag;
-        if (!frag || (frag.type && frag.type !== 'main')) return;
-        state.segments += 1;
-        state.lastFragLevel = typeof frag.level === 'number' ? frag.level : state.lastFragLevel;
-        var loading = frag.stats && frag.stats.loading;
-        if (loading && loading.end >= loading.start && loading.start > 0) {
-          state.downloadMsTotal += loading.end - loading.start;
-        }
-      });
-    },
+    onHls: media.onHls,
     onFailure: reportFailure,
     onChange: onPlaybackStateChange
   });
@@ -96,7 +83,7 @@
     timeoutMs: PUBLISH_TIMEOUT_MS
   });
 
-  function savePlayTime() { net.savePlayTime(state.playTime); }
+  function savePlayTime() { net.savePlayTime(media.playTime()); }
 
   // ---------------------------------------------------------------- playback
 
@@ -125,43 +112,7 @@
     playback.start(stream);
   }
 
-  function currentBitrateKbps() {
-    var hls = playback.hls();
-    if (!hls || !hls.levels || hls.levels.length === 0) return 0;
-    var idx = hls.currentLevel >= 0 ? hls.currentLevel : state.lastFragLevel;
-    var level = idx >= 0 ? hls.levels[idx] : null;
-    var bps = level && Number(level.bitrate);
-    return bps > 0 ? Math.round(bps / 1000) : 0;
-  }
-
-  function bufferAheadSeconds() {
-    var t = video.currentTime;
-    var b = video.buffered;
-    for (var i = 0; i < b.length; i++) {
-      if (b.start(i) <= t + 0.1 && t < b.end(i)) return Math.max(0, b.end(i) - t);
-    }
-    return 0;
-  }
-
-  // Accumulates the media time really played: forward steps of currentTime that are not
-  // seeks. Pauses, stalls, seeks and loop restarts add nothing.
-  function accountPlayTime() {
-    var now = performance.now();
-    var t = video.currentTime;
-    if (state.lastMediaTime !== null && !video.paused && !video.seeking) {
-      var delta = t - state.lastMediaTime;
-      var wall = (now - state.lastWallTime) / 1000;
-      var rate = video.playbackRate > 0 ? video.playbackRate : 1;
-      if (delta > 0 && delta <= wall * rate + 0.5) {
-        state.playTime += delta;
-      }
-    }
-    state.lastMediaTime = t;
-    state.lastWallTime = now;
-  }
-
-  video.addEventListener('seeking', function () { state.lastMediaTime = null; });
-  video.addEventListener('timeupdate', accountPlayTime);
+  function currentBitrateKbps() { return media.bitrateKbps(playback.hls()); }
 
   // ---------------------------------------------------------------- heartbeats
 
@@ -176,7 +127,7 @@
       playerId: config.playerId,
       viewerId: state.viewerId,
       bitrate: currentBitrateKbps(),
-      playTime: Math.floor(state.playTime)
+      playTime: Math.floor(media.playTime())
     };
     if (state.agent) body.agent = state.agent;
     // A stream of the catalog (?streamId=): its heartbeats name it, as its token requires;
@@ -262,13 +213,14 @@
   }
 
   function renderStats() {
-    accountPlayTime();
-    $('stat-segments').textContent = playback.hls() ? String(state.segments) : (state.stream ? 'n/a' : '0');
-    $('stat-avg-download').textContent = state.segments > 0 ? String(Math.round(state.downloadMsTotal / state.segments)) : '—';
-    $('stat-buffer').textContent = bufferAheadSeconds().toFixed(1);
+    media.account();
+    $('stat-segments').textContent = playback.hls() ? String(media.segments()) : (state.stream ? 'n/a' : '0');
+    var avgDownload = media.avgDownloadMs();
+    $('stat-avg-download').textContent = avgDownload !== null ? String(Math.round(avgDownload)) : '—';
+    $('stat-buffer').textContent = media.bufferAheadSeconds().toFixed(1);
     var kbps = currentBitrateKbps();
     $('stat-bitrate').textContent = kbps > 0 ? kbps.toLocaleString('en-US') : '—';
-    $('stat-playtime').textContent = String(Math.floor(state.playTime));
+    $('stat-playtime').textContent = String(Math.floor(media.playTime()));
 
     count.render();
     count.announce();
@@ -306,7 +258,7 @@
     get viewerId() { return state.viewerId; },
     get agent() { return state.agent; },
     get viewerCount() { return count.value; },
-    get playTime() { return Math.floor(state.playTime); },
+    get playTime() { return Math.floor(media.playTime()); },
     get bitrate() { return currentBitrateKbps(); },
     get heartbeatsSent() { return state.hbSent; },
     get heartbeats() { return heartbeats.stats(); },

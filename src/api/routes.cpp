@@ -1,4 +1,4 @@
-// The routing table of contract.md.
+// The routing table of docs/api.md.
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
 

@@ -201,7 +201,6 @@ asio::awaitable<void> run_count_publisher(Services& s) {
     failures.succeeded();
     policy.published(decision.count, now);
     ++s.stats.count_publishes;
-    s.stats.last_published_count = decision.count;
   }
 }
 

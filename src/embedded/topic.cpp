@@ -18,7 +18,7 @@ Topic::~Topic() {
 
 void Topic::publish(store::TopicValue value, std::string publisher_id,
                     std::vector<WakeBatch>& wake) {
-  history_.push_back({next_seq_, page_, std::move(value), std::move(publisher_id)});
+  history_.push_back({next_seq_, page_, std::move(value), std::move(publisher_id), {}});
   ++next_seq_;
   while (history_.size() > history_limit_) history_.pop_front();
   take_all(wake);

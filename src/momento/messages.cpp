@@ -154,19 +154,6 @@ cache_client::_DictionaryDeleteRequest make_dictionary_delete(
   return m;
 }
 
-cache_client::_DictionaryIncrementRequest make_dictionary_increment(std::string_view dictionary,
-                                                                    std::string_view field,
-                                                                    std::int64_t amount,
-                                                                    store::CollectionTtl ttl) {
-  cache_client::_DictionaryIncrementRequest m;
-  m.set_dictionary_name(dictionary.data(), dictionary.size());
-  m.set_field(field.data(), field.size());
-  m.set_amount(amount);
-  m.set_ttl_milliseconds(ttl_ms(ttl));
-  m.set_refresh_ttl(ttl.refresh);
-  return m;
-}
-
 result<std::vector<store::FieldValue>> read_dictionary_fetch(std::string_view bytes) {
   auto m = parse<cache_client::_DictionaryFetchResponse>(bytes);
   if (!m) return m.error();
@@ -199,12 +186,6 @@ result<std::uint64_t> read_dictionary_length(std::string_view bytes) {
   if (m->has_missing()) return 0;
   if (!m->has_found()) return malformed();
   return m->found().length();
-}
-
-result<std::int64_t> read_dictionary_increment(std::string_view bytes) {
-  auto m = parse<cache_client::_DictionaryIncrementResponse>(bytes);
-  if (!m) return m.error();
-  return m->value();
 }
 
 }  // namespace streampulse::momento

@@ -1,4 +1,4 @@
-// The HTTP API's cache scalars (momento-protocol.md §3.1): GET / PUT / DELETE by ?key=,
+// The HTTP API's cache scalars (docs/momento.md §11.2): GET / PUT / DELETE by ?key=,
 // ?key_base64= or the path-key form /cache/{cache}/{key...}.
 #include "http_api.hpp"
 #include "state.hpp"

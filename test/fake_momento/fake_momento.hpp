@@ -1,8 +1,8 @@
 #pragma once
 // A fake of Momento's data plane for tests and benchmarks, speaking the real wire formats
-// (momento-protocol.md §1, §3, §4, §5) on one loopback port: gRPC-Web cache_client.Scs and
-// Pubsub/Publish, the token service, the HTTP API (topics long-poll, cache scalars), webhook
-// delivery, and injectable faults. State lives in an embedded::EmbeddedStore.
+// (docs/momento.md §11; the webhook: docs/formats.md) on one loopback port: gRPC-Web
+// cache_client.Scs and Pubsub/Publish, the token service, the HTTP API (topics long-poll, cache
+// scalars), webhook delivery, and injectable faults. State lives in an embedded::EmbeddedStore.
 //
 // Threading: the fake runs its own io_context on its own thread; every public method may be
 // called from any other thread (each posts to the fake's thread and waits).

@@ -1,4 +1,4 @@
-// The HTTP API's topics (momento-protocol.md §3.2, §3.3): publish, and subscribe by long-poll.
+// The HTTP API's topics (docs/momento.md §11.2): publish, and subscribe by long-poll.
 #include "http_api.hpp"
 #include "state.hpp"
 
@@ -53,7 +53,7 @@ json::object event_json(const store::SubscriptionEvent& event) {
     value["text"] = item.value.data;
   }
   // publisher_id: the publisher's token_id, as in the gRPC _TopicItem (its presence in the
-  // HTTP API's JSON is unconfirmed, momento-protocol.md §3.3); empty ones are left out.
+  // HTTP API's JSON is unconfirmed, docs/momento.md §11.2); empty ones are left out.
   json::object fields{{"topic_sequence_number", item.topic_sequence_number},
                       {"sequence_page", item.sequence_page},
                       {"value", std::move(value)}};

@@ -1,7 +1,8 @@
 #pragma once
-// Momento's webhook delivery (momento-protocol.md §1): each message published on the webhook's
-// topic is POSTed once as JSON, signed with momento-signature; fire and forget, bounded in
-// flight (beyond the bound a message is dropped and counted, as Momento drops on overload).
+// Momento's webhook delivery (docs/formats.md, "The webhook event and its signature"): each
+// message published on the webhook's topic is POSTed once as JSON, signed with momento-signature;
+// fire and forget, bounded in flight (beyond the bound a message is dropped and counted, as Momento
+// drops on overload).
 #include "fake_momento.hpp"
 
 #include "streampulse/core/webhook.hpp"

@@ -67,7 +67,8 @@ function messageHex(record) {
 }
 
 // The same inputs and hex as test/unit/momento_messages_test.cpp gives streampulse's builders
-// (momento-protocol.md §4.8, §5.2): both sides equal the vectors, so they equal each other.
+// (docs/momento.md §11.6): both sides equal the vectors, so they equal each other. Increment is
+// the SDK's alone (streampulse does not increment): its vector is checked here only.
 test("the SDK's request messages are the golden vectors streampulse is tested against", async () => {
   const client = cacheClient(fake.apiKey, fake.url);
   const start = recorded.length;

@@ -20,7 +20,7 @@ std::string unhex(std::string_view hex) {
 const Headers kBinary{{"Content-Type", "application/grpc-web+proto"}};
 const Headers kText{{"content-type", "application/grpc-web-text+proto"}};
 
-// momento-protocol.md §4.2: DictionaryLength found{length:3}, then the OK trailer.
+// docs/momento.md §11.3: DictionaryLength found{length:3}, then the OK trailer.
 const std::string kDataFrame = unhex("00000000040a020803");
 const std::string kOkTrailer =
     unhex("800000001e677270632d7374617475733a300d0a677270632d6d6573736167653a0d0a");

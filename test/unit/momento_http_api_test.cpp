@@ -1,4 +1,4 @@
-// The HTTP API's paths and its long-poll answer (momento-protocol.md §3.3), and the backoff rule.
+// The HTTP API's paths and its long-poll answer (docs/momento.md §11.2), and the backoff rule.
 #include "streampulse/core/error.hpp"
 #include "streampulse/momento/call_policy.hpp"
 #include "streampulse/momento/http_api.hpp"

@@ -1,4 +1,4 @@
-// Golden vectors from momento-protocol.md §4.8, §5.1 and §5.2 (protoc --encode against Momento's
+// Golden vectors of docs/momento.md §11.6 and the token request (protoc --encode against Momento's
 // published .proto files): our builders must produce these exact bytes.
 #include "streampulse/core/error.hpp"
 #include "streampulse/momento/credentials.hpp"
@@ -54,8 +54,6 @@ TEST(MomentoMessages, SortedSetRequestsMatchGoldenVectors) {
 TEST(MomentoMessages, DictionaryRequestsMatchGoldenVectors) {
   EXPECT_EQ(wire(make_dictionary_set("analytics", {{"p1", "{}"}}, {3600000ms, true})),
             "0a09616e616c797469637312080a02703112027b7d1880dddb012001");
-  EXPECT_EQ(wire(make_dictionary_increment("acct-1", "p1", 1, {10000ms, true})),
-            "0a06616363742d3112027031180120904e2801");
   EXPECT_EQ(wire(make_dictionary_length("acct-1")), "0a06616363742d31");
   EXPECT_EQ(wire(make_dictionary_get("analytics", {"p1", "p2"})),
             "0a09616e616c79746963731202703112027032");
@@ -101,8 +99,6 @@ TEST(MomentoMessages, ReadsCollectionResponsesFromGoldenVectors) {
   EXPECT_EQ(read_dictionary_length(unhex("1200")).value(), 0u);
   EXPECT_EQ(read_sorted_set_length_by_score(unhex("0a020802")).value(), 2u);
   EXPECT_EQ(read_sorted_set_length_by_score(unhex("1200")).value(), 0u);
-  EXPECT_EQ(read_dictionary_increment(unhex("0801")).value(), 1);
-  EXPECT_EQ(read_dictionary_increment("").value(), 0);  // absent on the wire = 0
 }
 
 TEST(MomentoMessages, MalformedResponsesAreInternalErrors) {
@@ -244,7 +240,6 @@ TEST(MomentoMessages, UnknownFieldsAreSkippedAtEveryDepth) {
 
   EXPECT_EQ(read_dictionary_length(field(0x0a, unhex("0803") + kUnknown) + kUnknown).value(), 3u);
   EXPECT_EQ(read_sorted_set_length_by_score(field(0x0a, unhex("0802") + kUnknown)).value(), 2u);
-  EXPECT_EQ(read_dictionary_increment(unhex("0805") + kUnknown).value(), 5);
 
   token::_GenerateDisposableTokenResponse response;
   response.set_api_key("jwt");

@@ -5,7 +5,7 @@
 using namespace streampulse::core;
 
 TEST(WebhookSignature, MatchesMomentoSdkGoldenVector) {
-  // From momento-protocol.md §1.3 (the JS SDK's unit test).
+  // From docs/formats.md, "The webhook event and its signature" (the JS SDK's unit test).
   const std::string body = R"({"text":"some text", "another_field": "another field" })";
   EXPECT_EQ(sign_webhook_body("1234567890", body),
             "b43f72787eb66410ff110295b036ef828e5686af21b414ce092f02c05deea3da");

@@ -5,7 +5,7 @@
 
 namespace streampulse::api {
 
-// Registers every route of contract.md on the router.
+// Registers every route of docs/api.md on the router.
 void add_routes(http::Router& router, app::Services& services);
 
 // GET/HEAD /, /dashboard, /static/... and /media/... (uploaded objects, then files), and

@@ -27,7 +27,6 @@ struct Stats {
   Counter stream_count_publishes_deferred{0};  // put off by their budget
   Counter streams_counted{0};                  // streams whose count is planned (a gauge)
   Counter count_publish_errors{0};
-  Counter last_published_count{0};
   // The count policy's figures (core/count_policy.hpp), copied by the publisher each wake.
   std::atomic<std::int64_t> count_min_interval_ms{0};  // time between publishes the budget allows
   Counter count_dips_held{0};    // decreases that never showed (settle, stall guard)

@@ -1,5 +1,5 @@
 #pragma once
-// The dashboard metrics of contract.md and their JSON form.
+// The dashboard metrics and their JSON form (docs/formats.md, "The dashboard JSON").
 #include "streampulse/core/audience_index.hpp"
 #include "streampulse/core/clock.hpp"
 
@@ -56,7 +56,7 @@ struct DashboardMetrics {
 
 DashboardMetrics make_dashboard(const AudienceTotals& totals, std::uint64_t active, EpochMs now);
 
-// The dashboard JSON of contract.md, with the optional "quality" object of docs/api.md.
+// The dashboard JSON of docs/formats.md, with the optional "quality" object of docs/api.md.
 std::string to_json_text(const DashboardMetrics& m);
 // The "quality" object alone.
 void append_quality_json(std::string& out, const QualityMetrics& q);

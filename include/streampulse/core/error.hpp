@@ -1,6 +1,6 @@
 #pragma once
 // Error codes used inside streampulse. Failures travel as values (boost::system::result);
-// api/error_response.cpp maps each code to one HTTP status in one place.
+// api::store_error_response (src/api/request_helpers.cpp) maps each code to one HTTP status.
 #include <boost/system/error_code.hpp>
 #include <type_traits>
 

@@ -1,6 +1,6 @@
 #pragma once
 // The heartbeat a player publishes every heartbeatIntervalMs, and its validation rules
-// (contract.md "The heartbeat"). Parsing never throws: a bad heartbeat is a value that names
+// (docs/formats.md, "The heartbeat"). Parsing never throws: a bad heartbeat is a value that names
 // the offending field.
 #include <boost/system/result.hpp>
 

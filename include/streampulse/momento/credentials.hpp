@@ -1,5 +1,5 @@
 #pragma once
-// Momento credentials (momento-protocol.md §2): which kind of key we were given, what goes into
+// Momento credentials (docs/momento.md §11.1): which kind of key we were given, what goes into
 // the authorization headers, and which hosts serve each kind of request. Pure: no environment
 // reads, no I/O; the caller passes MOMENTO_API_KEY, MOMENTO_ENDPOINT and
 // STREAMPULSE_MOMENTO_BASE_URL.

@@ -1,6 +1,6 @@
 #pragma once
 // gRPC status codes as Momento returns them, their meaning for streampulse (errc), and which
-// failures may be retried (momento-protocol.md §4.4).
+// failures may be retried (docs/momento.md §11.4).
 #include "streampulse/core/error.hpp"
 
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// gRPC-Web over HTTP/1.1 (momento-protocol.md §4.2, §4.3): request framing and headers, and
+// gRPC-Web over HTTP/1.1 (docs/momento.md §11.3, section 10): request framing and headers, and
 // decoding of unary and server-streaming responses, in binary (application/grpc-web) or text
 // (application/grpc-web-text, base64) mode. Pure: bytes in, bytes out; no sockets.
 #include "streampulse/momento/grpc_status.hpp"

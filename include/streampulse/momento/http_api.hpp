@@ -1,5 +1,5 @@
 #pragma once
-// Momento's HTTP API (momento-protocol.md §3): paths and the topics long-poll answer. Pure; the
+// Momento's HTTP API (docs/momento.md §11.2): paths and the topics long-poll answer. Pure; the
 // adapter sends the requests.
 #include "streampulse/store/store.hpp"
 

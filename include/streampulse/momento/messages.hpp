@@ -1,6 +1,6 @@
 #pragma once
-// Between the store port's types and Momento's protobuf messages (momento-protocol.md §4.6,
-// §5.1, §5.2): builders produce request messages the way the SDKs fill them; readers parse
+// Between the store port's types and Momento's protobuf messages (docs/momento.md §11.5,
+// §11.6): builders produce request messages the way the SDKs fill them; readers parse
 // response bytes into port types. Pure; serialize with SerializeAsString() and frame with
 // grpc_web::encode_request_body().
 #include "streampulse/store/store.hpp"
@@ -54,10 +54,6 @@ cache_client::_DictionaryLengthRequest make_dictionary_length(std::string_view d
 // Deletes some fields (never `all`).
 cache_client::_DictionaryDeleteRequest make_dictionary_delete(
     std::string_view dictionary, const std::vector<std::string>& fields);
-cache_client::_DictionaryIncrementRequest make_dictionary_increment(std::string_view dictionary,
-                                                                    std::string_view field,
-                                                                    std::int64_t amount,
-                                                                    store::CollectionTtl ttl);
 
 // Missing dictionary -> empty.
 result<std::vector<store::FieldValue>> read_dictionary_fetch(std::string_view bytes);
@@ -67,7 +63,6 @@ result<std::vector<std::optional<std::string>>> read_dictionary_get(std::string_
                                                                     std::size_t field_count);
 // Missing dictionary -> 0.
 result<std::uint64_t> read_dictionary_length(std::string_view bytes);
-result<std::int64_t> read_dictionary_increment(std::string_view bytes);
 
 // ---- topics (/cache_client.pubsub.Pubsub/*) ----
 
