@@ -10,7 +10,7 @@ namespace streampulse::api {
 
 namespace bh = boost::beast::http;
 
-http::Handler dashboard_handler(app::Services& s) {
+http::Handler dashboard_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
     auto stream = stream_param(s, ctx);
     if (stream.refusal) co_return std::move(*stream.refusal);

@@ -1,10 +1,10 @@
 // GET /healthz, /readyz and /metrics.
 #include "metrics_text.hpp"
 #include "streampulse/api/handlers.hpp"
-#include "streampulse/app/live_dashboard.hpp"
-#include "streampulse/app/memory_limit.hpp"
-#include "streampulse/app/process_metrics.hpp"
 #include "streampulse/http/response.hpp"
+#include "streampulse/service/live_dashboard.hpp"
+#include "streampulse/service/memory_limit.hpp"
+#include "streampulse/service/process_metrics.hpp"
 
 #include <fmt/format.h>
 
@@ -18,13 +18,13 @@ namespace streampulse::api {
 namespace bh = boost::beast::http;
 using boost::asio::awaitable;
 
-http::Handler healthz_handler(app::Services&) {
+http::Handler healthz_handler(service::Services&) {
   return [](http::RequestContext& ctx) -> awaitable<http::Response> {
     co_return http::json_response(ctx.request, bh::status::ok, {{"status", "ok"}});
   };
 }
 
-http::Handler readyz_handler(app::Services& s) {
+http::Handler readyz_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     auto pong = co_await s.store.ping();
     if (pong.has_error()) {
@@ -94,7 +94,8 @@ void slot_table_metrics(MetricsText& m, const std::string& slot, const std::stri
            what + "s one client may hold at once", f.per_client);
 }
 
-void bounds_metrics(MetricsText& m, app::Services& s, const app::AudienceFigures& audience) {
+void bounds_metrics(MetricsText& m, service::Services& s,
+                    const service::AudienceFigures& audience) {
   m.metric("streampulse_players_max", "gauge", "players tracked at most (the cap)",
            audience.max_players);
   m.metric("streampulse_players_evicted_total", "counter",
@@ -145,7 +146,7 @@ void bounds_metrics(MetricsText& m, app::Services& s, const app::AudienceFigures
 
 // The process (the names client libraries use, so stock dashboards work) and the build.
 void process_metrics(MetricsText& m) {
-  const auto p = app::read_process_metrics();
+  const auto p = service::read_process_metrics();
   m.metric("process_cpu_seconds_total", "counter", "user and system CPU time spent in seconds",
            p.cpu_seconds);
   if (p.resident_memory_bytes) {
@@ -167,7 +168,7 @@ void process_metrics(MetricsText& m) {
              "start time of the process since the Unix epoch in seconds", *p.start_time_seconds);
   }
   // The cgroup's limit beside process_resident_memory_bytes, for alerts (absent when none).
-  if (const auto limit = app::cgroup_memory_limit()) {
+  if (const auto limit = service::cgroup_memory_limit()) {
     m.metric("streampulse_memory_limit_bytes", "gauge",
              "memory limit of the container (cgroup) in bytes", *limit);
   }
@@ -191,7 +192,7 @@ struct StreamRow {
 // O(streams in the catalog) per scrape: the per-stream sums are the ones the count publisher
 // reads (Audience::stream_figures); the default stream's figures are the whole audience's less
 // the others', as GET /api/streams has them. On the state loop (the catalog lives there).
-void stream_metrics(MetricsText& m, app::Services& s, const core::DashboardMetrics& whole,
+void stream_metrics(MetricsText& m, service::Services& s, const core::DashboardMetrics& whole,
                     const std::map<std::string, core::StreamFigures>& per_stream) {
   const auto ids = s.streams->ids()->current();
   std::vector<StreamRow> rows;
@@ -265,7 +266,7 @@ void stream_metrics(MetricsText& m, app::Services& s, const core::DashboardMetri
 
 }  // namespace
 
-http::Handler metrics_handler(app::Services& s) {
+http::Handler metrics_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     auto dashboard = co_await s.audience.dashboard();
     const auto audience = co_await s.audience.figures();

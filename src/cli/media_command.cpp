@@ -1,10 +1,10 @@
-#include "streampulse/app/media_command.hpp"
+#include "streampulse/cli/media_command.hpp"
 
 #include <boost/asio/io_context.hpp>
 
 #include "streampulse/core/stream_catalog.hpp"
-#include "streampulse/embedded/media_store.hpp"
 #include "streampulse/http/file_server.hpp"
+#include "streampulse/media/media_store.hpp"
 #include "streampulse/net/http_client.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-namespace streampulse::app {
+namespace streampulse::cli {
 namespace {
 
 namespace asio = boost::asio;
@@ -111,7 +111,7 @@ bool collect(const fs::path& dir, const std::string& prefix, std::vector<UploadF
     if (!entry.is_regular_file(ec)) continue;
     const std::string relative = entry.path().lexically_relative(dir).generic_string();
     std::string path = prefix.empty() ? relative : prefix + "/" + relative;
-    if (!embedded::MediaStore::valid_path(path)) {
+    if (!media::MediaStore::valid_path(path)) {
       invalid.push_back(std::move(path));
     } else {
       files.push_back({entry.path(), std::move(path)});
@@ -267,7 +267,7 @@ int upload(int argc, char** argv) {
   std::string prefix = vm["prefix"].as<std::string>();
   while (prefix.starts_with('/')) prefix.erase(0, 1);
   while (prefix.ends_with('/')) prefix.pop_back();
-  if (!prefix.empty() && !embedded::MediaStore::valid_path(prefix))
+  if (!prefix.empty() && !media::MediaStore::valid_path(prefix))
     return usage_error("--prefix '" + prefix + "' breaks the media path rules");
   // The stream registered after the upload: id = the prefix, when it can be a stream id.
   const bool registers = core::is_valid_stream_id(prefix);
@@ -340,4 +340,4 @@ int run_media_command(int argc, char** argv) {
   return 2;
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::cli

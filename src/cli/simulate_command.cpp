@@ -1,6 +1,6 @@
 // `streampulse simulate`: the options, the open-file limit, then topics mode (the audience,
 // sim/audience.hpp) or webhook mode (simulate_webhook.hpp).
-#include "streampulse/sim/simulate_command.hpp"
+#include "streampulse/cli/simulate_command.hpp"
 
 #include "simulate_webhook.hpp"
 #include "streampulse/sim/audience.hpp"
@@ -15,7 +15,10 @@
 #include <random>
 #include <string>
 
-namespace streampulse::sim {
+namespace streampulse::cli {
+
+// The command drives the simulator (sim/): its names unqualified, as when it lived there.
+using namespace streampulse::sim;
 namespace {
 
 namespace po = boost::program_options;
@@ -253,4 +256,4 @@ int run_simulate_command(int argc, char** argv) {
   return run_audience(opts, files);
 }
 
-}  // namespace streampulse::sim
+}  // namespace streampulse::cli

@@ -17,7 +17,10 @@
 #include <exception>
 #include <iostream>
 
-namespace streampulse::sim {
+namespace streampulse::cli {
+
+// The command drives the simulator (sim/): its names unqualified, as when it lived there.
+using namespace streampulse::sim;
 namespace {
 
 namespace asio = boost::asio;
@@ -131,4 +134,4 @@ int run_webhook_simulation(const SimulatorOptions& opts, const WebhookTarget& ta
   return good ? 0 : 1;
 }
 
-}  // namespace streampulse::sim
+}  // namespace streampulse::cli

@@ -5,8 +5,8 @@
 
 #include <string>
 
-namespace streampulse::sim {
+namespace streampulse::cli {
 
-int run_webhook_simulation(const SimulatorOptions& options, const WebhookTarget& target);
+int run_webhook_simulation(const sim::SimulatorOptions& options, const sim::WebhookTarget& target);
 
-}  // namespace streampulse::sim
+}  // namespace streampulse::cli

@@ -1,4 +1,4 @@
-#include "streampulse/app/config.hpp"
+#include "streampulse/config/config.hpp"
 #include "streampulse/core/client_address.hpp"
 #include "streampulse/core/stream_catalog.hpp"
 #include "streampulse/redis/client.hpp"
@@ -9,7 +9,7 @@
 #include <cctype>
 #include <sstream>
 
-namespace streampulse::app {
+namespace streampulse::config {
 
 namespace po = boost::program_options;
 
@@ -193,4 +193,4 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
   return out;
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::config

@@ -1,4 +1,4 @@
-#include "streampulse/embedded/token_authority.hpp"
+#include "streampulse/core/token_authority.hpp"
 
 #include "streampulse/core/error.hpp"
 
@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <utility>
 
-namespace streampulse::embedded {
+namespace streampulse::core {
 
 namespace json = boost::json;
 
@@ -237,4 +237,4 @@ store::awaitable<store::result<store::ViewerToken>> TokenAuthority::vend_viewer_
   co_return out;
 }
 
-}  // namespace streampulse::embedded
+}  // namespace streampulse::core

@@ -1,4 +1,4 @@
-#include "streampulse/embedded/media_store.hpp"
+#include "streampulse/media/media_store.hpp"
 
 #include "streampulse/http/file_server.hpp"
 
@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-namespace streampulse::embedded {
+namespace streampulse::media {
 
 MediaStoreLimits MediaStoreLimits::for_total_mib(std::size_t total_mib) {
   MediaStoreLimits limits;
@@ -105,4 +105,4 @@ bool MediaStore::erase(std::string_view path) {
   return true;
 }
 
-}  // namespace streampulse::embedded
+}  // namespace streampulse::media

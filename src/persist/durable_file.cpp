@@ -1,4 +1,4 @@
-#include "streampulse/app/durable_file.hpp"
+#include "streampulse/persist/durable_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace streampulse::app {
+namespace streampulse::persist {
 
 namespace fs = std::filesystem;
 
@@ -47,4 +47,4 @@ void write_file_durably(const fs::path& file, std::string_view text) {
   }
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::persist

@@ -1,10 +1,10 @@
-#include "streampulse/app/history_store.hpp"
+#include "streampulse/persist/history_store.hpp"
 
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
-namespace streampulse::app {
+namespace streampulse::persist {
 
 std::string write_history_file(const std::filesystem::path& file, const std::string& json) {
   auto tmp = file;
@@ -29,4 +29,4 @@ bool read_history_file(const std::filesystem::path& file, core::ViewerHistory& h
   return history.restore(text.str());
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::persist

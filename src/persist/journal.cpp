@@ -1,6 +1,6 @@
-#include "streampulse/app/journal.hpp"
+#include "streampulse/persist/journal.hpp"
 
-#include "streampulse/app/blocking.hpp"
+#include "streampulse/persist/blocking.hpp"
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -17,7 +17,7 @@
 #include <cstring>
 #include <mutex>
 
-namespace streampulse::app {
+namespace streampulse::persist {
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
@@ -366,4 +366,4 @@ asio::awaitable<void> Journal::run_flusher() {
   }
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::persist

@@ -1,6 +1,6 @@
-#include "streampulse/app/journaled_store.hpp"
+#include "streampulse/persist/journaled_store.hpp"
 
-namespace streampulse::app {
+namespace streampulse::persist {
 
 store::awaitable<store::result<void>> JournaledStore::dictionary_set(
     std::string_view dictionary, std::vector<store::FieldValue> items, store::CollectionTtl ttl) {
@@ -20,4 +20,4 @@ store::awaitable<store::result<void>> JournaledStore::dictionary_set(
   co_return written;
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::persist

@@ -1,9 +1,9 @@
-#include "streampulse/app/snapshot.hpp"
+#include "streampulse/persist/snapshot.hpp"
 
-#include "streampulse/app/blocking.hpp"
-#include "streampulse/app/durable_file.hpp"
 #include "streampulse/core/error.hpp"
 #include "streampulse/core/json_text.hpp"
+#include "streampulse/persist/blocking.hpp"
+#include "streampulse/persist/durable_file.hpp"
 
 #include <fmt/format.h>
 #include <malloc.h>
@@ -20,7 +20,7 @@
 #include <sstream>
 #include <unordered_map>
 
-namespace streampulse::app {
+namespace streampulse::persist {
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
@@ -288,13 +288,7 @@ LoadedState load_state(const fs::path& dir, core::EpochMs now, core::EpochMs ret
   return st;
 }
 
-namespace {
-
-// The players one store holds: when each was last seen, and its dictionary entry.
-struct Rows {
-  std::vector<store::ScoredMember> seen;
-  std::vector<store::FieldValue> entries;
-};
+namespace snapshot {
 
 store::awaitable<result<Rows>> read_rows(store::Store& store, const core::RegistrySettings& rs) {
   const store::ScoreRange everything;  // named: no braced temporaries in co_await (GCC 12)
@@ -348,7 +342,7 @@ store::awaitable<result<SavedSnapshot>> write_rows(Rows rows, std::uint64_t gene
 store::awaitable<result<std::size_t>> place_players(store::Store& store,
                                                     core::ViewerRegistry& registry,
                                                     std::vector<snapshot::Player> players,
-                                                    core::ViewerRegistry::LoadedPlayer each = {}) {
+                                                    core::ViewerRegistry::LoadedPlayer each) {
   const auto& rs = registry.settings();
   if (!players.empty()) {
     std::vector<store::ScoredMember> seen;
@@ -397,7 +391,12 @@ store::awaitable<LoadedState> load_for_restore(const core::RegistrySettings& rs,
   co_return st;
 }
 
-}  // namespace
+}  // namespace snapshot
+
+using snapshot::load_for_restore;
+using snapshot::place_players;
+using snapshot::read_rows;
+using snapshot::write_rows;
 
 store::awaitable<result<SavedSnapshot>> save_snapshot(store::Store& store,
                                                       const core::ViewerRegistry& registry,
@@ -412,25 +411,6 @@ store::awaitable<result<SavedSnapshot>> save_snapshot(store::Store& store,
     co_return rows.error();
   }
   co_return co_await write_rows(std::move(*rows), generation, clock, journal, io_executor);
-}
-
-store::awaitable<result<SavedSnapshot>> save_snapshot(Audience& audience, const core::Clock& clock,
-                                                      Journal& journal,
-                                                      asio::any_io_executor io_executor) {
-  const std::uint64_t generation = co_await journal.rotate();
-  Rows all;
-  for (std::size_t i = 0; i < audience.size(); ++i) {
-    // Each shard read on its own loop; a record made meanwhile is in the new generation.
-    auto rows = co_await audience.on_shard<result<Rows>>(
-        i, [](AudienceShard& sh) { return read_rows(*sh.store, sh.registry->settings()); });
-    if (rows.has_error()) {
-      journal.mark_incomplete();
-      co_return rows.error();
-    }
-    std::move(rows->seen.begin(), rows->seen.end(), std::back_inserter(all.seen));
-    std::move(rows->entries.begin(), rows->entries.end(), std::back_inserter(all.entries));
-  }
-  co_return co_await write_rows(std::move(all), generation, clock, journal, io_executor);
 }
 
 store::awaitable<result<RestoreReport>> restore_state(store::Store& store,
@@ -454,66 +434,4 @@ store::awaitable<result<RestoreReport>> restore_state(store::Store& store,
   co_return report;
 }
 
-store::awaitable<result<RestoreReport>> restore_state(Audience& audience, const core::Clock& clock,
-                                                      Journal& journal,
-                                                      asio::any_io_executor io_executor) {
-  const auto& rs = audience.shard(0).registry->settings();
-  // The cap is the whole audience's (the shards share it).
-  LoadedState st = co_await load_for_restore(rs, rs.max_players, clock, journal, io_executor);
-  RestoreReport report;
-  report.journal_records = st.journal_records;
-  report.damaged_files = st.damaged_files;
-  std::vector<std::vector<snapshot::Player>> parts(audience.size());
-  for (auto& p : st.players) parts[audience.shard_of(p.id)].push_back(std::move(p));
-  st.players.clear();
-  for (std::size_t i = 0; i < audience.size(); ++i) {
-    auto loaded = co_await audience.on_shard<result<std::size_t>>(
-        i, [&audience, &parts, i](AudienceShard& sh) {
-          // Each player under the stream its entry names (the catalog is read before this).
-          return place_players(*sh.store, *sh.registry, std::move(parts[i]),
-                               audience.activity_restorer(sh));
-        });
-    if (loaded.has_error()) co_return loaded.error();
-    report.players += *loaded;
-  }
-  if (st.rewrite) {
-    auto saved = co_await save_snapshot(audience, clock, journal, io_executor);
-    if (saved.has_error())
-      spdlog::warn("restore: the fresh snapshot was not written; the old files stay");
-  }
-  co_return report;
-}
-
-asio::awaitable<void> run_snapshotter(Services& s, Journal& journal,
-                                      asio::any_io_executor io_executor, SnapshotPolicy policy) {
-  using clock = std::chrono::steady_clock;
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  auto last = clock::now();
-  std::uint64_t last_bytes = 0;
-  std::uint64_t pruned_at = s.stats.players_pruned;
-  for (;;) {
-    timer.expires_after(policy.check);
-    co_await timer.async_wait(asio::use_awaitable);  // throws when the service stops
-    const std::uint64_t journal_bytes = journal.bytes_since_rotation();
-    const bool changed = journal_bytes > 0 || s.stats.players_pruned != pruned_at;
-    const bool due = journal.incomplete() ||
-                     journal_bytes >= std::max(policy.min_journal_bytes, last_bytes) ||
-                     (changed && clock::now() - last >= policy.max_interval);
-    if (!due) continue;
-    const std::uint64_t pruned = s.stats.players_pruned;
-    last = clock::now();
-    auto saved = co_await save_snapshot(s.audience, s.clock, journal, io_executor);
-    if (saved.has_error()) {
-      spdlog::warn("saving the snapshot failed: {}", saved.error().message());
-      // Not again before the next check plus a pause: a full disk is not helped by retrying.
-      timer.expires_after(std::chrono::seconds(5));
-      co_await timer.async_wait(asio::use_awaitable);
-      continue;
-    }
-    last_bytes = saved->bytes;
-    pruned_at = pruned;
-    spdlog::debug("snapshot: {} players, {} bytes", saved->players, saved->bytes);
-  }
-}
-
-}  // namespace streampulse::app
+}  // namespace streampulse::persist

@@ -1,8 +1,8 @@
-#include "streampulse/app/stream_keeper.hpp"
+#include "streampulse/persist/stream_keeper.hpp"
 
-#include "streampulse/app/blocking.hpp"
-#include "streampulse/app/durable_file.hpp"
 #include "streampulse/core/error.hpp"
+#include "streampulse/persist/blocking.hpp"
+#include "streampulse/persist/durable_file.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace streampulse::app {
+namespace streampulse::persist {
 
 namespace fs = std::filesystem;
 using store::result;
@@ -158,4 +158,4 @@ store::awaitable<std::size_t> restore_streams(core::StreamCatalog& catalog, Stre
   co_return found - skipped.size();
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::persist

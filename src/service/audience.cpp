@@ -1,4 +1,4 @@
-#include "streampulse/app/audience.hpp"
+#include "streampulse/service/audience.hpp"
 
 #include "streampulse/core/error.hpp"
 
@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 namespace asio = boost::asio;
 using store::result;
@@ -307,4 +307,4 @@ asio::awaitable<AudienceFigures> Audience::figures() {
   co_return total;
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

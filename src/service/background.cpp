@@ -1,12 +1,12 @@
-#include "streampulse/app/background.hpp"
+#include "streampulse/service/background.hpp"
 
-#include "streampulse/app/blocking.hpp"
-#include "streampulse/app/history_store.hpp"
-#include "streampulse/app/live_dashboard.hpp"
 #include "streampulse/core/count_policy.hpp"
 #include "streampulse/core/publisher_election.hpp"
 #include "streampulse/core/stream_count_plan.hpp"
 #include "streampulse/core/stream_ids.hpp"
+#include "streampulse/persist/blocking.hpp"
+#include "streampulse/persist/history_store.hpp"
+#include "streampulse/service/live_dashboard.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -24,7 +24,7 @@
 #include <memory>
 #include <set>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
@@ -86,7 +86,7 @@ asio::awaitable<void> publish_stream_counts(Services& s, core::StreamCountPlan& 
 }  // namespace
 
 asio::awaitable<void> run_count_publisher(Services& s) {
-  const Config& c = s.config;
+  const config::Config& c = s.config;
   core::CountPolicySettings settings;  // the rules: core/count_policy.hpp
   settings.tick_ms = c.count_tick_ms;
   settings.min_gap_ms = std::min<core::EpochMs>(c.count_tick_ms, 100);
@@ -484,9 +484,9 @@ asio::awaitable<void> run_dashboard_feed(Services& s) {
         std::string text = live.history.to_json(now);
         std::string problem;
         const auto& file = live.history_file;
-        auto failure = co_await run_blocking(*live.file_executor, [&file, &text, &problem] {
-          problem = write_history_file(file, text);
-        });
+        auto failure = co_await persist::run_blocking(
+            *live.file_executor,
+            [&file, &text, &problem] { problem = persist::write_history_file(file, text); });
         if (!failure.empty() || !problem.empty())
           spdlog::warn("saving the viewer history failed: {}{}", failure, problem);
       }
@@ -499,10 +499,10 @@ asio::awaitable<void> run_dashboard_feed(Services& s) {
   if (!live.history_file.empty()) {
     // At a stop, once, on this thread: the file is small and nothing else is left to serve.
     if (auto problem =
-            write_history_file(live.history_file, live.history.to_json(s.clock.now_ms()));
+            persist::write_history_file(live.history_file, live.history.to_json(s.clock.now_ms()));
         !problem.empty())
       spdlog::warn("saving the viewer history failed: {}", problem);
   }
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

@@ -1,9 +1,9 @@
-#include "streampulse/app/dashboard_feed.hpp"
+#include "streampulse/service/dashboard_feed.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 namespace asio = boost::asio;
 
@@ -60,4 +60,4 @@ void DashboardFeed::close() {
   }
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

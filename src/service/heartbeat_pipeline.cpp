@@ -1,4 +1,4 @@
-#include "streampulse/app/heartbeat_pipeline.hpp"
+#include "streampulse/service/heartbeat_pipeline.hpp"
 
 #include "streampulse/core/error.hpp"
 
@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 store::awaitable<HeartbeatOutcome> HeartbeatPipeline::accept(std::string_view text,
                                                              std::string_view token_id) {
@@ -83,4 +83,4 @@ store::awaitable<HeartbeatOutcome> HeartbeatPipeline::record(
   co_return HeartbeatOutcome{};
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

@@ -1,8 +1,8 @@
-#include "streampulse/app/live_dashboard.hpp"
+#include "streampulse/service/live_dashboard.hpp"
 
 #include <algorithm>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 std::size_t LiveDashboard::subscribers() {
   std::size_t n = feed.subscribers();
@@ -56,4 +56,4 @@ void LiveDashboard::close_streams() {
   for (auto& [id, sf] : stream_feeds) sf.feed.close();
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

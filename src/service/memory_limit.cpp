@@ -1,10 +1,10 @@
-#include "streampulse/app/memory_limit.hpp"
+#include "streampulse/service/memory_limit.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <fstream>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 namespace {
 
@@ -23,11 +23,11 @@ std::optional<std::uint64_t> cgroup_memory_limit(const std::filesystem::path& ro
   return read_limit(root / "memory" / "memory.limit_in_bytes");
 }
 
-core::PlayerCap choose_player_cap(const Config& c) {
+core::PlayerCap choose_player_cap(const config::Config& c) {
   auto cap = core::size_player_cap(c.max_players,
                                    c.max_players > 0 ? std::nullopt : cgroup_memory_limit());
   spdlog::info("players tracked at most: {} ({})", cap.max_players, cap.reason);
   return cap;
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

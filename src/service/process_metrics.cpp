@@ -1,4 +1,4 @@
-#include "streampulse/app/process_metrics.hpp"
+#include "streampulse/service/process_metrics.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 namespace {
 
@@ -79,4 +79,4 @@ ProcessMetrics read_process_metrics() {
   return p;
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

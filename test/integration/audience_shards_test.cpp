@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-app::Config four_loops() {
+config::Config four_loops() {
   auto c = test_config();
   c.threads = 4;
   c.tokens_per_address_per_minute = 0;

@@ -224,8 +224,8 @@ TEST_P(OneTokenOnePlayer, CmcdNeedsAViewerTokenJsonAndTheTokensOwnPlayer) {
   EXPECT_EQ(metric(port, "streampulse_cmcd_reports_total"), 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, OneTokenOnePlayer,
-                         ::testing::ValuesIn(all_backends()), backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, OneTokenOnePlayer, ::testing::ValuesIn(all_backends()),
+                         backend_name);
 
 namespace {
 
@@ -263,7 +263,7 @@ TEST(MomentoOneTokenOnePlayer, WebhookEventsCarryTheTokenIdAndAForeignPlayerIsRe
   fake_options.webhook_url = "http://127.0.0.1:" + std::to_string(service_port) + "/webhook";
   ServiceOn service(
       Backend::momento,
-      [&](app::Config& c) {
+      [&](config::Config& c) {
         c.listen = "127.0.0.1:" + std::to_string(service_port);
         c.heartbeat_intake = "webhook";
       },

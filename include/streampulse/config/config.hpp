@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace streampulse::app {
+namespace streampulse::config {
 
 struct Config {
   std::string listen = "0.0.0.0:8080";
@@ -89,4 +89,4 @@ struct ParsedConfig {
 // argv excludes the subcommand word ("serve"). Reads the environment for unset flags.
 ParsedConfig parse_serve_config(int argc, const char* const* argv);
 
-}  // namespace streampulse::app
+}  // namespace streampulse::config

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace streampulse::embedded {
+namespace streampulse::core {
 
 enum class TopicAction { publish, subscribe };
 
@@ -65,4 +65,4 @@ class TokenAuthority final : public store::TokenVendor {
   std::shared_ptr<const Keys> keys_;
 };
 
-}  // namespace streampulse::embedded
+}  // namespace streampulse::core

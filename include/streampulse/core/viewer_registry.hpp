@@ -64,7 +64,7 @@ class ViewerRegistry {
 
   // Fills the index from the store (after a restart, or when another instance wrote it).
   // `each`, when set, is called with every player loaded and when it was last seen (the
-  // streams' activity is restored from it: app::Audience::activity_restorer).
+  // streams' activity is restored from it: service::Audience::activity_restorer).
   using LoadedPlayer = std::function<void(const Heartbeat&, EpochMs last_seen)>;
   store::awaitable<store::result<std::size_t>> load(LoadedPlayer each = {});
 

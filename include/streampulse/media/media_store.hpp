@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace streampulse::embedded {
+namespace streampulse::media {
 
 struct MediaStoreLimits {
   static constexpr std::size_t kMiB = 1024 * 1024;
@@ -84,4 +84,4 @@ class MediaStore {
 // A strong entity-tag for `bytes`: the first 128 bits of their SHA-256, hex, quoted.
 std::string media_etag(std::string_view bytes);
 
-}  // namespace streampulse::embedded
+}  // namespace streampulse::media

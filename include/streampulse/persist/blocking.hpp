@@ -9,7 +9,7 @@
 #include <exception>
 #include <string>
 
-namespace streampulse::app {
+namespace streampulse::persist {
 
 // Calls f() on io_executor. An exception thrown by f is returned as its message (empty: none).
 template <class F>
@@ -30,4 +30,4 @@ boost::asio::awaitable<std::string> run_blocking(boost::asio::any_io_executor io
   co_return failure;
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::persist

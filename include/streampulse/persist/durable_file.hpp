@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <string_view>
 
-namespace streampulse::app {
+namespace streampulse::persist {
 
 // A temporary file beside `file`, fsync, renamed over `file`, then the directory fsync'd so that
 // the rename itself is durable. Throws std::runtime_error (or filesystem_error) on failure.
 void write_file_durably(const std::filesystem::path& file, std::string_view text);
 
-}  // namespace streampulse::app
+}  // namespace streampulse::persist

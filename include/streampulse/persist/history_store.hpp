@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace streampulse::app {
+namespace streampulse::persist {
 
 inline constexpr std::string_view kHistoryFileName = "history.json";
 
@@ -17,4 +17,4 @@ std::string write_history_file(const std::filesystem::path& file, const std::str
 // Blocking; false when the file is missing or unreadable (then `history` is unchanged).
 bool read_history_file(const std::filesystem::path& file, core::ViewerHistory& history);
 
-}  // namespace streampulse::app
+}  // namespace streampulse::persist

@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-namespace streampulse::app {
+namespace streampulse::persist {
 
 // The file format, as pure functions (unit-tested on their own).
 //   file:    "SPJRNL01", the generation (u64), the CRC-32 of those 16 bytes (u32), then records
@@ -174,4 +174,4 @@ class Journal {
   std::chrono::steady_clock::time_point dropped_reported_at_{};
 };
 
-}  // namespace streampulse::app
+}  // namespace streampulse::persist

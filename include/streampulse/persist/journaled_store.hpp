@@ -4,13 +4,13 @@
 // the write succeeded. It journals exactly what the registry stored (the player's accumulated
 // record, not the heartbeat's deltas), so replaying the journal gives back the same dictionary,
 // whatever rules the registry applies. Everything else is passed through untouched.
-#include "streampulse/app/journal.hpp"
 #include "streampulse/core/clock.hpp"
+#include "streampulse/persist/journal.hpp"
 #include "streampulse/store/store.hpp"
 
 #include <memory>
 
-namespace streampulse::app {
+namespace streampulse::persist {
 
 class JournaledStore final : public store::Store {
  public:
@@ -77,4 +77,4 @@ class JournaledStore final : public store::Store {
   Journal* journal_ = nullptr;
 };
 
-}  // namespace streampulse::app
+}  // namespace streampulse::persist

@@ -12,15 +12,16 @@
 //   {"id":"...","lastSeen":ms,"analytics":"<the dictionary value>"}   one per player
 //   {"end":n}                                                          absent: truncated
 // A damaged line loses that player only. Version 1 (one plain JSON object) is still read.
-#include "streampulse/app/journal.hpp"
-#include "streampulse/app/services.hpp"
+#include "streampulse/core/viewer_registry.hpp"
+#include "streampulse/persist/journal.hpp"
+#include "streampulse/store/store.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include <filesystem>
 #include <optional>
 
-namespace streampulse::app {
+namespace streampulse::persist {
 
 namespace snapshot {
 
@@ -60,10 +61,6 @@ struct SavedSnapshot {
 store::awaitable<store::result<SavedSnapshot>> save_snapshot(
     store::Store& store, const core::ViewerRegistry& registry, const core::Clock& clock,
     Journal& journal, boost::asio::any_io_executor io_executor);
-// The same over every shard of the audience, each read on its own loop.
-store::awaitable<store::result<SavedSnapshot>> save_snapshot(
-    Audience& audience, const core::Clock& clock, Journal& journal,
-    boost::asio::any_io_executor io_executor);
 
 // What the files in the data directory hold, merged: a player's latest heartbeat wins (by time
 // seen). Players past the retention are left out. Damaged files are logged with spdlog::error and
@@ -94,23 +91,30 @@ struct RestoreReport {
 store::awaitable<store::result<RestoreReport>> restore_state(
     store::Store& store, core::ViewerRegistry& registry, const core::Clock& clock, Journal& journal,
     boost::asio::any_io_executor io_executor);
-// The same over every shard: each player placed on its shard, on that shard's loop.
-store::awaitable<store::result<RestoreReport>> restore_state(
-    Audience& audience, const core::Clock& clock, Journal& journal,
-    boost::asio::any_io_executor io_executor);
-
-struct SnapshotPolicy {
-  std::chrono::milliseconds check{1000};
-  // A snapshot when the journal has grown to the size of the last snapshot (at least
-  // min_journal_bytes): restarts read at most about twice the state.
-  std::uint64_t min_journal_bytes = 4u << 20;
-  // And at least this often while something changed.
-  std::chrono::milliseconds max_interval{30'000};
+// The steps of save_snapshot and restore_state, for the service's own over the shards of its
+// audience (service/snapshotter.hpp).
+namespace snapshot {
+// The players one store holds: when each was last seen, and its dictionary entry.
+struct Rows {
+  std::vector<store::ScoredMember> seen;
+  std::vector<store::FieldValue> entries;
 };
+store::awaitable<store::result<Rows>> read_rows(store::Store& store,
+                                                const core::RegistrySettings& rs);
+// Writes `rows` as the snapshot of `generation`, then deletes the journal generations below it.
+store::awaitable<store::result<SavedSnapshot>> write_rows(Rows rows, std::uint64_t generation,
+                                                          const core::Clock& clock,
+                                                          Journal& journal,
+                                                          boost::asio::any_io_executor io_executor);
+// Puts restored players into one store and its registry's index; how many the index holds.
+store::awaitable<store::result<std::size_t>> place_players(
+    store::Store& store, core::ViewerRegistry& registry, std::vector<Player> players,
+    core::ViewerRegistry::LoadedPlayer each = {});
+// load_state on the pool, the journal's next generation, and the cap on players applied.
+store::awaitable<LoadedState> load_for_restore(const core::RegistrySettings& rs,
+                                               std::size_t max_players, const core::Clock& clock,
+                                               Journal& journal,
+                                               boost::asio::any_io_executor io_executor);
+}  // namespace snapshot
 
-// Takes snapshots by `policy` until cancelled.
-boost::asio::awaitable<void> run_snapshotter(Services& s, Journal& journal,
-                                             boost::asio::any_io_executor io_executor,
-                                             SnapshotPolicy policy = {});
-
-}  // namespace streampulse::app
+}  // namespace streampulse::persist

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace streampulse::app {
+namespace streampulse::persist {
 
 inline constexpr std::string_view kStreamsFileName = "streams.json";
 inline constexpr std::string_view kStreamsDictionary = "streams";
@@ -45,4 +45,4 @@ std::unique_ptr<StreamKeeper> make_dictionary_keeper(store::Store& store, std::s
 // the catalog then holds the default stream only. Returns the number of streams loaded.
 store::awaitable<std::size_t> restore_streams(core::StreamCatalog& catalog, StreamKeeper& keeper);
 
-}  // namespace streampulse::app
+}  // namespace streampulse::persist

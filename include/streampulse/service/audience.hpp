@@ -10,14 +10,14 @@
 // What spans the shards is merged from them: the active count (a sum), the dashboard (the
 // merge of the index summaries, core::merge_summaries), the figures /metrics shows. On the
 // Momento backend there is one shard, on the state loop (the collections live in Momento).
-#include "streampulse/app/heartbeat_pipeline.hpp"
-#include "streampulse/app/state_loop.hpp"
 #include "streampulse/core/dashboard.hpp"
 #include "streampulse/core/replay_window.hpp"
 #include "streampulse/core/stream_activity.hpp"
 #include "streampulse/core/stream_ids.hpp"
 #include "streampulse/core/stream_scope.hpp"
 #include "streampulse/core/viewer_registry.hpp"
+#include "streampulse/service/heartbeat_pipeline.hpp"
+#include "streampulse/service/state_loop.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -29,15 +29,17 @@
 #include <string_view>
 #include <vector>
 
-namespace streampulse::app {
-
+namespace streampulse::persist {
 class JournaledStore;
+}  // namespace streampulse::persist
+
+namespace streampulse::service {
 
 struct AudienceShard {
-  boost::asio::any_io_executor executor;    // the shard's loop; everything below lives there
-  std::unique_ptr<store::Store> own_store;  // the shard's collections (embedded backend)
-  store::Store* store = nullptr;            // own_store, or the shared remote backend
-  JournaledStore* journaled = nullptr;      // own_store when it journals (--data-dir)
+  boost::asio::any_io_executor executor;         // the shard's loop; everything below lives there
+  std::unique_ptr<store::Store> own_store;       // the shard's collections (embedded backend)
+  store::Store* store = nullptr;                 // own_store, or the shared remote backend
+  persist::JournaledStore* journaled = nullptr;  // own_store when it journals (--data-dir)
   std::unique_ptr<core::ViewerRegistry> registry;
   std::unique_ptr<HeartbeatPipeline> pipeline;
   core::ReplayWindow webhook_replays;  // webhook events of this shard's players
@@ -145,4 +147,4 @@ class Audience {
   std::shared_ptr<JoinSignal> joins_ = std::make_shared<JoinSignal>();
 };
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

@@ -1,9 +1,9 @@
 #pragma once
 // The service's background work, each a coroutine that runs until cancelled or the store
 // shuts down.
-#include "streampulse/app/services.hpp"
+#include "streampulse/service/services.hpp"
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 // Checks the active count every tick and publishes it on the count topic when it changed
 // (and at least once a second), so subscribers see changes within a tick.
@@ -27,4 +27,4 @@ boost::asio::awaitable<void> run_pruner(Services& s);
 // and saves the history once more.
 boost::asio::awaitable<void> run_dashboard_feed(Services& s);
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

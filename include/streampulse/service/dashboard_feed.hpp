@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 class DashboardFeed {
  public:
@@ -59,4 +59,4 @@ class DashboardFeed {
   bool closed_ = false;
 };
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

@@ -3,14 +3,14 @@
 // check the publisher's binding (one viewer token, one player: core/player_bindings.hpp), then
 // run the registry's actions. Invalid or refused input changes no state. One per audience shard
 // (app/audience.hpp), used on that shard's loop only.
-#include "streampulse/app/stats.hpp"
 #include "streampulse/core/player_bindings.hpp"
 #include "streampulse/core/recent_messages.hpp"
 #include "streampulse/core/viewer_registry.hpp"
+#include "streampulse/service/stats.hpp"
 
 #include <chrono>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 struct HeartbeatOutcome {
   // refused: a bound said no and nothing changed. Either the token is bound to another player
@@ -87,4 +87,4 @@ class HeartbeatPipeline {
   core::PlayerBindings bindings_;
 };
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

@@ -3,7 +3,7 @@
 #include <array>
 #include <cstdint>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 struct LatencyHistogram {
   static constexpr std::array<double, 12> kBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
@@ -24,4 +24,4 @@ struct LatencyHistogram {
   }
 };
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

@@ -4,9 +4,9 @@
 // and the same per stream (issue 15, part 4): a feed for each stream someone watches
 // (GET /api/dashboard/stream?stream=<id>) and a history for each stream of the catalog that
 // had viewers (GET /api/history?stream=<id>). State loop only.
-#include "streampulse/app/dashboard_feed.hpp"
 #include "streampulse/core/dashboard.hpp"
 #include "streampulse/core/viewer_history.hpp"
+#include "streampulse/service/dashboard_feed.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -17,7 +17,7 @@
 #include <optional>
 #include <string>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 struct LiveDashboard {
   core::ViewerHistory history;
@@ -67,4 +67,4 @@ struct LiveDashboard {
   void close_streams();
 };
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 struct ProcessMetrics {
   double cpu_seconds = 0;  // user + system
@@ -19,4 +19,4 @@ struct ProcessMetrics {
 // Cheap (a few small /proc reads): meant to be called per scrape.
 ProcessMetrics read_process_metrics();
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

@@ -1,14 +1,14 @@
 #pragma once
 // What the route handlers and background tasks share: the configuration and the parts
 // main() wired together. Handlers hold a reference; the App owns everything.
-#include "streampulse/app/audience.hpp"
-#include "streampulse/app/config.hpp"
-#include "streampulse/app/stats.hpp"
+#include "streampulse/config/config.hpp"
 #include "streampulse/core/client_address.hpp"
 #include "streampulse/core/client_slots.hpp"
 #include "streampulse/core/stream_catalog.hpp"
 #include "streampulse/core/token_buckets.hpp"
 #include "streampulse/core/webhook.hpp"
+#include "streampulse/service/audience.hpp"
+#include "streampulse/service/stats.hpp"
 #include "streampulse/store/store.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -16,24 +16,27 @@
 #include <functional>
 #include <map>
 
-namespace streampulse::embedded {
-class EmbeddedStore;
-class MediaStore;
+namespace streampulse::core {
 class TokenAuthority;
-}  // namespace streampulse::embedded
+}  // namespace streampulse::core
+namespace streampulse::media {
+class MediaStore;
+}  // namespace streampulse::media
+namespace streampulse::persist {
+class StreamKeeper;
+}  // namespace streampulse::persist
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 struct LiveDashboard;
-class StreamKeeper;
 
 struct Services {
-  const Config& config;
+  const config::Config& config;
   const core::Clock& clock;
   store::Store& store;
   store::TokenVendor& tokens;
   // Verifies tokens on the embedded topics API; null on the Momento backend.
-  const embedded::TokenAuthority* token_authority;
+  const core::TokenAuthority* token_authority;
   const core::WebhookVerifier& webhook_verifier;
   // The players, sharded over the loops (app/audience.hpp): every heartbeat goes through it.
   Audience& audience;
@@ -45,7 +48,7 @@ struct Services {
   std::function<bool(std::size_t players, std::chrono::seconds duration)> start_simulation;
   // Uploaded media (PUT /media/...), served before media_dir; null: no uploads. On Momento, a
   // bounded cache of media_origin's objects (the origin shield).
-  embedded::MediaStore* media_store = nullptr;
+  media::MediaStore* media_store = nullptr;
   // Where media objects live beyond this process (Momento); null: only in media_store.
   store::ObjectStore* media_origin = nullptr;
 
@@ -70,7 +73,7 @@ struct Services {
   boost::asio::any_io_executor state;
   // The embedded backend's topics (thread-safe; null on Momento): the player's heartbeat publish
   // records on its shard and publishes here from the connection's loop.
-  embedded::EmbeddedStore* embedded_topics = nullptr;
+  store::ImmediateTopics* embedded_topics = nullptr;
 
   // Proxies whose X-Forwarded-For names the client (api::client_of).
   core::TrustedProxies trusted_proxies;
@@ -80,7 +83,7 @@ struct Services {
   // Signs and checks the tokens POST /cmcd takes (the player config's reportToken): the
   // topics' authority on the embedded backend; on Momento, one keyed from the API key, so
   // every instance of the cache accepts the others'. Null: CMCD answers 503.
-  const embedded::TokenAuthority* report_tokens = nullptr;
+  const core::TokenAuthority* report_tokens = nullptr;
   // Per-client slots (api/client_slot.hpp): topic long-polls (embedded backend) and dashboard
   // streams. Null: no per-client bound.
   core::ClientSlots* long_poll_slots = nullptr;
@@ -102,7 +105,7 @@ struct Services {
   // loop only. Always set by the App.
   core::StreamCatalog* streams = nullptr;
   // Where the catalog's changes are saved (app/stream_keeper.hpp); null: memory only.
-  StreamKeeper* stream_keeper = nullptr;
+  persist::StreamKeeper* stream_keeper = nullptr;
   // The highest active count of each stream but the default (whose peak is the history's),
   // since this process started: the count publisher raises it, GET /api/streams reads it and
   // drops the ids no longer in the catalog. State loop only.
@@ -113,4 +116,4 @@ struct Services {
   std::map<std::string, StreamPeak, std::less<>> stream_peaks{};
 };
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

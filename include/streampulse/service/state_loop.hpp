@@ -8,7 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 // Runs `work` on `state` and resumes the caller on its own thread with the result; runs it in
 // place when the caller is on the state loop already. T must be default-constructible (an
@@ -28,4 +28,4 @@ boost::asio::awaitable<T> on_state_loop(boost::asio::any_io_executor state,
                                           boost::asio::use_awaitable));
 }
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service

@@ -1,6 +1,6 @@
 #pragma once
 // Counters the service keeps about itself, exposed on /metrics.
-#include "streampulse/app/latency_histogram.hpp"
+#include "streampulse/service/latency_histogram.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-namespace streampulse::app {
+namespace streampulse::service {
 
 // A counter bumped on any thread (the audience's shards run on every loop); relaxed: each is
 // read alone, for /metrics.
@@ -98,4 +98,4 @@ struct Stats {
   std::map<std::string, std::uint64_t> heartbeats_invalid_by_field_;
 };
 
-}  // namespace streampulse::app
+}  // namespace streampulse::service
