@@ -17,7 +17,7 @@ http::Handler dashboard_handler(service::Services& s) {
     if (stream.id) {
       const std::string id = *stream.id;
       // The default stream alone in the catalog: its figures are the whole audience's (the
-      // audience keeps no per-stream activity then, app/audience.cpp).
+      // audience keeps no per-stream activity then, service/audience.cpp).
       if (s.streams->size() == 1) {
         auto all = co_await s.audience.dashboard();
         if (all.has_error()) co_return store_error_response(ctx.request, all.error());

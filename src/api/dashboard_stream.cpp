@@ -1,8 +1,8 @@
 // GET /api/dashboard/stream: the dashboard as Server-Sent Events, and GET /api/history.
-// Each stream is a subscriber of the one DashboardFeed (app/dashboard_feed.hpp): the dashboard
+// Each stream is a subscriber of the one DashboardFeed (service/dashboard_feed.hpp): the dashboard
 // is computed once per tick by run_dashboard_feed, whatever the number of open streams. With
 // `?stream=<id>` (api::stream_param's refusals), that stream's feed and history
-// (app/live_dashboard.hpp); the default stream alone in the catalog is the whole service.
+// (service/live_dashboard.hpp); the default stream alone in the catalog is the whole service.
 #include "client_slot.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"

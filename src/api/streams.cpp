@@ -1,5 +1,5 @@
 // The catalog of streams (issue 15): GET /api/streams, and PUT / DELETE /api/streams/{id} (admin
-// only). The rules are core::StreamCatalog's; a change is saved (app/stream_keeper.hpp) before
+// only). The rules are core::StreamCatalog's; a change is saved (persist/stream_keeper.hpp) before
 // it is answered, and undone when it cannot be saved.
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"

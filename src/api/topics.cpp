@@ -125,7 +125,7 @@ http::Handler topic_publish_handler(service::Services& s) {
     if (access.topic == s.config.heartbeat_topic && !binary) {
       // Heartbeats are checked here, so a player sees its mistake at once (Momento would accept
       // anything), and recorded here: the topic is in this process, so the intake's
-      // subscription is a direct call on the player's shard (app/audience.hpp), before the
+      // subscription is a direct call on the player's shard (service/audience.hpp), before the
       // message is published for any other subscriber. A refusal (another player's token, the
       // cap on players) is the player's answer and publishes nothing.
       auto hb = core::parse_heartbeat(req.body());

@@ -87,7 +87,7 @@ CheckedEvent check_event(const service::Services& s, const http::Request& req) {
 }
 
 // On the connection's loop: the counters; then, on the player's shard, the replay memory and
-// the pipeline (app/audience.hpp).
+// the pipeline (service/audience.hpp).
 awaitable<std::optional<http::Response>> record_event(service::Services& s,
                                                       const http::Request& req,
                                                       CheckedEvent& checked) {

@@ -1,4 +1,4 @@
-// The histories per stream of the live dashboard (app/live_dashboard.hpp): made at a stream's
+// The histories per stream of the live dashboard (service/live_dashboard.hpp): made at a stream's
 // first active viewer, catalog streams only, dropped when the stream leaves the catalog, and at
 // most kMaxStreamHistories at once (the least recently watched gives way).
 #include "streampulse/service/live_dashboard.hpp"

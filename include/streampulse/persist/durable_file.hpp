@@ -1,7 +1,7 @@
 #pragma once
 // Writing a whole file so that a crash leaves the old version or the new one, never a mix: the
 // players' snapshot (snapshot.cpp) and the stream catalog (stream_keeper.cpp). Blocking: call it
-// on the file pool (app/blocking.hpp), never on a loop's thread.
+// on the file pool (persist/blocking.hpp), never on a loop's thread.
 #include <filesystem>
 #include <string_view>
 

@@ -2,7 +2,7 @@
 // One path for every heartbeat, whichever way it arrived (webhook, topic, CMCD): validate,
 // check the publisher's binding (one viewer token, one player: core/player_bindings.hpp), then
 // run the registry's actions. Invalid or refused input changes no state. One per audience shard
-// (app/audience.hpp), used on that shard's loop only.
+// (service/audience.hpp), used on that shard's loop only.
 #include "streampulse/core/player_bindings.hpp"
 #include "streampulse/core/recent_messages.hpp"
 #include "streampulse/core/viewer_registry.hpp"

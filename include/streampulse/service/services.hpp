@@ -38,7 +38,7 @@ struct Services {
   // Verifies tokens on the embedded topics API; null on the Momento backend.
   const core::TokenAuthority* token_authority;
   const core::WebhookVerifier& webhook_verifier;
-  // The players, sharded over the loops (app/audience.hpp): every heartbeat goes through it.
+  // The players, sharded over the loops (service/audience.hpp): every heartbeat goes through it.
   Audience& audience;
   Stats& stats;
   std::string static_dir;
@@ -63,7 +63,7 @@ struct Services {
     std::function<store::awaitable<store::result<void>>()> release_lease;
   } duty;
 
-  // The live dashboard's history, SSE fan-out and latest metrics (app/live_dashboard.hpp);
+  // The live dashboard's history, SSE fan-out and latest metrics (service/live_dashboard.hpp);
   // null: GET /api/dashboard/stream and /api/history answer 404.
   LiveDashboard* live = nullptr;
 
@@ -104,7 +104,7 @@ struct Services {
   // The catalog of streams (GET/PUT/DELETE /api/streams, /api/player-config?stream=); state
   // loop only. Always set by the App.
   core::StreamCatalog* streams = nullptr;
-  // Where the catalog's changes are saved (app/stream_keeper.hpp); null: memory only.
+  // Where the catalog's changes are saved (persist/stream_keeper.hpp); null: memory only.
   persist::StreamKeeper* stream_keeper = nullptr;
   // The highest active count of each stream but the default (whose peak is the history's),
   // since this process started: the count publisher raises it, GET /api/streams reads it and
