@@ -2,7 +2,8 @@
 # The layers of src/ and include/streampulse/ (DEVELOPERS.md, "Layers"): each folder may include
 # only the folders listed for it below, so dependencies point one way. Fails listing every
 # #include "streampulse/<folder>/..." that crosses to a folder not allowed, every relative include
-# that leaves its folder, and every folder missing from the table.
+# that leaves its folder, every folder missing from the table, and every line of api/ that names
+# a concrete backend (embedded::, momento::, redis::).
 #
 #   scripts/check-layers.sh           check (exit 1 on an offending include)
 #   scripts/check-layers.sh --graph   print the folder graph: "from -> to (includes)"
@@ -60,6 +61,11 @@ FNR == 1 {
     printf "%s: folder \"%s\" is not in scripts/check-layers.sh: add it and what it may include\n", path, folder
     reported[folder] = 1; bad++
   }
+}
+# api/ names no concrete backend, not even through a forward declaration.
+folder == "api" && $0 !~ /^[ \t]*\/\// && /(^|[^a-z_:])(embedded|momento|redis)::/ {
+  printf "%s:%d: api names a concrete backend: %s\n", FILENAME, FNR, $0
+  bad++
 }
 /^[ \t]*#[ \t]*include[ \t]*"/ {
   target = $0
