@@ -89,7 +89,7 @@ END {
     close("sort")
   }
   if (bad > 0) {
-    printf "check-layers: %d include(s) break the layers (DEVELOPERS.md, \"Layers\")\n", bad
+    printf "check-layers: %d line(s) break the layers (DEVELOPERS.md, \"Layers\")\n", bad
     exit 1
   }
   if (mode != "graph") print "check-layers: the includes of src/ and include/ keep the layers"
