@@ -20,6 +20,9 @@ source scripts/lib/deps.sh
 
 build_dir="${BUILD_DIR:-build}"
 
+echo "== layers: each folder of src/ includes only the folders below it (scripts/check-layers.sh)"
+bash scripts/check-layers.sh
+
 echo "== dependencies"
 install_packages "${STREAMPULSE_BUILD_PACKAGES[@]}" "${STREAMPULSE_RUNTIME_TOOLS[@]}" \
   "${STREAMPULSE_TEST_PACKAGES[@]}" "${STREAMPULSE_FUZZ_PACKAGES[@]}"

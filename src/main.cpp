@@ -1,7 +1,7 @@
 // streampulse: wires the command line to its parts. Nothing else lives here.
 #include "streampulse/app/app.hpp"
-#include "streampulse/app/media_command.hpp"
-#include "streampulse/sim/simulate_command.hpp"
+#include "streampulse/cli/media_command.hpp"
+#include "streampulse/cli/simulate_command.hpp"
 
 #include <array>
 #include <cstring>
@@ -18,7 +18,7 @@ constexpr const char* kUsage =
     "'streampulse COMMAND --help' lists a command's options with their defaults.\n";
 
 int serve(int argc, const char* const* argv) {
-  auto parsed = streampulse::app::parse_serve_config(argc, argv);
+  auto parsed = streampulse::config::parse_serve_config(argc, argv);
   if (parsed.exit) {
     (parsed.exit_code == 0 ? std::cout : std::cerr) << parsed.message;
     return parsed.exit_code;
@@ -37,8 +37,8 @@ int serve(int argc, const char* const* argv) {
 int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "serve") return serve(argc - 1, argv + 1);
-  if (command == "simulate") return streampulse::sim::run_simulate_command(argc - 1, argv + 1);
-  if (command == "media") return streampulse::app::run_media_command(argc - 1, argv + 1);
+  if (command == "simulate") return streampulse::cli::run_simulate_command(argc - 1, argv + 1);
+  if (command == "media") return streampulse::cli::run_media_command(argc - 1, argv + 1);
   if (command == "--help" || command == "-h" || command == "help") {
     std::cout << kUsage << "\n";
     return serve(2, std::array<const char*, 2>{argv[0], "--help"}.data());

@@ -24,7 +24,7 @@ http::Response too_many(const http::Request& req, std::string_view code, std::st
 
 }  // namespace
 
-ClientSlotTaken take_client_slot(core::ClientSlots& slots, const app::Services& s,
+ClientSlotTaken take_client_slot(core::ClientSlots& slots, const service::Services& s,
                                  const http::RequestContext& ctx, std::string_view code,
                                  std::string_view what, unsigned retry_after_s) {
   ClientSlotTaken out;

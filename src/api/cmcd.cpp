@@ -11,7 +11,7 @@
 #include "streampulse/core/cmcd.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
-#include "streampulse/embedded/token_authority.hpp"
+#include "streampulse/core/token_authority.hpp"
 #include "streampulse/http/response.hpp"
 
 #include <boost/beast/http/empty_body.hpp>
@@ -57,7 +57,7 @@ bool is_json(std::string_view type) {
 
 // The stream a report token is for: the one its count topic names (viewerCount-<id>; the
 // default stream's is viewerCount). Empty (the default stream): no such grant.
-std::string stream_of_claims(const app::Services& s, const embedded::TokenClaims& claims) {
+std::string stream_of_claims(const service::Services& s, const core::TokenClaims& claims) {
   const std::string& base = s.config.viewer_count_topic;
   for (const auto& grant : claims.grants) {
     if (!grant.subscribe) continue;
@@ -70,13 +70,13 @@ std::string stream_of_claims(const app::Services& s, const embedded::TokenClaims
 
 }  // namespace
 
-http::Handler cmcd_preflight_handler(app::Services&) {
+http::Handler cmcd_preflight_handler(service::Services&) {
   return [](http::RequestContext& ctx) -> awaitable<http::Response> {
     co_return cors_answer(ctx.request, bh::status::no_content);
   };
 }
 
-http::Handler cmcd_handler(app::Services& s) {
+http::Handler cmcd_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     const auto& req = ctx.request;
     if (!is_json(req[bh::field::content_type])) {
@@ -98,7 +98,7 @@ http::Handler cmcd_handler(app::Services& s) {
     std::string_view token = header->value();
     if (token.starts_with("Bearer ") || token.starts_with("bearer ")) token.remove_prefix(7);
     auto claims = s.report_tokens->verify(token, s.config.cache, s.config.heartbeat_topic,
-                                          embedded::TopicAction::publish);
+                                          core::TopicAction::publish);
     if (!claims) {
       ++s.stats.reports_refused_no_token;
       co_return cors_error(req, bh::status::unauthorized, "invalid_token",
@@ -126,7 +126,7 @@ http::Handler cmcd_handler(app::Services& s) {
       // The player's latest figures, from its shard: a report carries only what changed.
       auto latest = co_await s.audience.on_shard<std::optional<core::Heartbeat>>(
           s.audience.shard_of(report.sid),
-          [&](app::AudienceShard& sh) -> awaitable<std::optional<core::Heartbeat>> {
+          [&](service::AudienceShard& sh) -> awaitable<std::optional<core::Heartbeat>> {
             co_return sh.registry->index().latest(report.sid);
           });
       std::string text = core::cmcd_heartbeat_json(report, latest);
@@ -134,7 +134,7 @@ http::Handler cmcd_handler(app::Services& s) {
       if (parsed) parsed->stream_id = stream_of_claims(s, *claims);
       auto outcome =
           co_await s.audience.accept(std::move(parsed), std::move(text), claims->token_id);
-      if (outcome.kind == app::HeartbeatOutcome::Kind::refused && outcome.error) {
+      if (outcome.kind == service::HeartbeatOutcome::Kind::refused && outcome.error) {
         // Past the cap on players: reports before this one were recorded; this one and the
         // rest change nothing.
         co_return cors_error(req, bh::status::too_many_requests, "too_many_players",
@@ -142,9 +142,9 @@ http::Handler cmcd_handler(app::Services& s) {
                              "active; retry later");
       }
       if (auto refused = stream_refusal(req, outcome, kCors)) co_return std::move(*refused);
-      if (outcome.kind == app::HeartbeatOutcome::Kind::refused)
+      if (outcome.kind == service::HeartbeatOutcome::Kind::refused)
         co_return binding_refusal(req, outcome.refusal, kCors);
-      if (outcome.kind == app::HeartbeatOutcome::Kind::failed) {
+      if (outcome.kind == service::HeartbeatOutcome::Kind::failed) {
         auto res = store_error_response(req, outcome.error);
         const auto status = static_cast<bh::status>(res.status());
         co_return cors_error(
@@ -152,7 +152,7 @@ http::Handler cmcd_handler(app::Services& s) {
             status == bh::status::too_many_requests ? "resource_exhausted" : "backend_unavailable",
             "the report could not be recorded: " + outcome.error.message());
       }
-      if (outcome.kind != app::HeartbeatOutcome::Kind::accepted) {
+      if (outcome.kind != service::HeartbeatOutcome::Kind::accepted) {
         // Not expected (the report and its player were checked); said plainly if it happens.
         ++s.stats.cmcd_reports_invalid;
         co_return cors_error(req, bh::status::bad_request, "invalid_cmcd", outcome.problem.message);

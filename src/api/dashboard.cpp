@@ -10,14 +10,14 @@ namespace streampulse::api {
 
 namespace bh = boost::beast::http;
 
-http::Handler dashboard_handler(app::Services& s) {
+http::Handler dashboard_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
     auto stream = stream_param(s, ctx);
     if (stream.refusal) co_return std::move(*stream.refusal);
     if (stream.id) {
       const std::string id = *stream.id;
       // The default stream alone in the catalog: its figures are the whole audience's (the
-      // audience keeps no per-stream activity then, app/audience.cpp).
+      // audience keeps no per-stream activity then, service/audience.cpp).
       if (s.streams->size() == 1) {
         auto all = co_await s.audience.dashboard();
         if (all.has_error()) co_return store_error_response(ctx.request, all.error());

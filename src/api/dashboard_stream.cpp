@@ -1,13 +1,13 @@
 // GET /api/dashboard/stream: the dashboard as Server-Sent Events, and GET /api/history.
-// Each stream is a subscriber of the one DashboardFeed (app/dashboard_feed.hpp): the dashboard
+// Each stream is a subscriber of the one DashboardFeed (service/dashboard_feed.hpp): the dashboard
 // is computed once per tick by run_dashboard_feed, whatever the number of open streams. With
 // `?stream=<id>` (api::stream_param's refusals), that stream's feed and history
-// (app/live_dashboard.hpp); the default stream alone in the catalog is the whole service.
+// (service/live_dashboard.hpp); the default stream alone in the catalog is the whole service.
 #include "client_slot.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
-#include "streampulse/app/live_dashboard.hpp"
 #include "streampulse/http/response.hpp"
+#include "streampulse/service/live_dashboard.hpp"
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -25,7 +25,7 @@ constexpr std::chrono::milliseconds kKeepalive{15'000};  // a comment line for p
 // The stream's chunks: the reconnect delay first, then each update (or a keepalive comment
 // when none came for kKeepalive), until the service stops.
 // `slot`: the client's stream slot, held as long as the stream (released where it ends).
-http::Response::NextChunk stream_updates(std::shared_ptr<app::DashboardFeed::Subscriber> sub,
+http::Response::NextChunk stream_updates(std::shared_ptr<service::DashboardFeed::Subscriber> sub,
                                          std::shared_ptr<core::ClientSlots::Slot> slot) {
   auto started = std::make_shared<bool>(false);
   return [sub, started, slot]() -> awaitable<std::optional<std::string>> {
@@ -47,7 +47,7 @@ http::Response::NextChunk stream_updates(std::shared_ptr<app::DashboardFeed::Sub
 
 }  // namespace
 
-http::Handler dashboard_stream_handler(app::Services& s) {
+http::Handler dashboard_stream_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     if (!s.live) {
       co_return http::error_response(ctx.request, bh::status::not_found, "not_found",
@@ -65,7 +65,7 @@ http::Handler dashboard_stream_handler(app::Services& s) {
       *slot = std::move(*taken.slot);
     }
     auto ex = co_await asio::this_coro::executor;
-    std::shared_ptr<app::DashboardFeed::Subscriber> sub;
+    std::shared_ptr<service::DashboardFeed::Subscriber> sub;
     if (stream.id) {
       sub = s.live->subscribe_stream(*stream.id, ex);
     } else if (s.live->subscribers() < s.live->feed.max_subscribers()) {
@@ -89,7 +89,7 @@ http::Handler dashboard_stream_handler(app::Services& s) {
   };
 }
 
-http::Handler history_handler(app::Services& s) {
+http::Handler history_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     if (!s.live) {
       co_return http::error_response(ctx.request, bh::status::not_found, "not_found",

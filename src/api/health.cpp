@@ -7,13 +7,13 @@ namespace streampulse::api {
 namespace bh = boost::beast::http;
 using boost::asio::awaitable;
 
-http::Handler healthz_handler(app::Services&) {
+http::Handler healthz_handler(service::Services&) {
   return [](http::RequestContext& ctx) -> awaitable<http::Response> {
     co_return http::json_response(ctx.request, bh::status::ok, {{"status", "ok"}});
   };
 }
 
-http::Handler readyz_handler(app::Services& s) {
+http::Handler readyz_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     auto pong = co_await s.store.ping();
     if (pong.has_error()) {

@@ -1,6 +1,6 @@
 #include "media_shield.hpp"
 
-#include "streampulse/embedded/media_store.hpp"
+#include "streampulse/media/media_store.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -53,7 +53,7 @@ asio::awaitable<result<void>> MediaShield::fetch(const std::string& path) {
     co_return result<void>{};
   }
   const auto outcome = s_.media_store->put(path, std::move(**object));
-  if (outcome == embedded::MediaPutOutcome::too_large)
+  if (outcome == media::MediaPutOutcome::too_large)
     spdlog::warn("media {} is larger than the cache's object limit; not cached", path);
   co_return result<void>{};
 }

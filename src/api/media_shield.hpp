@@ -3,7 +3,7 @@
 // the media folder) fetches the object from Momento once, however many viewers ask for it at
 // the same moment, and keeps it in the bounded cache. Manifests are refetched once they are
 // older than kManifestFreshMs (a live playlist grows); segments never change.
-#include "streampulse/app/services.hpp"
+#include "streampulse/service/services.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -17,7 +17,7 @@ class MediaShield {
  public:
   static constexpr core::EpochMs kManifestFreshMs = 2000;
 
-  explicit MediaShield(app::Services& s) : s_(s) {}
+  explicit MediaShield(service::Services& s) : s_(s) {}
 
   // Makes `path` present and fresh in s.media_store when Momento has it. An error only when
   // Momento failed and no copy, not even a stale one, is there to serve.
@@ -26,7 +26,7 @@ class MediaShield {
  private:
   boost::asio::awaitable<store::result<void>> fetch(const std::string& path);
 
-  app::Services& s_;
+  service::Services& s_;
   // Fetches in flight: followers wait on the leader's timer (cancelled when it is done).
   std::map<std::string, std::shared_ptr<boost::asio::steady_timer>, std::less<>> in_flight_;
 };

@@ -3,9 +3,9 @@
 #include "media_shield.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
-#include "streampulse/embedded/media_store.hpp"
 #include "streampulse/http/file_server.hpp"
 #include "streampulse/http/response.hpp"
+#include "streampulse/media/media_store.hpp"
 
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/json/serialize.hpp>
@@ -20,7 +20,7 @@ using boost::asio::awaitable;
 namespace {
 
 http::Response stored_response(const http::Request& req, bool created, std::string_view path,
-                               const embedded::MediaObject& object) {
+                               const media::MediaObject& object) {
   if (!created) {
     bh::response<bh::empty_body> res{bh::status::no_content, req.version()};
     res.keep_alive(req.keep_alive());
@@ -45,7 +45,7 @@ http::Response stored_response(const http::Request& req, bool created, std::stri
 
 }  // namespace
 
-http::Handler media_upload_handler(app::Services& s) {
+http::Handler media_upload_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     auto& req = ctx.request;
     // The admin token was checked on the headers by the route's guard (api::admin_guard).
@@ -55,7 +55,7 @@ http::Handler media_upload_handler(app::Services& s) {
     }
     const std::string path(ctx.rest);
     if (http::has_encoded_separator(ctx.target.encoded_path()) ||
-        !embedded::MediaStore::valid_path(path)) {
+        !media::MediaStore::valid_path(path)) {
       co_return http::error_response(
           req, bh::status::bad_request, "bad_path",
           "the path must be plain segments (no empty, '.'-prefixed or encoded-separator "
@@ -80,27 +80,27 @@ http::Handler media_upload_handler(app::Services& s) {
     }
     const bool existed = s.media_store->find(path) != nullptr;
     auto outcome = s.media_store->put(path, std::move(req.body()));
-    if (s.media_origin && outcome != embedded::MediaPutOutcome::bad_path &&
-        outcome != embedded::MediaPutOutcome::too_large) {
+    if (s.media_origin && outcome != media::MediaPutOutcome::bad_path &&
+        outcome != media::MediaPutOutcome::too_large) {
       // In Momento now; "created" as far as this instance knows.
-      outcome = existed ? embedded::MediaPutOutcome::replaced : embedded::MediaPutOutcome::created;
+      outcome = existed ? media::MediaPutOutcome::replaced : media::MediaPutOutcome::created;
     }
     switch (outcome) {
-      case embedded::MediaPutOutcome::created:
-      case embedded::MediaPutOutcome::replaced:
-        co_return stored_response(req, outcome == embedded::MediaPutOutcome::created, path,
+      case media::MediaPutOutcome::created:
+      case media::MediaPutOutcome::replaced:
+        co_return stored_response(req, outcome == media::MediaPutOutcome::created, path,
                                   *s.media_store->find(path));
-      case embedded::MediaPutOutcome::too_large:
+      case media::MediaPutOutcome::too_large:
         co_return http::error_response(req, bh::status::payload_too_large, "payload_too_large",
                                        "a media object may hold at most " +
                                            std::to_string(limits.max_object_bytes) + " bytes");
-      case embedded::MediaPutOutcome::store_full:
+      case media::MediaPutOutcome::store_full:
         co_return http::error_response(
             req, bh::status::insufficient_storage, "store_full",
             "the media store holds " + std::to_string(s.media_store->total_bytes()) + " of " +
                 std::to_string(limits.max_total_bytes) +
                 " bytes (STREAMPULSE_MEDIA_STORE_MB); this object does not fit");
-      case embedded::MediaPutOutcome::bad_path:
+      case media::MediaPutOutcome::bad_path:
         break;
     }
     co_return http::error_response(req, bh::status::bad_request, "bad_path",

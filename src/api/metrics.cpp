@@ -1,6 +1,6 @@
 // GET /metrics: the Prometheus text of the service's counters (sections in metrics_sections.cpp).
 #include "metrics_sections.hpp"
-#include "streampulse/app/live_dashboard.hpp"
+#include "streampulse/service/live_dashboard.hpp"
 #include "streampulse/http/response.hpp"
 
 #include <fmt/format.h>
@@ -10,7 +10,7 @@ namespace streampulse::api {
 namespace bh = boost::beast::http;
 using boost::asio::awaitable;
 
-http::Handler metrics_handler(app::Services& s) {
+http::Handler metrics_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     auto dashboard = co_await s.audience.dashboard();
     const auto audience = co_await s.audience.figures();

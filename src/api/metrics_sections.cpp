@@ -1,8 +1,8 @@
 // The sections of GET /metrics: players by state and quality, the bounds, the streams, the process.
 #include "metrics_sections.hpp"
-#include "streampulse/app/live_dashboard.hpp"
-#include "streampulse/app/memory_limit.hpp"
-#include "streampulse/app/process_metrics.hpp"
+#include "streampulse/service/live_dashboard.hpp"
+#include "streampulse/service/memory_limit.hpp"
+#include "streampulse/service/process_metrics.hpp"
 #include "streampulse/core/quality_fields.hpp"
 
 #include <fmt/format.h>
@@ -71,7 +71,7 @@ void slot_table_metrics(MetricsText& m, const std::string& slot, const std::stri
 
 // Each bound on what clients can make the service hold: its cap beside its use, and what was
 // refused or evicted at it (docs/security.md). Label values are fixed sets.
-void bounds_metrics(MetricsText& m, app::Services& s, const app::AudienceFigures& audience) {
+void bounds_metrics(MetricsText& m, service::Services& s, const service::AudienceFigures& audience) {
   m.metric("streampulse_players_max", "gauge", "players tracked at most (the cap)",
            audience.max_players);
   m.metric("streampulse_players_evicted_total", "counter",
@@ -122,7 +122,7 @@ void bounds_metrics(MetricsText& m, app::Services& s, const app::AudienceFigures
 
 // The process (the names client libraries use, so stock dashboards work) and the build.
 void process_metrics(MetricsText& m) {
-  const auto p = app::read_process_metrics();
+  const auto p = service::read_process_metrics();
   m.metric("process_cpu_seconds_total", "counter", "user and system CPU time spent in seconds",
            p.cpu_seconds);
   if (p.resident_memory_bytes) {
@@ -144,7 +144,7 @@ void process_metrics(MetricsText& m) {
              "start time of the process since the Unix epoch in seconds", *p.start_time_seconds);
   }
   // The cgroup's limit beside process_resident_memory_bytes, for alerts (absent when none).
-  if (const auto limit = app::cgroup_memory_limit()) {
+  if (const auto limit = service::cgroup_memory_limit()) {
     m.metric("streampulse_memory_limit_bytes", "gauge",
              "memory limit of the container (cgroup) in bytes", *limit);
   }
@@ -172,7 +172,7 @@ struct StreamRow {
 // O(streams in the catalog) per scrape: the per-stream sums are the ones the count publisher
 // reads (Audience::stream_figures); the default stream's figures are the whole audience's less
 // the others', as GET /api/streams has them. On the state loop (the catalog lives there).
-void stream_metrics(MetricsText& m, app::Services& s, const core::DashboardMetrics& whole,
+void stream_metrics(MetricsText& m, service::Services& s, const core::DashboardMetrics& whole,
                     const std::map<std::string, core::StreamFigures>& per_stream) {
   const auto ids = s.streams->ids()->current();
   std::vector<StreamRow> rows;

@@ -1,7 +1,7 @@
 #pragma once
 // Prometheus text format (0.0.4), one family at a time; kept clean under `promtool check
 // metrics` (scripts/check-metrics.sh): counters end in _total, only summaries carry `quantile`.
-#include "streampulse/app/latency_histogram.hpp"
+#include "streampulse/service/latency_histogram.hpp"
 
 #include <fmt/format.h>
 
@@ -47,13 +47,13 @@ class MetricsText {
     sample(name, "quantile=\"0.5\"", *p50 * scale);
     if (p95) sample(name, "quantile=\"0.95\"", *p95 * scale);
   }
-  void histogram(std::string_view name, std::string_view help, const app::LatencyHistogram& h) {
+  void histogram(std::string_view name, std::string_view help, const service::LatencyHistogram& h) {
     family(name, "histogram", help);
     histogram_samples(name, "", h);
   }
   // One histogram's samples; `labels` (may be empty) go before `le`.
   void histogram_samples(std::string_view name, std::string_view labels,
-                         const app::LatencyHistogram& h) {
+                         const service::LatencyHistogram& h) {
     const std::string prefix = labels.empty() ? std::string() : std::string(labels) + ",";
     const std::string braces = labels.empty() ? std::string() : fmt::format("{{{}}}", labels);
     std::uint64_t cumulative = 0;
@@ -85,7 +85,7 @@ class MetricsText {
   }
 
  private:
-  // A number as it is, or an atomic counter's value (app::Stats).
+  // A number as it is, or an atomic counter's value (service::Stats).
   template <class T>
   static auto plain(const T& v) {
     if constexpr (requires { v.load(); }) {

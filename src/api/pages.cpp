@@ -3,8 +3,8 @@
 #include "media_shield.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
-#include "streampulse/embedded/media_store.hpp"
 #include "streampulse/http/file_server.hpp"
+#include "streampulse/media/media_store.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -29,7 +29,7 @@ http::Handler serve_rest(std::shared_ptr<const http::FileServer> files) {
 }
 
 // /media/ on Momento: the shield first (unless the media folder has the file), then the files.
-http::Handler serve_media_shielded(app::Services& s,
+http::Handler serve_media_shielded(service::Services& s,
                                    std::shared_ptr<const http::FileServer> files) {
   auto shield = std::make_shared<MediaShield>(s);
   return [&s, files, shield](http::RequestContext& ctx) -> awaitable<http::Response> {
@@ -37,7 +37,7 @@ http::Handler serve_media_shielded(app::Services& s,
     std::error_code ec;
     const bool on_disk = std::filesystem::is_regular_file(
         std::filesystem::path(s.media_dir) / std::filesystem::path(path), ec);
-    if (!on_disk && embedded::MediaStore::valid_path(path) &&
+    if (!on_disk && media::MediaStore::valid_path(path) &&
         !http::has_encoded_separator(ctx.target.encoded_path())) {
       auto ensured = co_await shield->ensure(path);
       if (ensured.has_error()) co_return store_error_response(ctx.request, ensured.error());
@@ -48,7 +48,7 @@ http::Handler serve_media_shielded(app::Services& s,
 
 }  // namespace
 
-void add_page_routes(http::Router& router, app::Services& s) {
+void add_page_routes(http::Router& router, service::Services& s) {
   using boost::beast::http::verb;
   // Pages revalidate every minute (ETag makes that cheap); a deploy shows up quickly.
   http::FileServerOptions page_options;
@@ -73,7 +73,7 @@ void add_page_routes(http::Router& router, app::Services& s) {
   media_options.cors = true;
   media_options.hls_cache_policy = true;
   media_options.confine_active_content = true;  // the admin token lives on this origin
-  if (const embedded::MediaStore* store = s.media_store) {
+  if (const media::MediaStore* store = s.media_store) {
     media_options.memory = [store](std::string_view path) -> std::optional<http::MemoryEntity> {
       auto object = store->find_shared(path);
       if (!object) return std::nullopt;

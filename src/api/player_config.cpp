@@ -6,7 +6,7 @@
 #include "streampulse/api/request_helpers.hpp"
 #include "streampulse/core/stream_ids.hpp"
 #include "streampulse/core/stream_scope.hpp"
-#include "streampulse/embedded/token_authority.hpp"
+#include "streampulse/core/token_authority.hpp"
 #include "streampulse/http/response.hpp"
 
 #include <openssl/rand.h>
@@ -53,7 +53,7 @@ http::Response too_many_tokens(const http::Request& req, const core::RateDecisio
 
 // The stream the page asks for (`?stream=<id>`), or the default stream; null after answering
 // `refused` (404 naming the id: the page says which stream is missing).
-const core::Stream* requested_stream(const app::Services& s, const http::RequestContext& ctx,
+const core::Stream* requested_stream(const service::Services& s, const http::RequestContext& ctx,
                                      std::optional<http::Response>& refused) {
   auto param = ctx.target.params().find("stream");
   if (param == ctx.target.params().end()) return &s.streams->default_stream();
@@ -69,7 +69,7 @@ const core::Stream* requested_stream(const app::Services& s, const http::Request
 
 }  // namespace
 
-http::Handler player_config_handler(app::Services& s) {
+http::Handler player_config_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     // Checked first: a refused request takes no token from the client's bucket. A copy: the
     // catalog may change while the token is fetched.
@@ -106,7 +106,7 @@ http::Handler player_config_handler(app::Services& s) {
     // of its own for the same player and lifetime.
     std::string report_token = token->token;
     if (s.report_tokens && !token->topics_base_url.empty()) {
-      embedded::TokenClaims claims;
+      core::TokenClaims claims;
       claims.cache = s.config.cache;
       // The count topic names the stream for POST /cmcd (api/cmcd.cpp stream_of_claims).
       claims.grants = {{s.config.heartbeat_topic, true, false}, {count_topic, false, true}};

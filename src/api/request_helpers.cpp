@@ -124,9 +124,9 @@ http::Response binding_refusal(const http::Request& req, core::BindVerdict verdi
 }
 
 std::optional<http::Response> stream_refusal(const http::Request& req,
-                                             const app::HeartbeatOutcome& outcome,
+                                             const service::HeartbeatOutcome& outcome,
                                              http::ExtraHeaders headers) {
-  using Kind = app::HeartbeatOutcome::Kind;
+  using Kind = service::HeartbeatOutcome::Kind;
   if (outcome.kind == Kind::unknown_stream)
     return http::error_response(req, bh::status::bad_request, "unknown_stream",
                                 outcome.problem.message, headers);
@@ -136,7 +136,7 @@ std::optional<http::Response> stream_refusal(const http::Request& req,
   return std::nullopt;
 }
 
-std::string client_of(const app::Services& s, const http::RequestContext& ctx) {
+std::string client_of(const service::Services& s, const http::RequestContext& ctx) {
   std::string_view forwarded;
   if (auto it = ctx.request.find("X-Forwarded-For"); it != ctx.request.end())
     forwarded = it->value();
@@ -159,7 +159,7 @@ http::Response catalog_refusal(const http::Request& req, const core::StreamProbl
   return http::error_response(req, bh::status::conflict, "catalog_full", p.message);
 }
 
-StreamParam stream_param(const app::Services& s, const http::RequestContext& ctx) {
+StreamParam stream_param(const service::Services& s, const http::RequestContext& ctx) {
   StreamParam out;
   auto param = ctx.target.params().find("stream");
   if (param == ctx.target.params().end()) return out;

@@ -12,7 +12,7 @@ namespace {
 
 // Counts the route's answers by status and times them, for /metrics (route classes are this
 // file's fixed names, so the label set is bounded).
-http::Handler measured(app::Services& s, std::string route, http::Handler handler) {
+http::Handler measured(service::Services& s, std::string route, http::Handler handler) {
   return [&s, route = std::move(route), handler = std::move(handler)](
              http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
     const auto started = std::chrono::steady_clock::now();
@@ -26,7 +26,7 @@ http::Handler measured(app::Services& s, std::string route, http::Handler handle
 
 }  // namespace
 
-void add_routes(http::Router& router, app::Services& s) {
+void add_routes(http::Router& router, service::Services& s) {
   constexpr std::size_t kTopicBodyLimit = 64 * 1024;  // the handler answers 413 past 4 KiB
   // Affinity::any: handlers that are thread-safe run on the connection's thread (see
   // http/router.hpp); every other handler runs on the state loop.

@@ -29,7 +29,7 @@ std::optional<std::int64_t> read_int(const boost::json::object& obj, std::string
 }
 }  // namespace
 
-http::Handler simulations_handler(app::Services& s) {
+http::Handler simulations_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     const auto& req = ctx.request;
     // The admin token was checked on the headers by the route's guard (api::admin_guard).

@@ -1,11 +1,11 @@
 // The catalog of streams (issue 15): GET /api/streams, and PUT / DELETE /api/streams/{id} (admin
-// only). The rules are core::StreamCatalog's; a change is saved (app/stream_keeper.hpp) before
+// only). The rules are core::StreamCatalog's; a change is saved (persist/stream_keeper.hpp) before
 // it is answered, and undone when it cannot be saved.
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
-#include "streampulse/app/live_dashboard.hpp"
-#include "streampulse/app/stream_keeper.hpp"
 #include "streampulse/http/response.hpp"
+#include "streampulse/persist/stream_keeper.hpp"
+#include "streampulse/service/live_dashboard.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -18,7 +18,7 @@ using boost::asio::awaitable;
 
 namespace {
 
-json::object stream_json(const app::Services& s, const core::Stream& stream) {
+json::object stream_json(const service::Services& s, const core::Stream& stream) {
   return {{"id", stream.id},
           {"name", stream.name},
           {"url", stream.url},
@@ -66,7 +66,7 @@ json::value peak_json(std::uint64_t players, core::EpochMs at) {
 // default stream's are the whole service's less the other streams', its peak the history's.
 // Another stream's peak is the highest active count since start.
 awaitable<store::result<std::map<std::string, json::object>>> figures_of(
-    app::Services& s, const std::vector<core::Stream>& streams) {
+    service::Services& s, const std::vector<core::Stream>& streams) {
   auto metrics = co_await s.audience.dashboard();
   if (!metrics) co_return metrics.error();
   const auto per_stream = co_await s.audience.stream_figures();
@@ -98,7 +98,7 @@ awaitable<store::result<std::map<std::string, json::object>>> figures_of(
 
 }  // namespace
 
-http::Handler streams_list_handler(app::Services& s) {
+http::Handler streams_list_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     const auto streams = s.streams->list();  // a copy: the catalog may change meanwhile
     auto figures = co_await figures_of(s, streams);
@@ -117,7 +117,7 @@ http::Handler streams_list_handler(app::Services& s) {
   };
 }
 
-http::Handler stream_put_handler(app::Services& s) {
+http::Handler stream_put_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     // The admin token was checked on the headers by the route's guard (api::admin_guard).
     const auto& req = ctx.request;
@@ -145,7 +145,7 @@ http::Handler stream_put_handler(app::Services& s) {
   };
 }
 
-http::Handler stream_delete_handler(app::Services& s) {
+http::Handler stream_delete_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     // The admin token was checked on the headers by the route's guard (api::admin_guard).
     const auto& req = ctx.request;

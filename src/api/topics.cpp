@@ -5,8 +5,7 @@
 #include "streampulse/api/request_helpers.hpp"
 #include "streampulse/api/subscribe_query.hpp"
 #include "streampulse/core/error.hpp"
-#include "streampulse/embedded/embedded_store.hpp"
-#include "streampulse/embedded/token_authority.hpp"
+#include "streampulse/core/token_authority.hpp"
 #include "streampulse/http/response.hpp"
 
 #include <openssl/evp.h>
@@ -27,7 +26,7 @@ struct TopicAccess {
 };
 
 // Splits "{cache}/{topic}" and checks the credential for the action.
-TopicAccess authorize(app::Services& s, http::RequestContext& ctx, embedded::TopicAction action) {
+TopicAccess authorize(service::Services& s, http::RequestContext& ctx, core::TopicAction action) {
   TopicAccess a;
   const auto& req = ctx.request;
   const auto slash = ctx.rest.find('/');
@@ -116,9 +115,9 @@ boost::json::value event_json(const store::SubscriptionEvent& e) {
 
 }  // namespace
 
-http::Handler topic_publish_handler(app::Services& s) {
+http::Handler topic_publish_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
-    auto access = authorize(s, ctx, embedded::TopicAction::publish);
+    auto access = authorize(s, ctx, core::TopicAction::publish);
     if (access.refusal) co_return std::move(*access.refusal);
     const auto& req = ctx.request;
     const auto type = req[bh::field::content_type];
@@ -126,7 +125,7 @@ http::Handler topic_publish_handler(app::Services& s) {
     if (access.topic == s.config.heartbeat_topic && !binary) {
       // Heartbeats are checked here, so a player sees its mistake at once (Momento would accept
       // anything), and recorded here: the topic is in this process, so the intake's
-      // subscription is a direct call on the player's shard (app/audience.hpp), before the
+      // subscription is a direct call on the player's shard (service/audience.hpp), before the
       // message is published for any other subscriber. A refusal (another player's token, the
       // cap on players) is the player's answer and publishes nothing.
       auto hb = core::parse_heartbeat(req.body());
@@ -134,14 +133,14 @@ http::Handler topic_publish_handler(app::Services& s) {
         co_return http::error_response(req, bh::status::bad_request, "invalid_heartbeat",
                                        hb.error().message);
       }
-      if (req.body().size() > embedded::Limits{}.max_message_bytes)
+      if (req.body().size() > store::kMaxTopicMessageBytes)
         co_return store_error_response(req, make_error_code(errc::payload_too_large));
       // On Redis the topic is shared by every instance: each one's intake reads it from its
       // mirror and records it there, so here it is only checked and bound.
       if (s.embedded_topics && s.config.heartbeat_intake != "webhook") {
         auto outcome = co_await s.audience.accept(std::move(hb), std::string(req.body()),
                                                   access.publisher_id, 0, access.expires_at_ms);
-        using Kind = app::HeartbeatOutcome::Kind;
+        using Kind = service::HeartbeatOutcome::Kind;
         if (auto refused = stream_refusal(req, outcome)) co_return std::move(*refused);
         if (outcome.kind == Kind::refused && !outcome.error)
           co_return binding_refusal(req, outcome.refusal);
@@ -171,9 +170,9 @@ http::Handler topic_publish_handler(app::Services& s) {
   };
 }
 
-http::Handler topic_subscribe_handler(app::Services& s) {
+http::Handler topic_subscribe_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
-    auto access = authorize(s, ctx, embedded::TopicAction::subscribe);
+    auto access = authorize(s, ctx, core::TopicAction::subscribe);
     if (access.refusal) co_return std::move(*access.refusal);
     const auto query = parse_subscribe_query(ctx.target);
     if (!query) {

@@ -8,8 +8,8 @@
 #include "streampulse/core/webhook.hpp"
 #include "streampulse/api/handlers.hpp"
 #include "streampulse/api/request_helpers.hpp"
-#include "streampulse/app/state_loop.hpp"
 #include "streampulse/http/response.hpp"
+#include "streampulse/service/state_loop.hpp"
 
 namespace streampulse::api {
 
@@ -27,11 +27,11 @@ struct CheckedEvent {
   std::string signature;  // the replay window's key
   std::string token_id;   // the publisher's token id: empty for the operator's own credential
   std::string text;
-  app::HeartbeatPipeline::Parsed heartbeat = core::InvalidHeartbeat{};
+  service::HeartbeatPipeline::Parsed heartbeat = core::InvalidHeartbeat{};
 };
 
 // Pure: touches nothing of the state loop's.
-CheckedEvent check_event(const app::Services& s, const http::Request& req) {
+CheckedEvent check_event(const service::Services& s, const http::Request& req) {
   CheckedEvent out;
   auto refuse = [&](CheckedEvent::Counter counter, http::Response res) {
     out.counter = counter;
@@ -87,8 +87,9 @@ CheckedEvent check_event(const app::Services& s, const http::Request& req) {
 }
 
 // On the connection's loop: the counters; then, on the player's shard, the replay memory and
-// the pipeline (app/audience.hpp).
-awaitable<std::optional<http::Response>> record_event(app::Services& s, const http::Request& req,
+// the pipeline (service/audience.hpp).
+awaitable<std::optional<http::Response>> record_event(service::Services& s,
+                                                      const http::Request& req,
                                                       CheckedEvent& checked) {
   using Counter = CheckedEvent::Counter;
   if (checked.counter == Counter::unauthorized) ++s.stats.webhooks_unauthorized;
@@ -99,7 +100,7 @@ awaitable<std::optional<http::Response>> record_event(app::Services& s, const ht
   // replay memory is the player's shard's: checked there, in the hop that records.
   using Verdict = core::ReplayWindow::Verdict;
   Verdict seen = Verdict::first;
-  auto first_sighting = [&](app::AudienceShard& sh) {
+  auto first_sighting = [&](service::AudienceShard& sh) {
     seen = sh.webhook_replays.see(checked.signature, checked.publish_timestamp, s.clock.now_ms());
     return seen == Verdict::first;
   };
@@ -118,7 +119,7 @@ awaitable<std::optional<http::Response>> record_event(app::Services& s, const ht
     case Verdict::first:
       break;
   }
-  using Kind = app::HeartbeatOutcome::Kind;
+  using Kind = service::HeartbeatOutcome::Kind;
   if (auto refused = stream_refusal(req, outcome)) co_return std::move(*refused);
   if (outcome.kind == Kind::refused && !outcome.error)  // the token's binding said no
     co_return binding_refusal(req, outcome.refusal);
@@ -135,7 +136,7 @@ awaitable<std::optional<http::Response>> record_event(app::Services& s, const ht
 
 }  // namespace
 
-http::Handler webhook_handler(app::Services& s) {
+http::Handler webhook_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
     CheckedEvent checked = check_event(s, ctx.request);
     auto answer = co_await record_event(s, ctx.request, checked);

@@ -1,26 +1,27 @@
 #include "streampulse/app/app.hpp"
 
 #include "streampulse/api/handlers.hpp"
-#include "streampulse/app/audience.hpp"
-#include "streampulse/app/background.hpp"
 #include "streampulse/app/capacity.hpp"
 #include "streampulse/app/connection_loops.hpp"
 #include "streampulse/app/from_config.hpp"
 #include "streampulse/app/guards.hpp"
-#include "streampulse/app/history_store.hpp"
-#include "streampulse/app/journaled_store.hpp"
-#include "streampulse/app/live_dashboard.hpp"
 #include "streampulse/app/logging.hpp"
-#include "streampulse/app/memory_limit.hpp"
 #include "streampulse/app/paths.hpp"
-#include "streampulse/app/snapshot.hpp"
-#include "streampulse/app/stream_keeper.hpp"
 #include "streampulse/core/publisher_election.hpp"
+#include "streampulse/core/token_authority.hpp"
 #include "streampulse/embedded/embedded_store.hpp"
-#include "streampulse/embedded/media_store.hpp"
-#include "streampulse/embedded/token_authority.hpp"
 #include "streampulse/http/server.hpp"
+#include "streampulse/media/media_store.hpp"
 #include "streampulse/momento/momento_store.hpp"
+#include "streampulse/persist/history_store.hpp"
+#include "streampulse/persist/journaled_store.hpp"
+#include "streampulse/persist/snapshot.hpp"
+#include "streampulse/persist/stream_keeper.hpp"
+#include "streampulse/service/audience.hpp"
+#include "streampulse/service/background.hpp"
+#include "streampulse/service/live_dashboard.hpp"
+#include "streampulse/service/memory_limit.hpp"
+#include "streampulse/service/snapshotter.hpp"
 #include "streampulse/sim/simulator.hpp"
 
 #include <spdlog/spdlog.h>
@@ -44,6 +45,9 @@ namespace streampulse::app {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+// The layers this file wires together (DEVELOPERS.md, "Layers").
+using namespace streampulse::persist;
+using namespace streampulse::service;
 
 struct App::Impl {
   explicit Impl(Config c) : config(std::move(c)) {}
@@ -61,9 +65,9 @@ struct App::Impl {
   std::unique_ptr<store::TokenVendor> token_vendor;  // Momento's token service
   std::unique_ptr<store::ObjectStore> media_origin;  // Momento's cache scalars
   redis::RedisStore* redis = nullptr;  // `store` on the Redis backend (its objects too)
-  std::unique_ptr<embedded::TokenAuthority> token_authority;
-  std::unique_ptr<embedded::TokenAuthority> report_authority;  // CMCD's tokens on Momento
-  std::unique_ptr<embedded::MediaStore> media_store;
+  std::unique_ptr<core::TokenAuthority> token_authority;
+  std::unique_ptr<core::TokenAuthority> report_authority;  // CMCD's tokens on Momento
+  std::unique_ptr<media::MediaStore> media_store;
   std::unique_ptr<core::WebhookVerifier> webhook_verifier;
   std::unique_ptr<Audience> audience;  // the players, sharded over the loops
   // The catalog of streams; its default from the configuration (checked by parse_serve_config).
@@ -147,19 +151,19 @@ boost::system::error_code App::start(std::string& message) {
     // Players publish and subscribe through any instance's topics API: every instance must
     // accept every instance's tokens, so they share one key (the configured one, or, read
     // before serving, the one kept in Redis).
-    m.token_authority = std::make_unique<embedded::TokenAuthority>(m.clock, c.cache);
+    m.token_authority = std::make_unique<core::TokenAuthority>(m.clock, c.cache);
   } else {
     // The topics, shared by every loop; the players' collections are the shards' own.
     m.store = std::make_unique<embedded::EmbeddedStore>(m.ioc.get_executor(), m.clock, limits);
-    m.token_authority = std::make_unique<embedded::TokenAuthority>(m.clock, c.cache);
+    m.token_authority = std::make_unique<core::TokenAuthority>(m.clock, c.cache);
   }
   if (m.token_authority && !c.token_secrets.empty()) {
     m.token_authority->set_keys(c.token_secrets[0],
                                 c.token_secrets.size() > 1 ? c.token_secrets[1] : std::string());
   }
-  auto media_limits = embedded::MediaStoreLimits::for_total_mib(c.media_store_mb);
+  auto media_limits = media::MediaStoreLimits::for_total_mib(c.media_store_mb);
   media_limits.evict_oldest = remote;  // there, a cache in front of the shared objects
-  m.media_store = std::make_unique<embedded::MediaStore>(m.clock, media_limits);
+  m.media_store = std::make_unique<media::MediaStore>(m.clock, media_limits);
   m.make_audience(loops, remote);
   m.webhook_verifier = std::make_unique<core::WebhookVerifier>(c.webhook_secrets);
   const std::string static_dir = c.static_dir.empty() ? find_static_dir() : c.static_dir;

@@ -1,6 +1,6 @@
 #include "streampulse/app/guards.hpp"
 
-#include "streampulse/embedded/token_authority.hpp"
+#include "streampulse/core/token_authority.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -27,8 +27,8 @@ std::string derive_key(std::string_view secret, std::string_view label) {
 
 }  // namespace
 
-void set_up_guards(Services& s, std::unique_ptr<embedded::TokenAuthority>& report_authority,
-                   const embedded::TokenAuthority* topics_authority) {
+void set_up_guards(Services& s, std::unique_ptr<core::TokenAuthority>& report_authority,
+                   const core::TokenAuthority* topics_authority) {
   core::TokenBuckets::Settings buckets;
   buckets.per_minute = s.config.tokens_per_address_per_minute;
   s.token_buckets = core::TokenBuckets(buckets);
@@ -37,7 +37,7 @@ void set_up_guards(Services& s, std::unique_ptr<embedded::TokenAuthority>& repor
     return;
   }
   if (s.config.momento_api_key.empty()) return;
-  report_authority = std::make_unique<embedded::TokenAuthority>(
+  report_authority = std::make_unique<core::TokenAuthority>(
       s.clock, s.config.cache,
       derive_key(s.config.momento_api_key, "streampulse report tokens v1"));
   s.report_tokens = report_authority.get();

@@ -223,8 +223,8 @@ std::string to_analytics_json(const Heartbeat& hb) {
     out += ",\"state\":";
     append_json_string(out, to_string(hb.state));
   }
-  // The stream, unless it is the default (app::Audience::accept clears it then): a restart
-  // restores each player under its stream (app/snapshot.cpp), and a single-stream service
+  // The stream, unless it is the default (service::Audience::accept clears it then): a restart
+  // restores each player under its stream (persist/snapshot.cpp), and a single-stream service
   // stores exactly what it did before streams.
   if (!hb.stream_id.empty()) {
     out += ",\"streamId\":";

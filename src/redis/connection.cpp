@@ -122,7 +122,7 @@ asio::awaitable<CallResult> Connection::exec(std::vector<Command> commands,
     if (self->stopped) co_return failure(errc::unavailable, false);
     const auto here = co_await asio::this_coro::executor;
     if (here == self->ex) co_return co_await Impl::call(self, std::move(commands), deadline, until);
-    // Not cancellable from the caller (as app::on_state_loop): a cancellation posted to the
+    // Not cancellable from the caller (as service::on_state_loop): a cancellation posted to the
     // other executor could run after the call has finished.
     co_return co_await asio::co_spawn(
         self->ex, Impl::call(self, std::move(commands), deadline, until),

@@ -1,6 +1,6 @@
 #pragma once
 // Disposable tokens minted by the fake: the granted permissions, expiry and token_id, as JSON
-// signed with HMAC-SHA256 under a per-process key. embedded::TokenAuthority is not used: its
+// signed with HMAC-SHA256 under a per-process key. core::TokenAuthority is not used: its
 // grants name single topics of one cache, while Momento's selectors also cover all caches, all
 // topics and topic name prefixes, and cache (scalar) permissions.
 #include "streampulse/core/clock.hpp"

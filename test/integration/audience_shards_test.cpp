@@ -1,4 +1,4 @@
-// The audience sharded over four loops (app/audience.hpp): players published from several
+// The audience sharded over four loops (service/audience.hpp): players published from several
 // connections on every loop land on their shards, and what spans the shards (the dashboard, the
 // count on viewerCount, /metrics, a restart's restore) adds up exactly.
 #include "reliability_support.hpp"
@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-app::Config four_loops() {
+config::Config four_loops() {
   auto c = test_config();
   c.threads = 4;
   c.tokens_per_address_per_minute = 0;

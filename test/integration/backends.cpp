@@ -21,14 +21,14 @@ std::vector<Backend> all_backends() {
   return all;
 }
 
-app::Config redis_config(const RedisServer& redis) {
+config::Config redis_config(const RedisServer& redis) {
   auto c = test_config();
   c.backend = "redis";
   c.redis_url = redis.unix_url();
   return c;
 }
 
-app::Config momento_config(const FakeMomento& fake) {
+config::Config momento_config(const FakeMomento& fake) {
   auto c = test_config();
   c.backend = "momento";
   c.cache = fake.options().cache;
@@ -38,10 +38,10 @@ app::Config momento_config(const FakeMomento& fake) {
   return c;
 }
 
-ServiceOn::ServiceOn(Backend backend, const std::function<void(app::Config&)>& adjust,
+ServiceOn::ServiceOn(Backend backend, const std::function<void(config::Config&)>& adjust,
                      FakeMomentoOptions fake_options, RedisServer* shared_redis)
     : shared_redis_(shared_redis) {
-  app::Config config;
+  config::Config config;
   if (backend == Backend::momento) {
     fake_ = std::make_unique<FakeMomento>(std::move(fake_options));
     config = momento_config(*fake_);

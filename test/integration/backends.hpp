@@ -25,7 +25,7 @@ std::string backend_name(const ::testing::TestParamInfo<Backend>& info);
 // own redis-server (or the one given, shared by several instances).
 class ServiceOn {
  public:
-  explicit ServiceOn(Backend backend, const std::function<void(app::Config&)>& adjust = {},
+  explicit ServiceOn(Backend backend, const std::function<void(config::Config&)>& adjust = {},
                      FakeMomentoOptions fake_options = {}, RedisServer* shared_redis = nullptr);
   ~ServiceOn();
 
@@ -47,8 +47,8 @@ class ServiceOn {
 };
 
 // test_config() on Momento at `fake`: a v1 key, every host at the fake's base URL.
-app::Config momento_config(const FakeMomento& fake);
+config::Config momento_config(const FakeMomento& fake);
 // test_config() on Redis at `redis` (its Unix socket).
-app::Config redis_config(const RedisServer& redis);
+config::Config redis_config(const RedisServer& redis);
 
 }  // namespace streampulse::testing

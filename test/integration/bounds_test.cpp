@@ -66,12 +66,11 @@ double refusals(unsigned short port, const std::string& reason) {
 
 }  // namespace
 
-INSTANTIATE_TEST_SUITE_P(Backends, Bounds, ::testing::ValuesIn(all_backends()),
-                         backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, Bounds, ::testing::ValuesIn(all_backends()), backend_name);
 
 TEST_P(Bounds, PlayersPastTheCapEvictTheInactiveThenNewOnesAreRefused) {
   constexpr std::int64_t kWindowMs = 8000;
-  ServiceOn service(GetParam(), [](app::Config& c) {
+  ServiceOn service(GetParam(), [](config::Config& c) {
     c.max_players = 1000;
     c.active_window_ms = kWindowMs;
   });
@@ -142,7 +141,7 @@ TEST_P(Bounds, AThousandMadeUpBrowserNamesThenARealNewBrowserShowsByItsName) {
 }
 
 TEST_P(Bounds, NineDashboardStreamsFromOneClientThe9thIs429) {
-  ServiceOn service(GetParam(), [](app::Config& c) { c.trusted_proxies = {"127.0.0.1"}; });
+  ServiceOn service(GetParam(), [](config::Config& c) { c.trusted_proxies = {"127.0.0.1"}; });
   const auto port = service.port();
   boost::asio::io_context ioc;
   auto open_stream = [&](const std::string& client) {

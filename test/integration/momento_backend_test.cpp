@@ -76,7 +76,7 @@ TEST(MomentoBackend, WebhooksLandInMomentoAsTheOriginalDemoWouldHaveThem) {
 
 // Text mode is the default; binary (application/grpc-web, as Momento's .NET web build) works too.
 TEST(MomentoBackend, BinaryModeGrpcWebWorksToo) {
-  ServiceOn service(Backend::momento, [](app::Config& c) { c.momento_grpc_web = "binary"; });
+  ServiceOn service(Backend::momento, [](config::Config& c) { c.momento_grpc_web = "binary"; });
   ASSERT_EQ(send_webhook(service.port(), kP1).status, 204u);
   EXPECT_EQ(service.fake()->dictionary("analytics").size(), 1u);
   const auto d = json::parse(http_get(service.port(), "/api/dashboard").body);
@@ -122,7 +122,7 @@ TEST(MomentoBackend, HeartbeatsArrivingByWebhookAndSubscriptionAreRecordedOnce) 
   fake_options.webhook_url = "http://127.0.0.1:" + std::to_string(service_port) + "/webhook";
   ServiceOn service(
       Backend::momento,
-      [&](app::Config& c) { c.listen = "127.0.0.1:" + std::to_string(service_port); },
+      [&](config::Config& c) { c.listen = "127.0.0.1:" + std::to_string(service_port); },
       fake_options);
   for (const auto* hb : {&kP1, &kP2, &kP3}) {  // three players: three tokens
     const std::map<std::string, std::string> auth{{"authorization", viewer_token(service.port())},
@@ -139,7 +139,8 @@ TEST(MomentoBackend, HeartbeatsArrivingByWebhookAndSubscriptionAreRecordedOnce) 
 }
 
 TEST(MomentoBackend, SubscriptionOnlyIntakeTurnsTheWebhookOff) {
-  ServiceOn service(Backend::momento, [](app::Config& c) { c.heartbeat_intake = "subscription"; });
+  ServiceOn service(Backend::momento,
+                    [](config::Config& c) { c.heartbeat_intake = "subscription"; });
   EXPECT_EQ(send_webhook(service.port(), kP1).status, 404u);
   const auto token = viewer_token(service.port());
   ASSERT_EQ(http_post(service.topics_port(), "/topics/video/stream", kP2,

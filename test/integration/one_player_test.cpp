@@ -255,7 +255,7 @@ TEST(MomentoOneTokenOnePlayer, WebhookEventsCarryTheTokenIdAndAForeignPlayerIsRe
   fake_options.webhook_url = "http://127.0.0.1:" + std::to_string(service_port) + "/webhook";
   ServiceOn service(
       Backend::momento,
-      [&](app::Config& c) {
+      [&](config::Config& c) {
         c.listen = "127.0.0.1:" + std::to_string(service_port);
         c.heartbeat_intake = "webhook";
       },

@@ -3,9 +3,9 @@
 // service starts with what is intact. The crash tests run the real binary.
 #include "test_server.hpp"
 
-#include "streampulse/app/journal.hpp"
-#include "streampulse/app/snapshot.hpp"
 #include "streampulse/core/clock.hpp"
+#include "streampulse/persist/journal.hpp"
+#include "streampulse/persist/snapshot.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -74,7 +74,7 @@ void spit(const fs::path& file, std::string_view bytes) {
 
 // The player ids a (whole) snapshot holds.
 std::set<std::string> snapshot_ids(const fs::path& dir) {
-  const auto c = app::snapshot::parse(slurp(dir / "players.json"));
+  const auto c = persist::snapshot::parse(slurp(dir / "players.json"));
   EXPECT_TRUE(c.problem.empty()) << c.problem;
   std::set<std::string> ids;
   for (const auto& p : c.players) ids.insert(p.id);
@@ -289,9 +289,9 @@ std::string journal_bytes(std::uint64_t generation, const std::string& prefix, i
                           core::EpochMs seen) {
   std::string records;
   for (int i = 0; i < n; ++i)
-    app::journal::append_record(records, prefix + std::to_string(i), seen, analytics(100 + i));
-  app::journal::seal(records);
-  return app::journal::file_header(generation) + records;
+    persist::journal::append_record(records, prefix + std::to_string(i), seen, analytics(100 + i));
+  persist::journal::seal(records);
+  return persist::journal::file_header(generation) + records;
 }
 
 std::size_t count_containing(const fs::path& dir, std::string_view part) {
@@ -312,19 +312,19 @@ TEST(Persistence, DamagedFilesAreReportedAndTheServiceServesWhatIsIntact) {
   fs::create_directories(dir);
   const core::EpochMs now = core::SystemClock().now_ms() - 5'000;
   // Snapshot s0..s9 naming generation 4; s3's line damaged.
-  std::vector<app::snapshot::Player> players;
+  std::vector<persist::snapshot::Player> players;
   for (int i = 0; i < 10; ++i)
     players.push_back({"s" + std::to_string(i), static_cast<double>(now), analytics(500 + i)});
-  std::string snap = app::snapshot::format(4, now, players);
+  std::string snap = persist::snapshot::format(4, now, players);
   snap[snap.find(R"("s3")") + 2] = '4';
   spit(dir / "players.json", snap);
   // Generation 4: j0..j9, a byte of j5's record damaged: j0..j4 applied.
   std::string j4 = journal_bytes(4, "j", 10, now);
   j4[j4.find("j5") + 1] ^= 0x20;
-  spit(app::Journal::file(dir, 4), j4);
+  spit(persist::Journal::file(dir, 4), j4);
   // Generation 5: t0..t4, cut in the middle of t4's record: t0..t3 applied.
   const std::string j5 = journal_bytes(5, "t", 5, now);
-  spit(app::Journal::file(dir, 5), j5.substr(0, j5.size() - 30));
+  spit(persist::Journal::file(dir, 5), j5.substr(0, j5.size() - 30));
 
   Binary service(dir, log);
   service.start();
@@ -359,14 +359,14 @@ TEST(Persistence, TruncatedTailOfARealJournal) {
   for (int i = 0; i < 20; ++i) beat(service.port(), "cut" + std::to_string(i), 1000 + i);
   std::this_thread::sleep_for(std::chrono::milliseconds(600));  // flushed
   service.kill9();
-  const auto generations = app::Journal::generations(dir);
+  const auto generations = persist::Journal::generations(dir);
   ASSERT_FALSE(generations.empty());
-  const auto file = app::Journal::file(dir, generations.back());
+  const auto file = persist::Journal::file(dir, generations.back());
   const std::string bytes = slurp(file);
-  const auto whole = app::journal::read(bytes);
+  const auto whole = persist::journal::read(bytes);
   ASSERT_TRUE(whole.problem.empty()) << whole.problem;
   ASSERT_EQ(whole.records.size(), 20u);
-  std::cout << "journal: " << (bytes.size() - app::journal::kHeaderSize) / 20
+  std::cout << "journal: " << (bytes.size() - persist::journal::kHeaderSize) / 20
             << " bytes per heartbeat (player id 'cutN', bitrate, play time, agent)\n";
   spit(file, std::string_view(bytes).substr(0, bytes.size() - 10));
 

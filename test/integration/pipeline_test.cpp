@@ -24,8 +24,7 @@ class Pipeline : public ::testing::TestWithParam<Backend> {};
 
 }  // namespace
 
-INSTANTIATE_TEST_SUITE_P(Backends, Pipeline, ::testing::ValuesIn(all_backends()),
-                         backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, Pipeline, ::testing::ValuesIn(all_backends()), backend_name);
 
 TEST_P(Pipeline, ThreePlayersByWebhookGiveExactDashboard) {
   ServiceOn service(GetParam());
@@ -142,7 +141,7 @@ TEST_P(Pipeline, CountChangeReachesAWaitingSubscriberQuickly) {
 
 TEST_P(Pipeline, AJoinIsPublishedWithoutWaitingForTheTick) {
   // With a 2 s tick, only the publish on join can bring the count within a second.
-  ServiceOn service(GetParam(), [](app::Config& c) { c.count_tick_ms = 2000; });
+  ServiceOn service(GetParam(), [](config::Config& c) { c.count_tick_ms = 2000; });
   EXPECT_LT(time_to_count_after_join(service), std::chrono::milliseconds(1000));
 }
 
@@ -168,7 +167,7 @@ TEST_P(Pipeline, HeartbeatsPublishedToTheTopicAreRecorded) {
 }
 
 TEST_P(Pipeline, PlayersLeaveTheActiveCountAfterTheWindowAndTotalAfterRetention) {
-  ServiceOn service(GetParam(), [](app::Config& config) {
+  ServiceOn service(GetParam(), [](config::Config& config) {
     config.active_window_ms = 300;
     config.player_retention_s = 1;
   });

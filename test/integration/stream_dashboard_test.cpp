@@ -46,7 +46,7 @@ std::int64_t highest_second(const json::value& h) {
 }
 
 // A long active window: the players sent once stay active for the whole test.
-void long_window(app::Config& c) { c.active_window_ms = 60'000; }
+void long_window(config::Config& c) { c.active_window_ms = 60'000; }
 
 class StreamDashboard : public ::testing::TestWithParam<Backend> {};
 

@@ -61,8 +61,8 @@ HttpResult http_request(unsigned short port, bh::verb method, const std::string&
   return to_result(std::move(res));
 }
 
-app::Config test_config() {
-  app::Config c;
+config::Config test_config() {
+  config::Config c;
   c.listen = "127.0.0.1:0";
   c.threads = 2;  // connections on two threads: every test crosses to the state loop
   c.webhook_secrets = {"test-secret"};
@@ -74,7 +74,7 @@ app::Config test_config() {
   return c;
 }
 
-TestServer::TestServer(app::Config config) : config_(config), app_(std::move(config)) {
+TestServer::TestServer(config::Config config) : config_(config), app_(std::move(config)) {
   std::string message;
   if (auto ec = app_.start(message)) throw std::runtime_error("server did not start: " + message);
   port_ = app_.port();

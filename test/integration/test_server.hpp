@@ -34,18 +34,18 @@ inline HttpResult http_post(unsigned short port, const std::string& target, cons
 }
 
 // Test defaults: loopback, port 0, a webhook secret and an admin token, quiet logs.
-app::Config test_config();
+config::Config test_config();
 
 class TestServer {
  public:
-  explicit TestServer(app::Config config = test_config());
+  explicit TestServer(config::Config config = test_config());
   ~TestServer();
   unsigned short port() const { return port_; }
-  const app::Config& config() const { return config_; }
+  const config::Config& config() const { return config_; }
   void stop();  // graceful stop and join
 
  private:
-  app::Config config_;
+  config::Config config_;
   app::App app_;
   unsigned short port_ = 0;
   std::thread thread_;

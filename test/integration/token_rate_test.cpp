@@ -25,7 +25,8 @@ std::string error_code(const HttpResult& r) {
 }  // namespace
 
 TEST(TokenRate, PastItsBucketAnAddressGets429WithRetryAfterAndForgedForwardingChangesNothing) {
-  ServiceOn service(Backend::embedded, [](app::Config& c) { c.tokens_per_address_per_minute = 5; });
+  ServiceOn service(Backend::embedded,
+                    [](config::Config& c) { c.tokens_per_address_per_minute = 5; });
   const auto port = service.port();
   for (int i = 0; i < 5; ++i) ASSERT_EQ(http_get(port, "/api/player-config").status, 200u) << i;
   auto r = http_get(port, "/api/player-config");
@@ -42,7 +43,7 @@ TEST(TokenRate, PastItsBucketAnAddressGets429WithRetryAfterAndForgedForwardingCh
 }
 
 TEST(TokenRate, BehindATrustedProxyEachForwardedClientHasItsOwnBucket) {
-  ServiceOn service(Backend::embedded, [](app::Config& c) {
+  ServiceOn service(Backend::embedded, [](config::Config& c) {
     c.tokens_per_address_per_minute = 3;
     c.trusted_proxies = {"127.0.0.1"};
   });
@@ -63,7 +64,8 @@ TEST(TokenRate, BehindATrustedProxyEachForwardedClientHasItsOwnBucket) {
 }
 
 TEST(TokenRate, ZeroMeansNoLimit) {
-  ServiceOn service(Backend::embedded, [](app::Config& c) { c.tokens_per_address_per_minute = 0; });
+  ServiceOn service(Backend::embedded,
+                    [](config::Config& c) { c.tokens_per_address_per_minute = 0; });
   for (int i = 0; i < 700; ++i)
     ASSERT_EQ(http_get(service.port(), "/api/player-config").status, 200u) << i;
 }

@@ -1,15 +1,15 @@
-#include "streampulse/app/config.hpp"
+#include "streampulse/config/config.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-using streampulse::app::parse_serve_config;
+using streampulse::config::parse_serve_config;
 
 namespace {
 
-streampulse::app::ParsedConfig parse(std::vector<std::string> args) {
+streampulse::config::ParsedConfig parse(std::vector<std::string> args) {
   std::vector<const char*> argv{"streampulse"};
   for (auto& a : args) argv.push_back(a.c_str());
   return parse_serve_config(static_cast<int>(argv.size()), argv.data());

@@ -1,12 +1,12 @@
 // The persistence files of STREAMPULSE_DATA_DIR: the journal's record format, the snapshot's
 // checksummed lines, what load_state makes of damaged files, and the journal and JournaledStore
 // against real files and the embedded store.
-#include "streampulse/app/journal.hpp"
+#include "streampulse/persist/journal.hpp"
 #include "run_awaitable.hpp"
-#include "streampulse/app/journaled_store.hpp"
-#include "streampulse/app/snapshot.hpp"
 #include "streampulse/core/viewer_registry.hpp"
 #include "streampulse/embedded/embedded_store.hpp"
+#include "streampulse/persist/journaled_store.hpp"
+#include "streampulse/persist/snapshot.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -21,12 +21,12 @@ namespace {
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
-namespace journal = streampulse::app::journal;
-namespace snapshot = streampulse::app::snapshot;
-using streampulse::app::Journal;
-using streampulse::app::JournaledStore;
-using streampulse::app::load_state;
+namespace journal = streampulse::persist::journal;
+namespace snapshot = streampulse::persist::snapshot;
 using streampulse::core::ManualClock;
+using streampulse::persist::Journal;
+using streampulse::persist::JournaledStore;
+using streampulse::persist::load_state;
 using streampulse::testing::run_awaitable;
 
 const std::string kAnalytics =
@@ -336,7 +336,7 @@ TEST_F(JournalFiles, FlushRotateAndRemove) {
 }
 
 TEST_F(JournalFiles, AFullBufferDropsCountsAndAsksForASnapshot) {
-  streampulse::app::JournalSettings settings;
+  streampulse::persist::JournalSettings settings;
   settings.max_buffer_bytes = 1000;
   Journal j(dir_, pool_.get_executor(), settings);
   std::string record;
@@ -396,7 +396,7 @@ TEST_F(JournalFiles, JournaledStoreJournalsWhatTheRegistryStoredAndRestoreGivesI
   streampulse::embedded::EmbeddedStore store(io_.get_executor(), clock);
   streampulse::core::ViewerRegistry registry(store, clock, rs);
   const auto report = run_awaitable(
-      io_, streampulse::app::restore_state(store, registry, clock, j, pool_.get_executor()));
+      io_, streampulse::persist::restore_state(store, registry, clock, j, pool_.get_executor()));
   ASSERT_TRUE(report);
   EXPECT_EQ(report->players, 10u);
   EXPECT_EQ(report->journal_records, 30u);

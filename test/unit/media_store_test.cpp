@@ -1,4 +1,4 @@
-#include "streampulse/embedded/media_store.hpp"
+#include "streampulse/media/media_store.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,10 +9,10 @@
 namespace {
 
 using streampulse::core::ManualClock;
-using streampulse::embedded::media_etag;
-using streampulse::embedded::MediaPutOutcome;
-using streampulse::embedded::MediaStore;
-using streampulse::embedded::MediaStoreLimits;
+using streampulse::media::media_etag;
+using streampulse::media::MediaPutOutcome;
+using streampulse::media::MediaStore;
+using streampulse::media::MediaStoreLimits;
 
 MediaStoreLimits small_limits() {
   MediaStoreLimits limits;

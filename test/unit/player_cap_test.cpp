@@ -2,10 +2,10 @@
 // from the cgroup memory limit, and the registry applying it on the embedded store.
 #include "streampulse/core/player_cap.hpp"
 #include "run_awaitable.hpp"
-#include "streampulse/app/memory_limit.hpp"
 #include "streampulse/core/error.hpp"
 #include "streampulse/core/viewer_registry.hpp"
 #include "streampulse/embedded/embedded_store.hpp"
+#include "streampulse/service/memory_limit.hpp"
 
 #include <gtest/gtest.h>
 
@@ -74,13 +74,13 @@ TEST(PlayerCap, CgroupLimitsAreReadAndNoLimitIsNone) {
       std::filesystem::temp_directory_path() / ("streampulse-cgroup-" + std::to_string(::getpid()));
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root / "memory");
-  EXPECT_EQ(app::cgroup_memory_limit(root), std::nullopt);  // no file at all
+  EXPECT_EQ(service::cgroup_memory_limit(root), std::nullopt);  // no file at all
   std::ofstream(root / "memory" / "memory.limit_in_bytes") << "268435456\n";
-  EXPECT_EQ(app::cgroup_memory_limit(root), std::optional<std::uint64_t>(268435456));  // v1
+  EXPECT_EQ(service::cgroup_memory_limit(root), std::optional<std::uint64_t>(268435456));  // v1
   std::ofstream(root / "memory.max") << "max\n";  // v2 without a limit: v1's file is read
-  EXPECT_EQ(app::cgroup_memory_limit(root), std::optional<std::uint64_t>(268435456));
+  EXPECT_EQ(service::cgroup_memory_limit(root), std::optional<std::uint64_t>(268435456));
   std::ofstream(root / "memory.max") << "536870912\n";  // v2 wins
-  EXPECT_EQ(app::cgroup_memory_limit(root), std::optional<std::uint64_t>(536870912));
+  EXPECT_EQ(service::cgroup_memory_limit(root), std::optional<std::uint64_t>(536870912));
   std::filesystem::remove_all(root);
 }
 

@@ -1,7 +1,7 @@
-// The histories per stream of the live dashboard (app/live_dashboard.hpp): made at a stream's
+// The histories per stream of the live dashboard (service/live_dashboard.hpp): made at a stream's
 // first active viewer, catalog streams only, dropped when the stream leaves the catalog, and at
 // most kMaxStreamHistories at once (the least recently watched gives way).
-#include "streampulse/app/live_dashboard.hpp"
+#include "streampulse/service/live_dashboard.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -13,14 +13,14 @@ namespace json = boost::json;
 
 namespace {
 
-json::value peak_of(const app::LiveDashboard& live, const std::string& id, core::EpochMs now) {
+json::value peak_of(const service::LiveDashboard& live, const std::string& id, core::EpochMs now) {
   return json::parse(live.stream_history_json(id, now)).at("peak");
 }
 
 }  // namespace
 
 TEST(StreamHistories, EachStreamRecordsItsOwnCountFromItsFirstViewer) {
-  app::LiveDashboard live;
+  service::LiveDashboard live;
   std::set<std::string> catalog{"main", "show", "quiet"};
   auto listed = [&](const std::string& id) { return catalog.contains(id); };
   live.record_streams(1'000'000, {{"main", 1}, {"show", 2}, {"quiet", 0}}, listed);
@@ -36,7 +36,7 @@ TEST(StreamHistories, EachStreamRecordsItsOwnCountFromItsFirstViewer) {
 }
 
 TEST(StreamHistories, AStreamLeavingTheCatalogDropsItsHistory) {
-  app::LiveDashboard live;
+  service::LiveDashboard live;
   std::set<std::string> catalog{"main", "show"};
   auto listed = [&](const std::string& id) { return catalog.contains(id); };
   live.record_streams(1'000'000, {{"show", 2}, {"gone", 5}}, listed);
@@ -47,9 +47,9 @@ TEST(StreamHistories, AStreamLeavingTheCatalogDropsItsHistory) {
 }
 
 TEST(StreamHistories, AtMostTheBoundTheLeastRecentlyWatchedGivingWay) {
-  app::LiveDashboard live;
+  service::LiveDashboard live;
   auto listed = [](const std::string&) { return true; };
-  const std::size_t bound = app::LiveDashboard::kMaxStreamHistories;
+  const std::size_t bound = service::LiveDashboard::kMaxStreamHistories;
   core::EpochMs now = 1'000'000;
   for (std::size_t i = 0; i < bound; ++i)
     live.record_streams(now += 1000, {{"s" + std::to_string(i), 1}}, listed);

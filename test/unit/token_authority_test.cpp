@@ -1,5 +1,5 @@
 // Tokens of the embedded backend: format, signature, expiry, grants, and hostile input.
-#include "streampulse/embedded/token_authority.hpp"
+#include "streampulse/core/token_authority.hpp"
 #include "run_awaitable.hpp"
 #include "streampulse/core/error.hpp"
 
@@ -20,9 +20,9 @@ using namespace std::chrono_literals;
 using streampulse::errc;
 using streampulse::make_error_code;
 using streampulse::core::ManualClock;
-using streampulse::embedded::TokenAuthority;
-using streampulse::embedded::TokenClaims;
-using streampulse::embedded::TopicAction;
+using streampulse::core::TokenAuthority;
+using streampulse::core::TokenClaims;
+using streampulse::core::TopicAction;
 using streampulse::store::ViewerToken;
 
 const auto kUnauthenticated = make_error_code(errc::unauthenticated);

@@ -1,9 +1,9 @@
 #pragma once
 // Small pieces the handlers share: credentials and the store-error -> HTTP mapping.
-#include "streampulse/app/services.hpp"
 #include "streampulse/core/player_bindings.hpp"
 #include "streampulse/http/response.hpp"
 #include "streampulse/http/router.hpp"
+#include "streampulse/service/services.hpp"
 
 #include <boost/system/error_code.hpp>
 
@@ -34,7 +34,7 @@ http::Guard admin_guard(const std::string& admin_token);
 
 // The client a request comes from: its peer, or the client a trusted proxy forwards
 // (core/client_address.hpp). The key of every per-client bound.
-std::string client_of(const app::Services& s, const http::RequestContext& ctx);
+std::string client_of(const service::Services& s, const http::RequestContext& ctx);
 
 // Seconds a client refused at a capacity bound is told to wait (Retry-After): long-polls past
 // their cap here, connections past theirs in http/server.cpp (the same value).
@@ -51,10 +51,10 @@ http::Response store_error_response(const http::Request& req, boost::system::err
 http::Response binding_refusal(const http::Request& req, core::BindVerdict verdict,
                                http::ExtraHeaders headers = {});
 
-// A heartbeat refused for its stream (app::Audience::check_stream): 400 unknown_stream, or 403
+// A heartbeat refused for its stream (service::Audience::check_stream): 400 unknown_stream, or 403
 // wrong_stream for a token scoped to another stream. Nullopt for any other outcome.
 std::optional<http::Response> stream_refusal(const http::Request& req,
-                                             const app::HeartbeatOutcome& outcome,
+                                             const service::HeartbeatOutcome& outcome,
                                              http::ExtraHeaders headers = {});
 
 // A refusal of the catalog's rules as the contract's error: 400 invalid_stream (a bad id, name
@@ -69,6 +69,6 @@ struct StreamParam {
   std::optional<std::string> id;
   std::optional<http::Response> refusal;
 };
-StreamParam stream_param(const app::Services& s, const http::RequestContext& ctx);
+StreamParam stream_param(const service::Services& s, const http::RequestContext& ctx);
 
 }  // namespace streampulse::api

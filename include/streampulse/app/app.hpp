@@ -1,13 +1,15 @@
 #pragma once
 // The service assembled from its configuration: store, registry, routes, server and
 // background tasks on one io_context run by one thread.
-#include "streampulse/app/config.hpp"
+#include "streampulse/config/config.hpp"
 
 #include <boost/system/error_code.hpp>
 
 #include <memory>
 
 namespace streampulse::app {
+
+using config::Config;
 
 class App {
  public:

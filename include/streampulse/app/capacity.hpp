@@ -11,13 +11,15 @@
 // page holds two connections (the count long-poll and its heartbeat publishes). Past either cap
 // a client gets a clear refusal with Retry-After (http/server.cpp, api/request_helpers.cpp),
 // never a failed accept.
-#include "streampulse/app/config.hpp"
+#include "streampulse/config/config.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace streampulse::app {
+
+using config::Config;
 
 // File descriptors kept for the process's own use out of the open-file limit.
 inline constexpr std::uint64_t kReservedFiles = 64;

@@ -1,7 +1,7 @@
 #pragma once
 // Parts App::start builds from the configuration: the listen address and the remote
 // backends' adapters.
-#include "streampulse/app/config.hpp"
+#include "streampulse/config/config.hpp"
 #include "streampulse/momento/momento_store.hpp"
 #include "streampulse/redis/redis_store.hpp"
 
@@ -13,6 +13,8 @@
 #include <string>
 
 namespace streampulse::app {
+
+using config::Config;
 
 // "host:port", "[v6]:port" or ":port"; a host name (localhost) is resolved once, before the
 // service runs (a blocking lookup, never on a loop's thread), and its first address is used.

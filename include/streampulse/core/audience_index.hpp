@@ -79,7 +79,7 @@ struct QualitySums {
 };
 
 // An index's running totals in a form that adds up: the audience is sharded over the event
-// loops (app/audience.hpp), each shard with its own index, and the dashboard is the merge of
+// loops (service/audience.hpp), each shard with its own index, and the dashboard is the merge of
 // the shards' summaries. Percentiles are merged through the histograms, never averaged.
 struct AudienceSummary {
   AudienceTotals totals;  // its quality fields, percentiles and time-weighted bitrate are not set

@@ -6,7 +6,7 @@
 //
 // A player belongs to one stream, the one its latest heartbeat named: a heartbeat for another
 // stream moves it (a page that switches streams keeps its player id). Pure; used on its shard's
-// loop only (app/audience.hpp), the clock passed in.
+// loop only (service/audience.hpp), the clock passed in.
 #include "streampulse/core/audience_index.hpp"
 #include "streampulse/core/clock.hpp"
 #include "streampulse/core/heartbeat.hpp"

@@ -1,7 +1,7 @@
 #pragma once
 // The catalog of streams (issue 15): each stream an id, a name and a playback URL. Pure rules
 // and state, no I/O: the routes (api/streams.cpp) change it on the state loop, the app keeps it
-// across restarts (app/stream_keeper.hpp).
+// across restarts (persist/stream_keeper.hpp).
 //
 // One stream is the default (STREAMPULSE_STREAM_ID, its URL and name from the configuration):
 // it always exists and cannot be removed; PUT may change its name and URL. The catalog is

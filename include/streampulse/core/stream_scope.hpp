@@ -8,7 +8,7 @@
 //   view-<24 hex>-s<16 hex>  the player id and tag(player id, stream id), 47 characters
 //                            (Momento's token_id takes 64; a stream id may take 64 alone)
 //
-// The tag is a MAC under the service's key (embedded::TokenAuthority::stream_tag), so a viewer
+// The tag is a MAC under the service's key (core::TokenAuthority::stream_tag), so a viewer
 // cannot make a token for another stream, and any instance holding the key checks it without
 // state. Pure: the MAC is passed in.
 #include <functional>

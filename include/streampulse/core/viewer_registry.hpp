@@ -26,9 +26,10 @@ struct RegistrySettings {
   // Players tracked at once (core/player_cap.hpp): past it a new player evicts the
   // longest-silent inactive one, or is refused (errc::too_many_players) when all are active.
   std::size_t max_players = kDefaultMaxPlayers;
-  // Players tracked by every registry sharing the cap (the audience's shards: app/audience.hpp),
-  // kept up to date by each; null: this registry alone holds the cap. With it, the cap is the
-  // whole audience's, and a new player at the cap evicts its own shard's longest-silent player.
+  // Players tracked by every registry sharing the cap (the audience's shards:
+  // service/audience.hpp), kept up to date by each; null: this registry alone holds the cap. With
+  // it, the cap is the whole audience's, and a new player at the cap evicts its own shard's
+  // longest-silent player.
   std::shared_ptr<std::atomic<std::int64_t>> shared_tracked;
   // Write the sorted set and the dictionary at the same time (a remote backend: one round trip
   // per heartbeat instead of two). Off for the embedded store, where both finish at once and
@@ -64,7 +65,7 @@ class ViewerRegistry {
 
   // Fills the index from the store (after a restart, or when another instance wrote it).
   // `each`, when set, is called with every player loaded and when it was last seen (the
-  // streams' activity is restored from it: app::Audience::activity_restorer).
+  // streams' activity is restored from it: service::Audience::activity_restorer).
   using LoadedPlayer = std::function<void(const Heartbeat&, EpochMs last_seen)>;
   store::awaitable<store::result<std::size_t>> load(LoadedPlayer each = {});
 

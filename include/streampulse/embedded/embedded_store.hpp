@@ -16,13 +16,13 @@
 namespace streampulse::embedded {
 
 struct Limits {
-  std::size_t topic_history = 256;       // messages kept per topic for resuming subscribers
-  std::size_t max_topics = 1024;         // distinct topics; publishing to more fails
-  std::size_t max_message_bytes = 4096;  // Momento's topic payload limit
+  std::size_t topic_history = 256;  // messages kept per topic for resuming subscribers
+  std::size_t max_topics = 1024;    // distinct topics; publishing to more fails
+  std::size_t max_message_bytes = store::kMaxTopicMessageBytes;
   std::size_t max_waiting_polls = 1024;  // concurrent long-polls across all topics
 };
 
-class EmbeddedStore final : public store::Store {
+class EmbeddedStore final : public store::Store, public store::ImmediateTopics {
  public:
   EmbeddedStore(boost::asio::any_io_executor executor, const core::Clock& clock,
                 Limits limits = {});
@@ -62,7 +62,7 @@ class EmbeddedStore final : public store::Store {
 
   // topic_publish at once, from any thread: the message's sequence number.
   store::result<std::uint64_t> publish_now(std::string_view topic, store::TopicValue value,
-                                           std::string publisher_id);
+                                           std::string publisher_id) override;
 
   // Appends items numbered elsewhere to `topic` (the Redis backend's mirror of a stream:
   // redis/redis_store.hpp) and wakes its waiters; any thread. How many were new.

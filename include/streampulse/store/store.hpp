@@ -129,6 +129,19 @@ class Store {
   virtual void shutdown() = 0;
 };
 
+// Momento's topic payload limit, which every backend keeps.
+inline constexpr std::size_t kMaxTopicMessageBytes = 4096;
+
+// Topics that publish at once from any thread, without a coroutine: the embedded backend's
+// in-process topics, which its topics API (api/topics.cpp) publishes to.
+class ImmediateTopics {
+ public:
+  virtual ~ImmediateTopics() = default;
+  // topic_publish at once, from any thread: the message's sequence number.
+  virtual result<std::uint64_t> publish_now(std::string_view topic, TopicValue value,
+                                            std::string publisher_id) = 0;
+};
+
 // Named byte objects with a TTL (Momento cache scalars): where /media/ objects live beyond one
 // process on the Momento backend.
 class ObjectStore {
