@@ -1,7 +1,7 @@
 // GET /metrics: the Prometheus text of the service's counters (sections in metrics_sections.cpp).
 #include "metrics_sections.hpp"
-#include "streampulse/service/live_dashboard.hpp"
 #include "streampulse/http/response.hpp"
+#include "streampulse/service/live_dashboard.hpp"
 
 #include <fmt/format.h>
 

@@ -1,9 +1,9 @@
 // The sections of GET /metrics: players by state and quality, the bounds, the streams, the process.
 #include "metrics_sections.hpp"
+#include "streampulse/core/quality_fields.hpp"
 #include "streampulse/service/live_dashboard.hpp"
 #include "streampulse/service/memory_limit.hpp"
 #include "streampulse/service/process_metrics.hpp"
-#include "streampulse/core/quality_fields.hpp"
 
 #include <fmt/format.h>
 
@@ -71,7 +71,8 @@ void slot_table_metrics(MetricsText& m, const std::string& slot, const std::stri
 
 // Each bound on what clients can make the service hold: its cap beside its use, and what was
 // refused or evicted at it (docs/security.md). Label values are fixed sets.
-void bounds_metrics(MetricsText& m, service::Services& s, const service::AudienceFigures& audience) {
+void bounds_metrics(MetricsText& m, service::Services& s,
+                    const service::AudienceFigures& audience) {
   m.metric("streampulse_players_max", "gauge", "players tracked at most (the cap)",
            audience.max_players);
   m.metric("streampulse_players_evicted_total", "counter",
