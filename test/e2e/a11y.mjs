@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { launch, waitFor } from './lib.mjs';
+import { assert, checks, launch, waitFor } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -34,22 +34,7 @@ const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    const detail = await fn();
-    passed += 1;
-    console.log(`  ✔  ${name} (${Date.now() - t0} ms)${detail ? ': ' + detail : ''}`);
-    return true;
-  } catch (err) {
-    failed += 1;
-    console.log(`  ✘  ${name} (${Date.now() - t0} ms): ${err && err.message ? err.message : err}`);
-    return false;
-  }
-}
-function assert(cond, message) { if (!cond) throw new Error(message); }
+const { check, finish } = checks();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function api(pathname, init) {
@@ -257,8 +242,7 @@ async function main() {
     }
     await browser.close();
   }
-  console.log(`a11y: ${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  finish('a11y');
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });

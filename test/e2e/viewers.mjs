@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, waitFor } from './lib.mjs';
+import { assert, checks, launch, waitFor } from './lib.mjs';
 import { startDelayProxy } from './delay-proxy.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,20 +26,7 @@ const BASE = (process.env.STREAMPULSE_URL || 'http://127.0.0.1:18080').replace(/
 const ARTIFACTS = path.resolve(process.env.E2E_ARTIFACTS || path.join(repoRoot, 'test-artifacts'));
 const SAMPLE_S = Number(process.env.E2E_SAMPLE_S || 10);
 
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    const detail = await fn();
-    passed += 1;
-    console.log(`  ✔  ${name} (${Date.now() - t0} ms)${detail ? ': ' + detail : ''}`);
-  } catch (err) {
-    failed += 1;
-    console.log(`  ✘  ${name} (${Date.now() - t0} ms): ${err && err.message ? err.message : err}`);
-  }
-}
-function assert(cond, message) { if (!cond) throw new Error(message); }
+const { check, finish } = checks();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function dashboard() {
@@ -241,8 +228,7 @@ async function main() {
     await proxy.close();
     await browser.close();
   }
-  console.log(`viewers: ${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  finish('viewers');
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });
