@@ -91,7 +91,8 @@ struct App::Impl {
   asio::cancellation_signal live_cancel;  // stops run_dashboard_feed, which ends the streams
   const std::string instance_id = core::make_instance_id();  // among instances sharing a backend
   bool stopping = false;
-  bool forced = false;  // a second signal: no grace for the connections still open
+  bool serving = false;  // the restore and load are done; the server accepts
+  bool forced = false;   // a second signal: no grace for the connections still open
 
   bool start_simulation(std::size_t players, std::chrono::seconds duration);
   void make_audience(const std::vector<asio::any_io_executor>& loops, bool remote);
@@ -100,6 +101,9 @@ struct App::Impl {
   asio::awaitable<void> drain();
   asio::awaitable<void> prepare_redis();
   asio::awaitable<void> keep_token_key();
+  asio::awaitable<void> serve();
+  void start_tasks();
+  void watch_signals();
 };
 
 App::App(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
@@ -385,9 +389,10 @@ asio::awaitable<void> App::Impl::drain() {
       co_await timer.async_wait(asio::use_awaitable);
     }
   }
-  if (services->duty.elect) co_await withdraw_from_election(*services);
+  if (serving && services->duty.elect) co_await withdraw_from_election(*services);
   if (redis) redis->close();  // its connections' coroutines end: the loop can run out
-  if (journal) {
+  // Not before the restore is done: a snapshot of half the players would replace the whole.
+  if (journal && serving) {
     try {
       auto saved = co_await save_snapshot(*audience, clock, *journal, file_pool.get_executor());
       if (saved) spdlog::info("saved {} players to {}", saved->players, journal->dir().string());
@@ -459,136 +464,136 @@ asio::awaitable<void> App::Impl::keep_token_key() {
   }
 }
 
+// Before serving, in order, on the state loop: Redis checked and the shared token key read, the
+// stream catalog restored (a page asking for a kept stream finds it from the start, and the
+// players are restored under their streams), the journal replayed (nobody sees a half-loaded
+// dashboard; journaling starts before any heartbeat can arrive), the players other instances
+// wrote loaded. Then the server accepts and the background tasks start. A stop requested on the
+// way (a signal while Redis is unreachable) ends it after the phase in flight, serving nothing.
+asio::awaitable<void> App::Impl::serve() {
+  if (redis) co_await prepare_redis();
+  if (stopping) co_return;
+  if (stream_keeper) {
+    try {
+      const std::size_t loaded = co_await restore_streams(streams, *stream_keeper);
+      spdlog::info("streams: {} kept, {} in the catalog", loaded, streams.size());
+    } catch (const std::exception& e) {
+      spdlog::error("restoring the stream catalog failed: {}", e.what());
+    }
+  }
+  if (stopping) co_return;
+  if (journal) {
+    auto restored = co_await restore_state(*audience, clock, *journal, file_pool.get_executor());
+    if (!restored) {
+      spdlog::error("restoring {} failed", journal->dir().string());
+    } else {
+      spdlog::info("restored {} players from {} ({} journal records, {} damaged files)",
+                   restored->players, journal->dir().string(), restored->journal_records,
+                   restored->damaged_files);
+    }
+    for (std::size_t i = 0; i < audience->size(); ++i)
+      audience->shard(i).journaled->attach(journal.get());
+  }
+  if (config.backend != "embedded") {
+    // Players written before this instance started (a restart, or other instances) are on the
+    // dashboard from the first request. Failure is not fatal: heartbeats refill the index.
+    auto& shard = audience->shard(0);
+    auto loaded = co_await shard.registry->load(audience->activity_restorer(shard));
+    if (!loaded) {
+      spdlog::warn("loading the players failed ({}); starting empty", loaded.error().message());
+    } else {
+      spdlog::info("loaded {} players from the backend", *loaded);
+    }
+  }
+  if (stopping) co_return;
+  serving = true;
+  spdlog::info("streampulse {} listening on {} (backend {}, cache {}, {} threads)",
+               STREAMPULSE_VERSION,
+               server->local_endpoint().address().to_string() + ":" +
+                   std::to_string(server->local_endpoint().port()),
+               config.backend, config.cache, connection_loops->size() + 1);
+  start_tasks();
+}
+
+// A task's end, logged when it failed (a cancelled one ends quietly).
+static auto log_failure(const char* name) {
+  return [name](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const boost::system::system_error& se) {
+      if (se.code() != asio::error::operation_aborted)
+        spdlog::error("{} failed: {}", name, se.what());
+    } catch (const std::exception& ex) {
+      spdlog::error("{} failed: {}", name, ex.what());
+    }
+  };
+}
+
+void App::Impl::start_tasks() {
+  Services& s = *services;
+  auto spawn = [this](asio::awaitable<void> task, asio::cancellation_signal& stop,
+                      const char* name) {
+    asio::co_spawn(ioc, std::move(task),
+                   asio::bind_cancellation_slot(stop.slot(), log_failure(name)));
+  };
+  if (journal) {
+    spawn(journal->run_flusher(), journal_cancel, "journal");
+    spawn(run_snapshotter(s, *journal, file_pool.get_executor()), task_cancel[3], "snapshots");
+  }
+  asio::co_spawn(ioc, server->run(), log_failure("server"));
+  spawn(run_count_publisher(s), task_cancel[0], "count publisher");
+  // On the embedded backend the player's publish records its heartbeat itself (api/topics.cpp):
+  // the topic is in this process, so the subscription is a direct call on the player's shard.
+  if (config.heartbeat_intake != "webhook" && config.backend != "embedded")
+    spawn(run_topic_intake(s), task_cancel[1], "topic intake");
+  if (s.duty.elect) spawn(run_election(s), task_cancel[4], "election");
+  if (redis && config.token_secrets.empty()) spawn(keep_token_key(), task_cancel[5], "token key");
+  spawn(run_pruner(s), task_cancel[2], "pruner");
+  spawn(run_dashboard_feed(s), live_cancel, "dashboard feed");
+}
+
+// The first signal stops gracefully; a second one (Ctrl-C again) cuts the grace short: open
+// connections are closed at once, the final snapshot is still written. Armed before serving,
+// so a signal while the service still waits for its backend stops it too.
+void App::Impl::watch_signals() {
+  signals.add(SIGINT);
+  signals.add(SIGTERM);
+  signals.async_wait([this](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("received signal {}: stopping (again to stop at once)", sig);
+    // Armed before begin_stop: its drain may finish at once and cancel the signal set.
+    signals.async_wait([this](boost::system::error_code ec2, int sig2) {
+      if (ec2) return;
+      spdlog::warn("received signal {} again: closing every connection now", sig2);
+      forced = true;
+    });
+    begin_stop();
+  });
+}
+
 int App::run(bool handle_signals) {
   auto& m = *impl_;
   // The shards' loops run from here on: the restore and the load hop to them.
   m.connection_loops->start();
-  if (m.redis) {
-    // Its connections and mirror run from now on and never run out of work: this phase, and
-    // the ones after it, stop the loop when they are done instead.
-    m.redis->start();
-    asio::co_spawn(m.ioc, m.prepare_redis(), [&m](std::exception_ptr) { m.ioc.stop(); });
-    m.ioc.run();
-    m.ioc.restart();
-  }
-  if (m.stream_keeper) {
-    // The catalog before serving: a page asking for a kept stream finds it from the start; and
-    // before the players, which are restored under their streams (Audience::activity_restorer).
-    asio::co_spawn(m.ioc, restore_streams(m.streams, *m.stream_keeper),
-                   [&m](std::exception_ptr e, std::size_t loaded) {
-                     if (e) {
-                       spdlog::error("restoring the stream catalog failed");
-                     } else {
-                       spdlog::info("streams: {} kept, {} in the catalog", loaded,
-                                    m.streams.size());
-                     }
-                     m.ioc.stop();
-                   });
-    m.ioc.run();
-    m.ioc.restart();
-  }
-  if (m.journal) {
-    // Restore before serving (and before anything else waits on the loop, so run() returns
-    // when the restore is done): nobody sees a half-loaded dashboard.
-    asio::co_spawn(
-        m.ioc, restore_state(*m.audience, m.clock, *m.journal, m.file_pool.get_executor()),
-        [&m](std::exception_ptr e, store::result<RestoreReport> restored) {
-          if (e || !restored) {
-            spdlog::error("restoring {} failed", m.journal->dir().string());
-          } else {
-            spdlog::info("restored {} players from {} ({} journal records, {} damaged files)",
-                         restored->players, m.journal->dir().string(), restored->journal_records,
-                         restored->damaged_files);
-          }
-        });
-    m.ioc.run();
-    m.ioc.restart();
-    // Journals from now on (no heartbeat has arrived yet: the server is not running).
-    for (std::size_t i = 0; i < m.audience->size(); ++i)
-      m.audience->shard(i).journaled->attach(m.journal.get());
-  }
-  if (m.config.backend != "embedded") {
-    // Players written before this instance started (a restart, or other instances) are on the
-    // dashboard from the first request. Failure is not fatal: heartbeats refill the index.
-    auto& shard = m.audience->shard(0);
-    asio::co_spawn(m.ioc, shard.registry->load(m.audience->activity_restorer(shard)),
-                   [&m](std::exception_ptr e, store::result<std::size_t> loaded) {
-                     if (e || !loaded) {
-                       spdlog::warn("loading the players failed; starting empty");
-                     } else {
-                       spdlog::info("loaded {} players from the backend", *loaded);
-                     }
-                     m.ioc.stop();
-                   });
-    m.ioc.run();
-    m.ioc.restart();
-  }
-  spdlog::info("streampulse {} listening on {} (backend {}, cache {}, {} threads)",
-               STREAMPULSE_VERSION,
-               m.server->local_endpoint().address().to_string() + ":" + std::to_string(port()),
-               m.config.backend, m.config.cache, m.connection_loops->size() + 1);
-  if (handle_signals) {
-    m.signals.add(SIGINT);
-    m.signals.add(SIGTERM);
-    // The first signal stops gracefully; a second one (Ctrl-C again) cuts the grace short:
-    // open connections are closed at once, the final snapshot is still written.
-    m.signals.async_wait([&m](boost::system::error_code ec, int sig) {
-      if (ec) return;
-      spdlog::info("received signal {}: stopping (again to stop at once)", sig);
-      // Armed before begin_stop: its drain may finish at once and cancel the signal set.
-      m.signals.async_wait([&m](boost::system::error_code ec2, int sig2) {
-        if (ec2) return;
-        spdlog::warn("received signal {} again: closing every connection now", sig2);
-        m.forced = true;
-      });
-      m.begin_stop();
-    });
-  }
-  auto on_done = [](const char* name) {
-    return [name](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const boost::system::system_error& se) {
-        if (se.code() != asio::error::operation_aborted)
-          spdlog::error("{} failed: {}", name, se.what());
-      } catch (const std::exception& ex) {
-        spdlog::error("{} failed: {}", name, ex.what());
-      }
-    };
-  };
-  Services& s = *m.services;
-  if (m.journal) {
-    asio::co_spawn(m.ioc, m.journal->run_flusher(),
-                   asio::bind_cancellation_slot(m.journal_cancel.slot(), on_done("journal")));
-    asio::co_spawn(m.ioc, run_snapshotter(s, *m.journal, m.file_pool.get_executor()),
-                   asio::bind_cancellation_slot(m.task_cancel[3].slot(), on_done("snapshots")));
-  }
-  asio::co_spawn(m.ioc, m.server->run(), on_done("server"));
-  asio::co_spawn(m.ioc, run_count_publisher(s),
-                 asio::bind_cancellation_slot(m.task_cancel[0].slot(), on_done("count publisher")));
-  // On the embedded backend the player's publish records its heartbeat itself (api/topics.cpp):
-  // the topic is in this process, so the subscription is a direct call on the player's shard.
-  if (m.config.heartbeat_intake != "webhook" && m.config.backend != "embedded") {
-    asio::co_spawn(m.ioc, run_topic_intake(s),
-                   asio::bind_cancellation_slot(m.task_cancel[1].slot(), on_done("topic intake")));
-  }
-  if (s.duty.elect) {
-    asio::co_spawn(m.ioc, run_election(s),
-                   asio::bind_cancellation_slot(m.task_cancel[4].slot(), on_done("election")));
-  }
-  if (m.redis && m.config.token_secrets.empty()) {
-    asio::co_spawn(m.ioc, m.keep_token_key(),
-                   asio::bind_cancellation_slot(m.task_cancel[5].slot(), on_done("token key")));
-  }
-  asio::co_spawn(m.ioc, run_pruner(s),
-                 asio::bind_cancellation_slot(m.task_cancel[2].slot(), on_done("pruner")));
-  asio::co_spawn(m.ioc, run_dashboard_feed(s),
-                 asio::bind_cancellation_slot(m.live_cancel.slot(), on_done("dashboard feed")));
-  // Returns when every coroutine has finished: after a stop, nothing is left half-done.
+  // Its connections and mirror run until close() (in drain).
+  if (m.redis) m.redis->start();
+  if (handle_signals) m.watch_signals();
+  asio::co_spawn(m.ioc, m.serve(), [&m](std::exception_ptr e) {
+    if (!e) return;
+    log_failure("starting")(e);
+    m.begin_stop();
+  });
+  // One run, no stop(): it returns when every coroutine has finished, which only a stop (and
+  // its drain) brings about, so nothing is left half-done.
   m.ioc.run();
   m.connection_loops->stop_and_join();  // every session has ended: drain waits for them
   m.file_pool.join();
+  if (!m.stopping) {
+    spdlog::error("the state loop ran out of work without being stopped");
+    spdlog::default_logger()->flush();
+    return 1;
+  }
   spdlog::info("stopped");
   spdlog::default_logger()->flush();
   return 0;

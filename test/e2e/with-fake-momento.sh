@@ -54,10 +54,16 @@ STREAMPULSE_LOG_LEVEL=info \
 STREAMPULSE_ADMIN_TOKEN=e2e-momento-admin \
   "$bin" serve >"$log" 2>&1 &
 pids+=($!)
+ready=0
 for _ in $(seq 100); do
-  curl -fsS -o /dev/null "$url/readyz" 2>/dev/null && break
+  curl -fsS -o /dev/null "$url/readyz" 2>/dev/null && { ready=1; break; }
   sleep 0.1
 done
+if [[ $ready -ne 1 ]]; then
+  echo "with-fake-momento: the service never became ready on $url; its log:" >&2
+  cat "$log" >&2
+  exit 1
+fi
 echo "with-fake-momento: service on $url, fake Momento on $fake_url"
 
 status=0

@@ -50,10 +50,16 @@ for i in 0 1; do
   STREAMPULSE_LOG_LEVEL=info \
     "$bin" serve >"test-artifacts/e2e-redis-$name.log" 2>&1 &
   pids+=($!)
+  ready=0
   for _ in $(seq 100); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$((port + i))/readyz" 2>/dev/null && break
+    curl -fsS -o /dev/null "http://127.0.0.1:$((port + i))/readyz" 2>/dev/null && { ready=1; break; }
     sleep 0.1
   done
+  if [[ $ready -ne 1 ]]; then
+    echo "with-redis: instance $name never became ready on :$((port + i)); its log:" >&2
+    cat "test-artifacts/e2e-redis-$name.log" >&2
+    exit 1
+  fi
 done
 echo "with-redis: instances on http://127.0.0.1:$port and :$((port + 1)), one Redis"
 

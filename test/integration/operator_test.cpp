@@ -1,5 +1,6 @@
 // What an operator meets running the real binary: host names in --listen, stopping with one
 // signal or two.
+#include "reliability_support.hpp"
 #include "test_server.hpp"
 
 #include <gtest/gtest.h>
@@ -90,6 +91,27 @@ TEST(Operator, SecondSignalCutsTheGraceShort) {
   kill(pid, SIGTERM);
   EXPECT_EQ(wait_exit_code(pid), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+// A service still waiting for its backend (no Redis there yet) stops on the first signal as it
+// would once serving: gracefully, exit code 0, having served nothing. (The signals were once
+// watched only from the first request on: SIGTERM killed a waiting service outright.)
+TEST(Operator, ASignalWhileWaitingForRedisStopsItGracefully) {
+  const auto port = test_port(3);
+  const std::string nobody = "redis://127.0.0.1:" + std::to_string(free_port());
+  ChildProcess child(STREAMPULSE_BINARY,
+                     {"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--backend",
+                      "redis", "--redis-url", nobody, "--log-level", "info"});
+  ASSERT_TRUE(eventually([&] {
+    return child.output().find("waiting for redis") != std::string::npos;
+  })) << child.output();
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(child.stop(), 0) << "waitpid status; output:\n" << child.output();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  const std::string out = child.output();
+  EXPECT_NE(out.find("received signal 15"), std::string::npos) << out;
+  EXPECT_NE(out.find("stopped"), std::string::npos) << out;
+  EXPECT_EQ(out.find("listening on"), std::string::npos) << out;
 }
 
 // Uptime checkers probe with HEAD: the GET's status and headers, no body.
