@@ -20,56 +20,82 @@ source scripts/lib/deps.sh
 
 build_dir="${BUILD_DIR:-build}"
 
-echo "== layers: each folder of src/ includes only the folders below it (scripts/check-layers.sh)"
+# Each stage's time, printed last (also when a stage fails): where CI's minutes go.
+stage_names=()
+stage_secs=()
+stage_now=""
+stage_began=$SECONDS
+stage_end() {
+  [[ -n $stage_now ]] || return 0
+  stage_names+=("$stage_now")
+  stage_secs+=($((SECONDS - stage_began)))
+  stage_now=""
+}
+stage() {
+  stage_end
+  stage_now="$1"
+  stage_began=$SECONDS
+  echo "== $1"
+}
+stage_report() {
+  local rc=$?
+  stage_end
+  echo "== stage times (s)"
+  for i in "${!stage_names[@]}"; do printf '%6d  %s\n' "${stage_secs[$i]}" "${stage_names[$i]:0:90}"; done
+  printf '%6d  in all (exit %d)\n' "$SECONDS" "$rc"
+}
+trap stage_report EXIT
+
+stage "layers: each folder of src/ includes only the folders below it (scripts/check-layers.sh)"
 bash scripts/check-layers.sh
 
-echo "== dependencies"
+stage "dependencies"
 install_packages "${STREAMPULSE_BUILD_PACKAGES[@]}" "${STREAMPULSE_RUNTIME_TOOLS[@]}" \
   "${STREAMPULSE_TEST_PACKAGES[@]}" "${STREAMPULSE_FUZZ_PACKAGES[@]}"
 ensure_node
 bash scripts/vendor-assets.sh
 bash scripts/make-sample-media.sh
 
-echo "== build ($build_dir)"
+stage "build ($build_dir)"
 build_streampulse "$build_dir" RelWithDebInfo
 
-echo "== unit and integration tests"
+stage "unit and integration tests"
 ctest --test-dir "$build_dir" --output-on-failure
 
-echo "== /metrics under promtool, the alert rules and the dashboard (scripts/check-metrics.sh)"
+stage "/metrics under promtool, the alert rules and the dashboard (scripts/check-metrics.sh)"
 CHECK_METRICS_BIN="$build_dir/streampulse" bash scripts/check-metrics.sh
 
-echo "== the OpenAPI description (static/openapi.json) against the OpenAPI 3.1 schema"
+stage "the OpenAPI description (static/openapi.json) against the OpenAPI 3.1 schema"
 node test/openapi/check.mjs
 
-echo "== the fake Momento refereed by Momento's official SDKs (test/momento-sdk)"
+stage "the fake Momento refereed by Momento's official SDKs (test/momento-sdk)"
 FAKE_MOMENTO_BIN="$build_dir/test/fake_momento" bash test/momento-sdk/run.sh
 
-echo "== unit and integration tests under ASan and UBSan (build-asan)"
+stage "unit and integration tests under ASan and UBSan (build-asan)"
 bash scripts/sanitizers.sh
 
-echo "== fuzz smoke (build-fuzz, clang)"
+stage "fuzz smoke (build-fuzz, clang)"
 bash scripts/fuzz.sh smoke "${FUZZ_SMOKE_SECONDS:-20}"
 
-echo "== soak: 60 s at 5,000 heartbeats/s, memory and descriptors flat (scripts/soak.sh)"
+stage "soak: 60 s at 5,000 heartbeats/s, memory and descriptors flat (scripts/soak.sh)"
 SOAK_BIN="$build_dir/streampulse" bash scripts/soak.sh 60
 
-echo "== load test: 3,000 viewers with the count long-poll, --expect-exact (scripts/load-test.sh)"
+stage "load test: 3,000 viewers with the count long-poll, --expect-exact (scripts/load-test.sh)"
 LOAD_BIN="$build_dir/streampulse" bash scripts/load-test.sh
 
-echo "== browser tests"
+stage "browser tests"
 STREAMPULSE_BIN="$build_dir/streampulse" bash test/e2e/with-server.sh
 
-echo "== browser test on the Momento backend (against the fake Momento)"
+stage "browser test on the Momento backend (against the fake Momento)"
 STREAMPULSE_BIN="$build_dir/streampulse" bash test/e2e/with-fake-momento.sh
 
-echo "== browser test on the Redis backend (two instances on a redis-server of its own)"
+stage "browser test on the Redis backend (two instances on a redis-server of its own)"
 STREAMPULSE_BIN="$build_dir/streampulse" bash test/e2e/with-redis.sh
 
-echo "== container smoke test (skipped, and says why, where Docker cannot be used)"
+stage "container smoke test (skipped, and says why, where Docker cannot be used)"
 bash scripts/container-smoke-test.sh
 
-echo "== compose smoke test on Redis: docker compose --profile redis, 3 instances behind nginx (skipped as above)"
+stage "compose smoke test on Redis: docker compose --profile redis, 3 instances behind nginx (skipped as above)"
 bash scripts/compose-redis-smoke.sh
 
 echo "== all tests passed"
