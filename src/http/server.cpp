@@ -28,7 +28,12 @@ struct Shard {
 struct Server::Impl {
   Impl(asio::any_io_executor state, ServerSettings s, const Router& r,
        std::vector<asio::any_io_executor> others)
-      : executor(state), acceptor(state), backoff(state), settings(std::move(s)), router(r) {
+      : executor(state),
+        acceptor(state),
+        backoff(state),
+        ended(state),
+        settings(std::move(s)),
+        router(r) {
     shards.push_back(std::make_unique<Shard>(state, true));
     for (auto& ex : others) shards.push_back(std::make_unique<Shard>(ex, false));
   }
@@ -45,6 +50,7 @@ struct Server::Impl {
   asio::any_io_executor executor;
   tcp::acceptor acceptor;
   asio::steady_timer backoff;  // the pause after a failed accept (cancelled by a stop)
+  asio::steady_timer ended;    // sessions_ended()'s wait, cancelled when the last session ends
   ServerSettings settings;
   const Router& router;
   std::vector<std::unique_ptr<Shard>> shards;
@@ -153,7 +159,8 @@ asio::awaitable<void> Server::run() {
         shard.executor,
         run_session(std::move(socket), impl->settings, impl->router, shard.registry, place, impl),
         [impl](std::exception_ptr e) {
-          impl->open.fetch_sub(1, std::memory_order_relaxed);
+          if (impl->open.fetch_sub(1, std::memory_order_relaxed) == 1)
+            asio::post(impl->executor, [impl] { impl->ended.cancel(); });
           if (e) spdlog::error("a connection ended with an exception");
         });
   }
@@ -175,5 +182,16 @@ void Server::close_all() {
 }
 
 std::size_t Server::sessions() const { return impl_->sessions(); }
+
+asio::awaitable<bool> Server::sessions_ended(std::chrono::steady_clock::time_point deadline) {
+  auto impl = impl_;
+  // A session ending between the check and the wait is not missed: the wake-up is posted to
+  // this loop, so it runs after the wait is armed.
+  while (impl->sessions() > 0 && std::chrono::steady_clock::now() < deadline) {
+    impl->ended.expires_at(deadline);
+    co_await impl->ended.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return impl->sessions() == 0;
+}
 
 }  // namespace streampulse::http

@@ -5,6 +5,7 @@
 #include "streampulse/http/router.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
@@ -51,6 +52,9 @@ class Server {
   // Closes every connection at once, for when the grace period is over.
   void close_all();
   std::size_t sessions() const;
+  // On the state loop: completes when every connection has ended (true) or at `deadline` with
+  // some still open (false). Woken by the last session's end, not by polling.
+  boost::asio::awaitable<bool> sessions_ended(std::chrono::steady_clock::time_point deadline);
 
  private:
   struct Impl;
