@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 
 #include <map>
+#include <sstream>
+#include <string_view>
 
 namespace streampulse::testing {
 
@@ -126,6 +128,35 @@ Poll poll_count(unsigned short port, const std::string& token, std::uint64_t nex
     out.page = item.at("sequence_page").to_number<std::uint64_t>();
   }
   return out;
+}
+
+long long ms_since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+std::string error_code(const std::string& body) {
+  boost::system::error_code ec;
+  const auto v = json::parse(body, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("error")) return {};
+  return std::string(v.at("error").as_string());
+}
+
+std::string latest_count(unsigned short port, const std::string& token) {
+  const Poll p = poll_count(port, token, 0, 0);
+  return p.values.empty() ? std::string() : p.values.back();
+}
+
+std::size_t loud_lines(const std::string& log) {
+  std::size_t n = 0;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    const auto space = line.find(' ');
+    if (space == std::string::npos) continue;
+    const auto level = std::string_view(line).substr(space + 1);
+    if (level.starts_with("warning") || level.starts_with("error") || level.starts_with("critical"))
+      ++n;
+  }
+  return n;
 }
 
 }  // namespace streampulse::testing

@@ -1,8 +1,8 @@
 #pragma once
 // Real streampulse processes on the Redis backend and a simulated audience for them, shared by
 // the multi-instance tests (redis_instances_test.cpp) and the Redis fault tests
-// (redis_faults_test.cpp): an instance, viewers heartbeating through the real HTTP publish
-// path, and long-polls of the count topic.
+// (redis_faults_*test.cpp): an instance, viewers heartbeating through the real HTTP publish
+// path, long-polls of the count topic, and what the fault tests read of answers and logs.
 #include "redis_server.hpp"
 #include "reliability_support.hpp"
 #include "test_server.hpp"
@@ -19,12 +19,6 @@
 #include <vector>
 
 namespace streampulse::testing {
-
-#define REQUIRE_REDIS()                                     \
-  do {                                                      \
-    std::string why;                                        \
-    if (!RedisServer::available(&why)) GTEST_SKIP() << why; \
-  } while (0)
 
 // One streampulse process on the Redis backend (one thread), with `extra_args` after the rest.
 struct Instance {
@@ -99,5 +93,17 @@ struct Poll {
 // One long-poll of the count topic at `port` from (next, page).
 Poll poll_count(unsigned short port, const std::string& token, std::uint64_t next,
                 std::uint64_t page);
+
+// Milliseconds from `t` to now.
+long long ms_since(std::chrono::steady_clock::time_point t);
+
+// A JSON error answer: {"error": "<code>", "message": ...}; its code, or "" when it is not one.
+std::string error_code(const std::string& body);
+
+// The count topic's latest value at `port`, read by a new subscriber ("" when none).
+std::string latest_count(unsigned short port, const std::string& token);
+
+// Lines of the service's log at warn or error level ("<time> warning ...", "<time> error ...").
+std::size_t loud_lines(const std::string& log);
 
 }  // namespace streampulse::testing

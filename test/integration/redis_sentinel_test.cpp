@@ -24,12 +24,6 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-#define REQUIRE_REDIS()                                     \
-  do {                                                      \
-    std::string why;                                        \
-    if (!RedisServer::available(&why)) GTEST_SKIP() << why; \
-  } while (0)
-
 long long ms_since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }

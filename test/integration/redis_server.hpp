@@ -10,6 +10,14 @@
 #include <string>
 #include <vector>
 
+// The start of a test that needs a real redis-server: skips it (with the reason) when
+// redis-server cannot be run here. For GoogleTest tests (GTEST_SKIP).
+#define REQUIRE_REDIS()                                                             \
+  do {                                                                              \
+    std::string why;                                                                \
+    if (!::streampulse::testing::RedisServer::available(&why)) GTEST_SKIP() << why; \
+  } while (false)
+
 namespace streampulse::testing {
 
 struct RedisServerOptions {
