@@ -1,5 +1,6 @@
-// Shared by the small browser checks (momento.mjs, smoke.mjs): the Chromium launch options these
-// machines need and a polling wait.
+// Shared by the browser checks (run.mjs and its run-*.mjs parts, a11y.mjs, viewers.mjs, momento.mjs,
+// smoke.mjs, ...): the Chromium launch options these machines need, a polling wait and the named
+// checks with their tally.
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM_ARGS = [
@@ -27,26 +28,54 @@ export async function waitFor(fn, what, timeout = 20000) {
 // A suite's named checks: `check(name, fn)` runs fn, prints ✔ or ✘ with its time and what fn
 // returned (or threw), and says whether it passed; `finish(suite)` prints the tally and exits
 // with it (0 when every check passed).
+// For longer suites (run.mjs): after `skipAll(reason)` (the first reason stays) check() runs
+// nothing more, prints "-  name (skipped)" and returns undefined; `results` holds every check as
+// {name, ok: true, false or null when skipped, ms, detail}; `summary(suite)` prints a blank line,
+// the failed checks, the tally with the skipped ones, and returns whether every check ran and passed.
 export function checks() {
-  let passed = 0;
-  let failed = 0;
+  const results = [];
+  let skipReason = null;
+  const count = (ok) => results.filter((r) => r.ok === ok).length;
   return {
+    results,
+    skipAll(reason) { skipReason = skipReason || reason; },
     async check(name, fn) {
+      if (skipReason) {
+        results.push({ name, ok: null, ms: 0, detail: 'skipped: ' + skipReason });
+        console.log(`  -  ${name} (skipped)`);
+        return undefined;
+      }
       const t0 = Date.now();
       try {
         const detail = await fn();
-        passed += 1;
-        console.log(`  ✔  ${name} (${Date.now() - t0} ms)${detail ? ': ' + detail : ''}`);
+        const ms = Date.now() - t0;
+        results.push({ name, ok: true, ms, detail });
+        console.log(`  ✔  ${name} (${ms} ms)${detail ? ': ' + detail : ''}`);
         return true;
       } catch (err) {
-        failed += 1;
-        console.log(`  ✘  ${name} (${Date.now() - t0} ms): ${err && err.message ? err.message : err}`);
+        const ms = Date.now() - t0;
+        const detail = err && err.message ? err.message : String(err);
+        results.push({ name, ok: false, ms, detail });
+        console.log(`  ✘  ${name} (${ms} ms): ${detail}`);
         return false;
       }
     },
     finish(suite) {
-      console.log(`${suite}: ${passed} passed, ${failed} failed`);
+      const failed = count(false);
+      console.log(`${suite}: ${count(true)} passed, ${failed} failed`);
       process.exit(failed === 0 ? 0 : 1);
+    },
+    summary(suite) {
+      const passed = count(true);
+      const failed = count(false);
+      const skipped = count(null);
+      console.log('');
+      if (failed) {
+        console.log('FAILED checks:');
+        for (const r of results.filter((x) => x.ok === false)) console.log(`  - ${r.name}: ${r.detail}`);
+      }
+      console.log(`${suite}: ${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ''));
+      return failed === 0 && skipped === 0 && passed > 0;
     },
   };
 }
