@@ -224,7 +224,7 @@ std::string to_analytics_json(const Heartbeat& hb) {
     append_json_string(out, to_string(hb.state));
   }
   // The stream, unless it is the default (service::Audience::accept clears it then): a restart
-  // restores each player under its stream (persist/snapshot.cpp), and a single-stream service
+  // restores each player under its stream (persist/snapshot_restore.cpp), and a single-stream service
   // stores exactly what it did before streams.
   if (!hb.stream_id.empty()) {
     out += ",\"streamId\":";
