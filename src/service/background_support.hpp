@@ -13,6 +13,13 @@
 
 namespace streampulse::service::detail {
 
+// Whether this task was cancelled: the service is stopping (the App's task group cancels every
+// background task at once). The one test the tasks make after a wait that a stop may end.
+inline boost::asio::awaitable<bool> stopping() {
+  const auto cs = co_await boost::asio::this_coro::cancellation_state;
+  co_return cs.cancelled() != boost::asio::cancellation_type::none;
+}
+
 // Sleeps; false when the wait was cancelled (the service is stopping).
 inline boost::asio::awaitable<bool> sleep_for(std::chrono::milliseconds d) {
   namespace asio = boost::asio;

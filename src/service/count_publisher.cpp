@@ -23,6 +23,7 @@ namespace streampulse::service {
 
 namespace asio = boost::asio;
 using detail::FailureLog;
+using detail::stopping;
 using std::chrono::milliseconds;
 
 namespace {
@@ -111,8 +112,7 @@ asio::awaitable<void> run_count_publisher(Services& s) {
     wake->waiting = true;
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));  // planned, or a join
     wake->waiting = false;
-    const auto cs = co_await asio::this_coro::cancellation_state;
-    if (cs.cancelled() != asio::cancellation_type::none) co_return;  // the service is stopping
+    if (co_await stopping()) co_return;
     // How late the wake came (< 0: early, for a join).
     const core::EpochMs late =
         std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - armed - wait)

@@ -20,6 +20,7 @@ namespace streampulse::service {
 
 namespace asio = boost::asio;
 using detail::sleep_for;
+using detail::stopping;
 using std::chrono::milliseconds;
 
 namespace {
@@ -68,9 +69,7 @@ struct IntakeBatch {
       wake.expires_at(asio::steady_timer::time_point::max());
       auto [ec] = co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
       (void)ec;
-      if ((co_await asio::this_coro::cancellation_state).cancelled() !=
-          asio::cancellation_type::none)
-        co_return;
+      if (co_await stopping()) co_return;
     }
   }
 };
@@ -91,8 +90,7 @@ asio::awaitable<void> run_topic_intake(Services& s) {
     }
     if (thrown) {
       // Cancelled (the service is stopping): the poll's parts may throw as they unwind.
-      const auto cs = co_await asio::this_coro::cancellation_state;
-      if (cs.cancelled() != asio::cancellation_type::none) co_return;
+      if (co_await stopping()) co_return;
       std::rethrow_exception(thrown);
     }
     if (events.has_error()) {
@@ -135,8 +133,7 @@ asio::awaitable<void> run_topic_intake(Services& s) {
           });
     }
     co_await batch->below(1);  // the next read may hold these players again
-    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
-      co_return;
+    if (co_await stopping()) co_return;
     position = store::next_position(position, *events);
   }
 }
