@@ -5,7 +5,7 @@ namespace streampulse::persist {
 store::awaitable<store::result<void>> JournaledStore::dictionary_set(
     std::string_view dictionary, std::vector<store::FieldValue> items, store::CollectionTtl ttl) {
   if (!journal_ || dictionary != dictionary_)
-    co_return co_await inner_->dictionary_set(dictionary, std::move(items), ttl);
+    co_return co_await inner().dictionary_set(dictionary, std::move(items), ttl);
   // Encoded before the items move into the store; appended only once the write succeeded.
   std::string records;
   std::size_t count = 0;
@@ -15,7 +15,7 @@ store::awaitable<store::result<void>> JournaledStore::dictionary_set(
     journal::append_record(records, item.field, now, item.value);
     ++count;
   }
-  auto written = co_await inner_->dictionary_set(dictionary, std::move(items), ttl);
+  auto written = co_await inner().dictionary_set(dictionary, std::move(items), ttl);
   if (written && count > 0) journal_->append(records, count);
   co_return written;
 }
