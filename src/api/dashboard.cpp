@@ -18,7 +18,7 @@ http::Handler dashboard_handler(service::Services& s) {
       const std::string id = *stream.id;
       // The default stream alone in the catalog: its figures are the whole audience's (the
       // audience keeps no per-stream activity then, service/audience.cpp).
-      if (s.streams->size() == 1) {
+      if (s.streams.size() == 1) {
         auto all = co_await s.audience.dashboard();
         if (all.has_error()) co_return store_error_response(ctx.request, all.error());
         co_return http::text_response(ctx.request, bh::status::ok, core::to_json_text(*all),

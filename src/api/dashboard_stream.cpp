@@ -49,33 +49,26 @@ http::Response::NextChunk stream_updates(std::shared_ptr<service::DashboardFeed:
 
 http::Handler dashboard_stream_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
-    if (!s.live) {
-      co_return http::error_response(ctx.request, bh::status::not_found, "not_found",
-                                     "no live dashboard on this instance");
-    }
     auto stream = stream_param(s, ctx);
     if (stream.refusal) co_return std::move(*stream.refusal);
     // The default stream alone in the catalog: its dashboard is the whole service's.
-    if (stream.id && s.streams->size() == 1) stream.id.reset();
-    auto slot = std::make_shared<core::ClientSlots::Slot>();
-    if (s.stream_slots) {
-      auto taken = take_client_slot(*s.stream_slots, s, ctx, "dashboard_streams_per_client",
-                                    "dashboard streams", 5);
-      if (taken.refusal) co_return std::move(*taken.refusal);
-      *slot = std::move(*taken.slot);
-    }
+    if (stream.id && s.streams.size() == 1) stream.id.reset();
+    auto taken = take_client_slot(s.stream_slots, s, ctx, "dashboard_streams_per_client",
+                                  "dashboard streams", 5);
+    if (taken.refusal) co_return std::move(*taken.refusal);
+    auto slot = std::make_shared<core::ClientSlots::Slot>(std::move(*taken.slot));
     auto ex = co_await asio::this_coro::executor;
     std::shared_ptr<service::DashboardFeed::Subscriber> sub;
     if (stream.id) {
-      sub = s.live->subscribe_stream(*stream.id, ex);
-    } else if (s.live->subscribers() < s.live->feed.max_subscribers()) {
-      sub = s.live->feed.subscribe(ex);
+      sub = s.live.subscribe_stream(*stream.id, ex);
+    } else if (s.live.subscribers() < s.live.feed.max_subscribers()) {
+      sub = s.live.feed.subscribe(ex);
     }
     if (!sub) {
       ++s.stats.dashboard_streams_refused;
       co_return http::error_response(
           ctx.request, bh::status::too_many_requests, "resource_exhausted",
-          "too many open dashboard streams (" + std::to_string(s.live->feed.max_subscribers()) +
+          "too many open dashboard streams (" + std::to_string(s.live.feed.max_subscribers()) +
               "); poll GET /api/dashboard instead");
     }
     bh::response<bh::empty_body> head{bh::status::ok, ctx.request.version()};
@@ -91,17 +84,13 @@ http::Handler dashboard_stream_handler(service::Services& s) {
 
 http::Handler history_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
-    if (!s.live) {
-      co_return http::error_response(ctx.request, bh::status::not_found, "not_found",
-                                     "no viewer history on this instance");
-    }
     auto stream = stream_param(s, ctx);
     if (stream.refusal) co_return std::move(*stream.refusal);
     const auto now = s.clock.now_ms();
     // The default stream alone in the catalog: its history is the whole service's.
-    std::string body = stream.id && s.streams->size() > 1
-                           ? s.live->stream_history_json(*stream.id, now)
-                           : s.live->history.to_json(now);
+    std::string body = stream.id && s.streams.size() > 1
+                           ? s.live.stream_history_json(*stream.id, now)
+                           : s.live.history.to_json(now);
     co_return http::text_response(ctx.request, bh::status::ok, std::move(body), "application/json");
   };
 }

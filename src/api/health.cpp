@@ -19,11 +19,12 @@ http::Handler readyz_handler(service::Services& s) {
     if (pong.has_error()) {
       co_return http::json_response(ctx.request, bh::status::service_unavailable,
                                     {{"status", "unavailable"},
-                                     {"backend", s.config.backend},
+                                     {"backend", config::to_string(s.config.backend)},
                                      {"message", pong.error().message()}});
     }
-    co_return http::json_response(ctx.request, bh::status::ok,
-                                  {{"status", "ready"}, {"backend", s.config.backend}});
+    co_return http::json_response(
+        ctx.request, bh::status::ok,
+        {{"status", "ready"}, {"backend", config::to_string(s.config.backend)}});
   };
 }
 

@@ -26,22 +26,20 @@ http::Handler metrics_handler(service::Services& s) {
     m.metric("streampulse_players_tracked", "gauge", "players seen within the retention",
              audience.tracked);
     bounds_metrics(m, s, audience);
-    if (dashboard && s.streams) {
+    if (dashboard) {
       const auto per_stream = co_await s.audience.stream_figures();
       stream_metrics(m, s, *dashboard, per_stream);
     }
     if (dashboard) quality_metrics(m, dashboard->quality);
-    if (s.live) {
-      const auto peak = s.live->history.peak();
-      if (peak.at > 0) {
-        m.metric("streampulse_players_peak", "gauge", "most active players seen at once",
-                 peak.players);
-        m.metric("streampulse_players_peak_timestamp_seconds", "gauge",
-                 "when the peak was seen (Unix time)", static_cast<double>(peak.at) / 1000.0);
-      }
-      m.metric("streampulse_dashboard_streams", "gauge", "open dashboard event streams",
-               s.live->subscribers());
+    const auto peak = s.live.history.peak();
+    if (peak.at > 0) {
+      m.metric("streampulse_players_peak", "gauge", "most active players seen at once",
+               peak.players);
+      m.metric("streampulse_players_peak_timestamp_seconds", "gauge",
+               "when the peak was seen (Unix time)", static_cast<double>(peak.at) / 1000.0);
     }
+    m.metric("streampulse_dashboard_streams", "gauge", "open dashboard event streams",
+             s.live.subscribers());
     m.metric("streampulse_heartbeats_accepted_total", "counter", "valid heartbeats recorded",
              st.heartbeats_accepted);
     m.metric("streampulse_heartbeats_invalid_total", "counter", "heartbeats refused as invalid",

@@ -91,9 +91,8 @@ void bounds_metrics(MetricsText& m, service::Services& s,
   for (int k = 0; k < 3; ++k)
     m.sample("streampulse_agent_names_folded_total",
              fmt::format("distribution=\"{}\"", distributions[k]), audience.agent_names_folded[k]);
-  core::ClientSlots::Figures polls, streams;
-  if (s.long_poll_slots) polls = s.long_poll_slots->figures();
-  if (s.stream_slots) streams = s.stream_slots->figures();
+  const core::ClientSlots::Figures polls = s.long_poll_slots.figures();
+  const core::ClientSlots::Figures streams = s.stream_slots.figures();
   m.metric("streampulse_connections_max", "gauge",
            "open connections at most (the cap; sized from the open-file limit unless set)",
            s.config.max_connections);
@@ -101,10 +100,8 @@ void bounds_metrics(MetricsText& m, service::Services& s,
   m.metric("streampulse_long_polls_max", "gauge", "topic long-polls waiting at most",
            s.config.max_long_polls);
   slot_table_metrics(m, "long_poll", "topic long-poll", polls);
-  if (s.live) {
-    m.metric("streampulse_dashboard_streams_max", "gauge", "open dashboard event streams at most",
-             s.live->feed.max_subscribers());
-  }
+  m.metric("streampulse_dashboard_streams_max", "gauge", "open dashboard event streams at most",
+           s.live.feed.max_subscribers());
   slot_table_metrics(m, "dashboard_stream", "dashboard stream", streams);
   m.family("streampulse_refusals_total", "counter", "requests refused at a bound, by bound");
   m.sample("streampulse_refusals_total", "reason=\"too_many_players\"", audience.refused);
@@ -175,7 +172,7 @@ struct StreamRow {
 // the others', as GET /api/streams has them. On the state loop (the catalog lives there).
 void stream_metrics(MetricsText& m, service::Services& s, const core::DashboardMetrics& whole,
                     const std::map<std::string, core::StreamFigures>& per_stream) {
-  const auto ids = s.streams->ids()->current();
+  const auto ids = s.streams.ids()->current();
   std::vector<StreamRow> rows;
   rows.reserve(ids->ids.size());
   std::uint64_t others_active = 0, others_tracked = 0;
@@ -200,8 +197,8 @@ void stream_metrics(MetricsText& m, service::Services& s, const core::DashboardM
   if (main_row) {
     main_row->active = whole.active > others_active ? whole.active - others_active : 0;
     main_row->tracked = whole.total > others_tracked ? whole.total - others_tracked : 0;
-    if (s.live && s.live->history.peak().at > 0) {
-      main_row->peak = s.live->history.peak().players;
+    if (s.live.history.peak().at > 0) {
+      main_row->peak = s.live.history.peak().players;
       main_row->has_peak = true;
     }
   }

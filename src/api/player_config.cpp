@@ -56,9 +56,9 @@ http::Response too_many_tokens(const http::Request& req, const core::RateDecisio
 const core::Stream* requested_stream(const service::Services& s, const http::RequestContext& ctx,
                                      std::optional<http::Response>& refused) {
   auto param = ctx.target.params().find("stream");
-  if (param == ctx.target.params().end()) return &s.streams->default_stream();
+  if (param == ctx.target.params().end()) return &s.streams.default_stream();
   const std::string id((*param).value);
-  if (const auto* stream = s.streams->find(id)) return stream;
+  if (const auto* stream = s.streams.find(id)) return stream;
   refused = http::error_response(ctx.request, bh::status::not_found, "stream_not_found",
                                  core::is_valid_stream_id(id)
                                      ? "no stream '" + id + "' (GET /api/streams lists them)"
@@ -87,7 +87,7 @@ http::Handler player_config_handler(service::Services& s) {
     const std::string player_id = new_player_id();
     // Scoped to the stream: its count topic only, and a token id that names the stream for the
     // heartbeats (core/stream_scope.hpp); the default stream's are the original's.
-    const std::string& default_id = s.streams->default_stream().id;
+    const std::string& default_id = s.streams.default_stream().id;
     const std::string count_topic =
         core::count_topic_of(s.config.viewer_count_topic, default_id, stream.id);
     std::string token_id = player_id;

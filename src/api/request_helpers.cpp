@@ -169,7 +169,7 @@ StreamParam stream_param(const service::Services& s, const http::RequestContext&
         ctx.request, {core::StreamRefusal::bad_id,
                       "parameter 'stream': a stream id is 1 to 64 characters of A-Z, a-z, 0-9, "
                       "'_' or '-'"});
-  } else if (!s.streams || !s.streams->find(id)) {
+  } else if (!s.streams.find(id)) {
     out.refusal = catalog_refusal(
         ctx.request,
         {core::StreamRefusal::not_found, "no stream '" + id + "' (GET /api/streams lists them)"});

@@ -52,7 +52,7 @@ void add_routes(http::Router& router, service::Services& s) {
                     kStreamBodyLimit, admin_guard(s.config.admin_token));
   router.add_prefix(verb::delete_, "/api/streams/", measured(s, "admin", stream_delete_handler(s)),
                     0, admin_guard(s.config.admin_token));
-  if (s.config.heartbeat_intake != "subscription") {
+  if (s.config.heartbeat_intake != config::HeartbeatIntake::subscription) {
     router.add(verb::post, "/webhook", measured(s, "webhook", webhook_handler(s)), 0, {},
                kAnyThread);
     // the original demo's path

@@ -22,7 +22,7 @@ json::object stream_json(const service::Services& s, const core::Stream& stream)
   return {{"id", stream.id},
           {"name", stream.name},
           {"url", stream.url},
-          {"default", s.streams->is_default(stream.id)}};
+          {"default", s.streams.is_default(stream.id)}};
 }
 
 http::Response bad_body(const http::Request& req, std::string_view message) {
@@ -73,7 +73,7 @@ awaitable<store::result<std::map<std::string, json::object>>> figures_of(
   std::map<std::string, json::object> out;
   std::uint64_t others_active = 0, others_total = 0;
   for (const auto& stream : streams) {
-    if (s.streams->is_default(stream.id)) continue;
+    if (s.streams.is_default(stream.id)) continue;
     core::StreamFigures f;
     if (auto it = per_stream.find(stream.id); it != per_stream.end()) f = it->second;
     others_active += f.active;
@@ -85,14 +85,13 @@ awaitable<store::result<std::map<std::string, json::object>>> figures_of(
                       {"peak", std::move(peak)}};
   }
   const auto minus = [](std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; };
-  json::value peak = nullptr;
-  if (s.live) peak = peak_json(s.live->history.peak().players, s.live->history.peak().at);
-  out[s.streams->default_stream().id] = {{"players",
-                                          {{"active", minus(metrics->active, others_active)},
-                                           {"total", minus(metrics->total, others_total)}}},
-                                         {"peak", std::move(peak)}};
+  json::value peak = peak_json(s.live.history.peak().players, s.live.history.peak().at);
+  out[s.streams.default_stream().id] = {{"players",
+                                         {{"active", minus(metrics->active, others_active)},
+                                          {"total", minus(metrics->total, others_total)}}},
+                                        {"peak", std::move(peak)}};
   // Peaks of streams removed since: dropped (the map stays as bounded as the catalog).
-  std::erase_if(s.stream_peaks, [&s](const auto& entry) { return !s.streams->find(entry.first); });
+  std::erase_if(s.stream_peaks, [&s](const auto& entry) { return !s.streams.find(entry.first); });
   co_return out;
 }
 
@@ -100,7 +99,7 @@ awaitable<store::result<std::map<std::string, json::object>>> figures_of(
 
 http::Handler streams_list_handler(service::Services& s) {
   return [&s](http::RequestContext& ctx) -> awaitable<http::Response> {
-    const auto streams = s.streams->list();  // a copy: the catalog may change meanwhile
+    const auto streams = s.streams.list();  // a copy: the catalog may change meanwhile
     auto figures = co_await figures_of(s, streams);
     if (!figures) co_return store_error_response(ctx.request, figures.error());
     json::array list;
@@ -124,12 +123,12 @@ http::Handler stream_put_handler(service::Services& s) {
     if (!core::is_valid_stream_id(ctx.rest)) co_return bad_path_id(req);
     auto read = read_stream(req, ctx.rest);
     if (auto* refused = std::get_if<http::Response>(&read)) co_return std::move(*refused);
-    auto change = s.streams->put(std::get<core::Stream>(std::move(read)));
+    auto change = s.streams.put(std::get<core::Stream>(std::move(read)));
     if (!change) co_return catalog_refusal(req, change.error());
     if (s.stream_keeper) {
-      auto saved = co_await s.stream_keeper->save_put(*s.streams, change->stream);
+      auto saved = co_await s.stream_keeper->save_put(s.streams, change->stream);
       if (!saved) {
-        s.streams->undo(*change);
+        s.streams.undo(*change);
         co_return store_error_response(req, saved.error());
       }
     }
@@ -150,12 +149,12 @@ http::Handler stream_delete_handler(service::Services& s) {
     // The admin token was checked on the headers by the route's guard (api::admin_guard).
     const auto& req = ctx.request;
     if (!core::is_valid_stream_id(ctx.rest)) co_return bad_path_id(req);
-    auto change = s.streams->remove(ctx.rest);
+    auto change = s.streams.remove(ctx.rest);
     if (!change) co_return catalog_refusal(req, change.error());
     if (s.stream_keeper) {
-      auto saved = co_await s.stream_keeper->save_remove(*s.streams, change->stream.id);
+      auto saved = co_await s.stream_keeper->save_remove(s.streams, change->stream.id);
       if (!saved) {
-        s.streams->undo(*change);
+        s.streams.undo(*change);
         co_return store_error_response(req, saved.error());
       }
     }

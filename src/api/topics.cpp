@@ -137,7 +137,7 @@ http::Handler topic_publish_handler(service::Services& s) {
         co_return store_error_response(req, make_error_code(errc::payload_too_large));
       // On Redis the topic is shared by every instance: each one's intake reads it from its
       // mirror and records it there, so here it is only checked and bound.
-      if (s.embedded_topics && s.config.heartbeat_intake != "webhook") {
+      if (s.embedded_topics && s.config.heartbeat_intake != config::HeartbeatIntake::webhook) {
         auto outcome = co_await s.audience.accept(std::move(hb), std::string(req.body()),
                                                   access.publisher_id, 0, access.expires_at_ms);
         using Kind = service::HeartbeatOutcome::Kind;
@@ -181,12 +181,9 @@ http::Handler topic_subscribe_handler(service::Services& s) {
                                      "integers");
     }
     // Held until the poll answers: one client cannot take every long-poll place.
-    ClientSlotTaken slot;
-    if (s.long_poll_slots) {
-      slot = take_client_slot(*s.long_poll_slots, s, ctx, "long_polls_per_client",
-                              "topic long-polls", 1);
-      if (slot.refusal) co_return std::move(*slot.refusal);
-    }
+    ClientSlotTaken slot =
+        take_client_slot(s.long_poll_slots, s, ctx, "long_polls_per_client", "topic long-polls", 1);
+    if (slot.refusal) co_return std::move(*slot.refusal);
     store::SubscribePosition from;
     from.sequence_number = query->sequence_number;
     from.sequence_page = query->sequence_page;

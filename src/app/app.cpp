@@ -47,12 +47,13 @@ boost::system::error_code App::start(std::string& message) {
   setup_logging(c.log_level, c.log_format);
   log_capacity(m.capacity);
 
-  const bool on_momento = c.backend == "momento";
-  const bool on_redis = c.backend == "redis";
+  const bool on_momento = c.backend == config::Backend::momento;
+  const bool on_redis = c.backend == config::Backend::redis;
   // The players' collections live elsewhere, shared with other instances.
   const bool remote = on_momento || on_redis;
   if (remote && !c.data_dir.empty())
-    spdlog::warn("--data-dir is ignored on the {} backend: the state lives there", c.backend);
+    spdlog::warn("--data-dir is ignored on the {} backend: the state lives there",
+                 config::to_string(c.backend));
   if (!remote && !c.data_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(c.data_dir, ec);
@@ -103,26 +104,34 @@ boost::system::error_code App::start(std::string& message) {
   m.make_audience(loops, remote);
   m.webhook_verifier = std::make_unique<core::WebhookVerifier>(c.webhook_secrets);
   const std::string static_dir = c.static_dir.empty() ? find_static_dir() : c.static_dir;
+  // Members in declaration order (services.hpp); the others keep their defaults or are set
+  // below: the trusted proxies, the token buckets and report tokens (set_up_guards), the count
+  // duty, the stream keeper.
   m.services.reset(new Services{
-      c,
-      m.clock,
-      *m.store,
-      m.token_vendor ? *m.token_vendor : static_cast<store::TokenVendor&>(*m.token_authority),
-      m.token_authority.get(),
-      *m.webhook_verifier,
-      *m.audience,
-      m.stats,
-      static_dir,
-      c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
-      [&m](std::size_t n, std::chrono::seconds d) { return m.start_simulation(n, d); },
-      m.media_store.get(),
-      m.media_origin ? m.media_origin.get() : static_cast<store::ObjectStore*>(m.redis),
-      {},
-      &m.live,
-      m.ioc.get_executor(),
-      nullptr,  // the embedded topics, set below
-      {},       // trusted proxies, set below
-      {}});     // token buckets; set_up_guards sizes them
+      .config = c,
+      .clock = m.clock,
+      .store = *m.store,
+      .tokens =
+          m.token_vendor ? *m.token_vendor : static_cast<store::TokenVendor&>(*m.token_authority),
+      .token_authority = m.token_authority.get(),
+      .webhook_verifier = *m.webhook_verifier,
+      .audience = *m.audience,
+      .stats = m.stats,
+      .static_dir = static_dir,
+      .media_dir = c.media_dir.empty() ? default_media_dir(static_dir) : c.media_dir,
+      .start_simulation = [&m](std::size_t n,
+                               std::chrono::seconds d) { return m.start_simulation(n, d); },
+      .media_store = m.media_store.get(),
+      .media_origin =
+          m.media_origin ? m.media_origin.get() : static_cast<store::ObjectStore*>(m.redis),
+      .live = m.live,
+      .state = m.ioc.get_executor(),
+      .embedded_topics = remote ? nullptr : static_cast<embedded::EmbeddedStore*>(m.store.get()),
+      .long_poll_slots = m.long_poll_slots,
+      .stream_slots = m.stream_slots,
+      .count_subscribers = [&m] { return m.long_poll_slots.figures().open; },
+      .streams = m.streams,
+  });
   set_up_guards(*m.services, m.report_authority, m.token_authority.get());
   // Checked by parse_serve_config; a Config built in code may still carry a bad entry.
   if (auto proxies = core::TrustedProxies::parse(c.trusted_proxies)) {
@@ -130,17 +139,12 @@ boost::system::error_code App::start(std::string& message) {
   } else {
     spdlog::warn("trusted proxies ignored: {}", proxies.error());
   }
-  if (!remote) m.services->embedded_topics = static_cast<embedded::EmbeddedStore*>(m.store.get());
-  m.services->long_poll_slots = &m.long_poll_slots;
-  m.services->stream_slots = &m.stream_slots;
-  m.services->count_subscribers = [&m] { return m.long_poll_slots.figures().open; };
   if (remote) {
     m.stream_keeper = make_dictionary_keeper(*m.store, std::string(kStreamsDictionary));
   } else if (!c.data_dir.empty()) {
     m.stream_keeper = make_file_keeper(std::filesystem::path(c.data_dir) / kStreamsFileName,
                                        m.file_pool.get_executor());
   }
-  m.services->streams = &m.streams;
   // Heartbeats name a stream from the catalog and their tokens are scoped to one
   // (core/stream_scope.hpp), checked on every loop.
   core::StreamTagger tag;
@@ -255,8 +259,8 @@ void App::Impl::make_audience(const std::vector<asio::any_io_executor>& loops, b
     sh->activity = core::StreamActivity(c.active_window_ms, stream_viewers);
     // With intake "both", a message that arrives by webhook and by the subscription is
     // recorded once (the same message goes to the same shard both times).
-    sh->pipeline = std::make_unique<HeartbeatPipeline>(*sh->registry, stats, clock,
-                                                       c.heartbeat_intake == "both", bindings);
+    sh->pipeline = std::make_unique<HeartbeatPipeline>(
+        *sh->registry, stats, clock, c.heartbeat_intake == config::HeartbeatIntake::both, bindings);
     sh->webhook_replays = core::ReplayWindow(replays);
     shards.push_back(std::move(sh));
   }

@@ -19,8 +19,8 @@ std::unique_ptr<momento::MomentoStore> make_momento_store(asio::any_io_executor 
   momento::MomentoSettings ms;
   ms.credentials = std::move(*credentials);
   ms.cache = c.cache;
-  ms.mode = c.momento_grpc_web == "binary" ? momento::grpc_web::Mode::binary
-                                           : momento::grpc_web::Mode::text;
+  ms.mode = c.momento_grpc_web == config::GrpcWebEncoding::binary ? momento::grpc_web::Mode::binary
+                                                                  : momento::grpc_web::Mode::text;
   ms.policy.budget = std::chrono::milliseconds(c.momento_timeout_ms);
   return std::make_unique<momento::MomentoStore>(ex, std::move(ms));
 }

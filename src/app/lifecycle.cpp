@@ -98,7 +98,7 @@ asio::awaitable<void> App::Impl::serve() {
     for (std::size_t i = 0; i < audience->size(); ++i)
       audience->shard(i).journaled->attach(journal.get());
   }
-  if (config.backend != "embedded") {
+  if (config.backend != config::Backend::embedded) {
     // Players written before this instance started (a restart, or other instances) are on the
     // dashboard from the first request. Failure is not fatal: heartbeats refill the index.
     auto& shard = audience->shard(0);
@@ -115,7 +115,7 @@ asio::awaitable<void> App::Impl::serve() {
                STREAMPULSE_VERSION,
                server->local_endpoint().address().to_string() + ":" +
                    std::to_string(server->local_endpoint().port()),
-               config.backend, config.cache, connection_loops->size() + 1);
+               config::to_string(config.backend), config.cache, connection_loops->size() + 1);
   start_tasks();
 }
 
@@ -129,7 +129,8 @@ void App::Impl::start_tasks() {
   tasks.spawn(run_count_publisher(s), "count publisher");
   // On the embedded backend the player's publish records its heartbeat itself (api/topics.cpp):
   // the topic is in this process, so the subscription is a direct call on the player's shard.
-  if (config.heartbeat_intake != "webhook" && config.backend != "embedded")
+  if (config.heartbeat_intake != config::HeartbeatIntake::webhook &&
+      config.backend != config::Backend::embedded)
     tasks.spawn(run_topic_intake(s), "topic intake");
   if (s.duty.elect) tasks.spawn(run_election(s), "election");
   if (redis && config.token_secrets.empty()) tasks.spawn(keep_token_key(), "token key");

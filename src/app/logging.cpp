@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace streampulse::app {
@@ -51,13 +52,13 @@ class TextMessageFlag final : public spdlog::custom_flag_formatter {
 
 }  // namespace
 
-void setup_logging(const std::string& level, const std::string& format) {
+void setup_logging(const std::string& level, config::LogFormat format) {
   // One logger per process: a second service in the same process (tests run several) only
   // sets the level, since replacing the default logger races with threads logging through it.
   static std::mutex mutex;
-  static std::string made_for;  // the format of the logger made
+  static std::optional<config::LogFormat> made_for;  // the format of the logger made
   std::lock_guard lock(mutex);
-  if (!made_for.empty() && made_for == format) {
+  if (made_for == format) {
     spdlog::default_logger_raw()->set_level(spdlog::level::from_str(level));
     return;
   }
@@ -66,7 +67,7 @@ void setup_logging(const std::string& level, const std::string& format) {
   auto logger = std::make_shared<spdlog::async_logger>(
       "streampulse", std::make_shared<spdlog::sinks::stdout_sink_mt>(), spdlog::thread_pool(),
       spdlog::async_overflow_policy::overrun_oldest);
-  if (format == "json") {
+  if (format == config::LogFormat::json) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<JsonMessageFlag>('j').set_pattern(
         R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":%j})");

@@ -6,8 +6,12 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <optional>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 namespace streampulse::config {
 
@@ -35,7 +39,48 @@ std::string env_to_option(const std::string& env) {
   return name;
 }
 
+template <class E, std::size_t N>
+std::optional<E> parse_word(const std::string& word,
+                            const std::array<std::pair<std::string_view, E>, N>& words) {
+  for (const auto& [name, value] : words) {
+    if (word == name) return value;
+  }
+  return std::nullopt;
+}
+
+constexpr std::array<std::pair<std::string_view, Backend>, 3> kBackends{{
+    {"embedded", Backend::embedded},
+    {"momento", Backend::momento},
+    {"redis", Backend::redis},
+}};
+constexpr std::array<std::pair<std::string_view, HeartbeatIntake>, 3> kIntakes{{
+    {"webhook", HeartbeatIntake::webhook},
+    {"subscription", HeartbeatIntake::subscription},
+    {"both", HeartbeatIntake::both},
+}};
+constexpr std::array<std::pair<std::string_view, LogFormat>, 2> kLogFormats{{
+    {"text", LogFormat::text},
+    {"json", LogFormat::json},
+}};
+constexpr std::array<std::pair<std::string_view, GrpcWebEncoding>, 2> kGrpcWebEncodings{{
+    {"text", GrpcWebEncoding::text},
+    {"binary", GrpcWebEncoding::binary},
+}};
+
+template <class E, std::size_t N>
+std::string_view word_of(E value, const std::array<std::pair<std::string_view, E>, N>& words) {
+  for (const auto& [name, v] : words) {
+    if (v == value) return name;
+  }
+  return "?";
+}
+
 }  // namespace
+
+std::string_view to_string(Backend b) { return word_of(b, kBackends); }
+std::string_view to_string(HeartbeatIntake i) { return word_of(i, kIntakes); }
+std::string_view to_string(LogFormat f) { return word_of(f, kLogFormats); }
+std::string_view to_string(GrpcWebEncoding e) { return word_of(e, kGrpcWebEncodings); }
 
 ParsedConfig parse_serve_config(int argc, const char* const* argv) {
   ParsedConfig out;
@@ -43,6 +88,11 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
   std::string secrets;
   std::string proxies;
   std::string token_secrets;
+  // The settings with a fixed set of words, read as words and parsed below.
+  std::string backend(to_string(c.backend));
+  std::string heartbeat_intake(to_string(c.heartbeat_intake));
+  std::string log_format(to_string(c.log_format));
+  std::string grpc_web(to_string(c.momento_grpc_web));
   po::options_description desc(
       "Usage: streampulse [serve] [options]\n\n"
       "Every option can also be set by an environment variable: --active-window-ms is\n"
@@ -52,7 +102,7 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("help,h", "print this help and exit")
     ("version", "print the version and exit")
     ("listen", po::value(&c.listen)->default_value(c.listen), "address:port of the HTTP listener")
-    ("backend", po::value(&c.backend)->default_value(c.backend), "embedded, momento, or redis (several instances share one Redis or Valkey)")
+    ("backend", po::value(&backend)->default_value(backend), "embedded, momento, or redis (several instances share one Redis or Valkey)")
     ("cache", po::value(&c.cache)->default_value(c.cache), "Momento cache name; the embedded backend's namespace")
     ("heartbeat-topic", po::value(&c.heartbeat_topic)->default_value(c.heartbeat_topic), "topic players publish heartbeats to")
     ("viewer-count-topic", po::value(&c.viewer_count_topic)->default_value(c.viewer_count_topic), "topic the active viewer count is published to")
@@ -70,16 +120,16 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     ("data-dir", po::value(&c.data_dir), "where the embedded backend keeps state across restarts [unset: memory only]")
     ("static-dir", po::value(&c.static_dir), "folder of the pages and their assets [unset: found next to the binary]")
     ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace, debug, info, warn, error, critical or off (any case)")
-    ("log-format", po::value(&c.log_format)->default_value(c.log_format), "text, or json for one JSON object a line")
+    ("log-format", po::value(&log_format)->default_value(log_format), "text, or json for one JSON object a line")
     ("redis-url", po::value(&c.redis_url)->default_value(c.redis_url), "redis backend: redis://[user:password@]host:port[/db], rediss:// for TLS, unix:///path/to/socket, redis+sentinel://[user:password@]host:26379[,host:26379...]/<primary name>[/db][?sentinel_password=...] (docs/redis.md)")
     ("redis-timeout-ms", po::value(&c.redis_timeout_ms)->default_value(c.redis_timeout_ms), "redis backend: budget of one Redis call, a retry included")
     ("token-secret", po::value(&token_secrets), "key that signs viewer tokens; two, comma-separated, during a rotation [unset: random per process (embedded); kept in Redis (redis)]")
     ("momento-api-key", po::value(&c.momento_api_key), "Momento API key (env MOMENTO_API_KEY)")
     ("momento-endpoint", po::value(&c.momento_endpoint), "Momento endpoint for v2 keys (env MOMENTO_ENDPOINT)")
     ("momento-base-url", po::value(&c.momento_base_url), "send every Momento request to this base URL (tests, proxies)")
-    ("momento-grpc-web", po::value(&c.momento_grpc_web)->default_value(c.momento_grpc_web), "gRPC-Web encoding for Momento collections: text (as @gomomento/sdk-web) or binary (application/grpc-web, as Momento's .NET web build)")
+    ("momento-grpc-web", po::value(&grpc_web)->default_value(grpc_web), "gRPC-Web encoding for Momento collections: text (as @gomomento/sdk-web) or binary (application/grpc-web, as Momento's .NET web build)")
     ("momento-timeout-ms", po::value(&c.momento_timeout_ms)->default_value(c.momento_timeout_ms), "budget of one Momento call, retries included")
-    ("heartbeat-intake", po::value(&c.heartbeat_intake)->default_value(c.heartbeat_intake), "webhook, subscription (the service reads the heartbeat topic) or both (each heartbeat processed once)")
+    ("heartbeat-intake", po::value(&heartbeat_intake)->default_value(heartbeat_intake), "webhook, subscription (the service reads the heartbeat topic) or both (each heartbeat processed once)")
     ("threads", po::value(&c.threads)->default_value(c.threads), "threads serving connections (signature checks, parsing, files); the state stays on one of them [0: one per core]")
     ("max-connections", po::value(&c.max_connections)->default_value(c.max_connections), "open connections beyond this are refused with 503 and Retry-After [0: the open-file limit less 64]")
     ("header-timeout-ms", po::value(&c.header_timeout_ms)->default_value(c.header_timeout_ms), "deadline for a request's headers, idle keep-alive time included")
@@ -140,9 +190,11 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
     out.message = "streampulse: " + msg + "\n";
     return out;
   };
-  if (c.backend != "embedded" && c.backend != "momento" && c.backend != "redis")
-    return fail("--backend must be 'embedded', 'momento' or 'redis', not '" + c.backend + "'");
-  if (c.backend == "redis") {
+  if (auto b = parse_word(backend, kBackends))
+    c.backend = *b;
+  else
+    return fail("--backend must be 'embedded', 'momento' or 'redis', not '" + backend + "'");
+  if (c.backend == Backend::redis) {
     if (auto url = redis::Url::parse(c.redis_url); !url)
       return fail(
           "--redis-url is not a Redis URL: redis://[user:password@]host:port[/db], "
@@ -154,12 +206,15 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
   for (const auto& k : c.token_secrets) {
     if (k.size() < 16) return fail("--token-secret: each key needs at least 16 characters");
   }
-  if (c.heartbeat_intake != "webhook" && c.heartbeat_intake != "subscription" &&
-      c.heartbeat_intake != "both")
+  if (auto i = parse_word(heartbeat_intake, kIntakes))
+    c.heartbeat_intake = *i;
+  else
     return fail("--heartbeat-intake must be 'webhook', 'subscription' or 'both'");
-  if (c.momento_grpc_web != "binary" && c.momento_grpc_web != "text")
+  if (auto e = parse_word(grpc_web, kGrpcWebEncodings))
+    c.momento_grpc_web = *e;
+  else
     return fail("--momento-grpc-web must be 'binary' or 'text'");
-  if (c.backend == "momento" && c.momento_api_key.empty())
+  if (c.backend == Backend::momento && c.momento_api_key.empty())
     return fail("--backend momento needs MOMENTO_API_KEY (or --momento-api-key)");
   for (char& ch : c.log_level) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (c.log_level == "warning") c.log_level = "warn";
@@ -169,7 +224,9 @@ ParsedConfig parse_serve_config(int argc, const char* const* argv) {
   if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end())
     return fail("--log-level must be trace, debug, info, warn, error, critical or off, not '" +
                 c.log_level + "'");
-  if (c.log_format != "text" && c.log_format != "json")
+  if (auto f = parse_word(log_format, kLogFormats))
+    c.log_format = *f;
+  else
     return fail("--log-format must be 'text' or 'json'");
   if (c.active_window_ms <= 0 || c.heartbeat_interval_ms <= 0 || c.player_retention_s <= 0 ||
       c.count_tick_ms <= 0 || c.token_ttl_s <= 0 || c.long_poll_timeout_ms <= 0 ||

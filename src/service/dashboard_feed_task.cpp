@@ -39,8 +39,8 @@ void publish_on_change(DashboardFeed& feed, std::string& last_shape, core::Epoch
 // sums of Audience::stream_figures, O(streams with players) per shard, as the count publisher
 // reads them), and the dashboard of each stream someone watches, computed for those only.
 asio::awaitable<void> update_streams(Services& s, core::EpochMs now) {
-  LiveDashboard& live = *s.live;
-  const core::StreamCatalog& catalog = *s.streams;
+  LiveDashboard& live = s.live;
+  const core::StreamCatalog& catalog = s.streams;
   const auto in_catalog = [&catalog](const std::string& id) { return catalog.find(id) != nullptr; };
   const bool several = catalog.size() > 1;
   if (several) {
@@ -89,7 +89,7 @@ asio::awaitable<void> update_streams(Services& s, core::EpochMs now) {
 }  // namespace
 
 asio::awaitable<void> run_dashboard_feed(Services& s) {
-  LiveDashboard& live = *s.live;
+  LiveDashboard& live = s.live;
   std::string last_shape;  // the last update without its time, to publish on change
   core::EpochMs last_push = 0, last_save = 0;
   try {
@@ -103,7 +103,7 @@ asio::awaitable<void> run_dashboard_feed(Services& s) {
       live.history.record(now, metrics->active);
       live.latest = *metrics;
       publish_on_change(live.feed, last_shape, last_push, std::move(*metrics), now);
-      if (s.streams) co_await update_streams(s, now);
+      co_await update_streams(s, now);
       if (!live.history_file.empty() && live.file_executor && now - last_save >= 10'000) {
         last_save = now;
         std::string text = live.history.to_json(now);

@@ -23,14 +23,14 @@ std::vector<Backend> all_backends() {
 
 config::Config redis_config(const RedisServer& redis) {
   auto c = test_config();
-  c.backend = "redis";
+  c.backend = config::Backend::redis;
   c.redis_url = redis.unix_url();
   return c;
 }
 
 config::Config momento_config(const FakeMomento& fake) {
   auto c = test_config();
-  c.backend = "momento";
+  c.backend = config::Backend::momento;
   c.cache = fake.options().cache;
   c.momento_api_key = fake.v1_api_key();
   c.momento_base_url = fake.base_url();

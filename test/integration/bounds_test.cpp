@@ -180,7 +180,8 @@ TEST_P(Bounds, NineDashboardStreamsFromOneClientThe9thIs429) {
 
 TEST(BoundsEmbedded, SixtyFiveLongPollsFromOneClientThe65thIs429AnotherClientIsServed) {
   auto config = test_config();
-  config.heartbeat_intake = "webhook";  // no long-poll of the service's own intake
+  config.heartbeat_intake =
+      config::HeartbeatIntake::webhook;  // no long-poll of the service's own intake
   config.trusted_proxies = {"127.0.0.1"};
   config.long_poll_timeout_ms = 4000;
   TestServer server(config);

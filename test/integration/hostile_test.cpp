@@ -263,7 +263,8 @@ TEST(Hostile, FloodBeyondTheCapIsRefusedWhileServedClientsContinue) {
 
 TEST(Hostile, LongPollsBeyondTheBoundGet429AtOnce) {
   auto config = test_config();
-  config.heartbeat_intake = "webhook";  // no long-poll of the service's own intake
+  config.heartbeat_intake =
+      config::HeartbeatIntake::webhook;  // no long-poll of the service's own intake
   config.max_long_polls = 3;
   config.long_poll_timeout_ms = 1500;
   TestServer server(config);

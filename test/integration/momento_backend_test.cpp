@@ -76,7 +76,9 @@ TEST(MomentoBackend, WebhooksLandInMomentoAsTheOriginalDemoWouldHaveThem) {
 
 // Text mode is the default; binary (application/grpc-web, as Momento's .NET web build) works too.
 TEST(MomentoBackend, BinaryModeGrpcWebWorksToo) {
-  ServiceOn service(Backend::momento, [](config::Config& c) { c.momento_grpc_web = "binary"; });
+  ServiceOn service(Backend::momento, [](config::Config& c) {
+    c.momento_grpc_web = config::GrpcWebEncoding::binary;
+  });
   ASSERT_EQ(send_webhook(service.port(), kP1).status, 204u);
   EXPECT_EQ(service.fake()->dictionary("analytics").size(), 1u);
   const auto d = json::parse(http_get(service.port(), "/api/dashboard").body);
@@ -139,8 +141,9 @@ TEST(MomentoBackend, HeartbeatsArrivingByWebhookAndSubscriptionAreRecordedOnce) 
 }
 
 TEST(MomentoBackend, SubscriptionOnlyIntakeTurnsTheWebhookOff) {
-  ServiceOn service(Backend::momento,
-                    [](config::Config& c) { c.heartbeat_intake = "subscription"; });
+  ServiceOn service(Backend::momento, [](config::Config& c) {
+    c.heartbeat_intake = config::HeartbeatIntake::subscription;
+  });
   EXPECT_EQ(send_webhook(service.port(), kP1).status, 404u);
   const auto token = viewer_token(service.port());
   ASSERT_EQ(http_post(service.topics_port(), "/topics/video/stream", kP2,

@@ -257,7 +257,7 @@ TEST(MomentoOneTokenOnePlayer, WebhookEventsCarryTheTokenIdAndAForeignPlayerIsRe
       Backend::momento,
       [&](config::Config& c) {
         c.listen = "127.0.0.1:" + std::to_string(service_port);
-        c.heartbeat_intake = "webhook";
+        c.heartbeat_intake = config::HeartbeatIntake::webhook;
       },
       fake_options);
   const auto v = viewer_config(service.port());

@@ -4,13 +4,31 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace streampulse::config {
 
+// The settings with a fixed set of values, read once by parse_serve_config. to_string() gives
+// the word the flag takes, for logs and messages.
+// Where the players' collections and the topics live (--backend).
+enum class Backend { embedded, momento, redis };
+// How heartbeats come in (--heartbeat-intake): POST /webhook, the service long-polling the
+// heartbeat topic, or both (a message seen both ways is processed once).
+enum class HeartbeatIntake { webhook, subscription, both };
+// The log lines (--log-format): text, or one JSON object a line.
+enum class LogFormat { text, json };
+// gRPC-Web encoding of the Momento collections (--momento-grpc-web).
+enum class GrpcWebEncoding { text, binary };
+
+std::string_view to_string(Backend b);
+std::string_view to_string(HeartbeatIntake i);
+std::string_view to_string(LogFormat f);
+std::string_view to_string(GrpcWebEncoding e);
+
 struct Config {
   std::string listen = "0.0.0.0:8080";
-  std::string backend = "embedded";
+  Backend backend = Backend::embedded;
   std::string cache = "video";
   std::string heartbeat_topic = "stream";
   std::string viewer_count_topic = "viewerCount";
@@ -29,20 +47,19 @@ struct Config {
   std::string data_dir;
   std::string static_dir;  // pages and assets; found next to the binary when unset
   std::string log_level = "info";
-  std::string log_format = "text";
+  LogFormat log_format = LogFormat::text;
   std::string momento_api_key;
   std::string momento_endpoint;
   std::string momento_base_url;
-  std::string momento_grpc_web = "text";   // gRPC-Web encoding: text (default) or binary
+  GrpcWebEncoding momento_grpc_web = GrpcWebEncoding::text;  // text (default) or binary
   std::int64_t momento_timeout_ms = 5000;  // budget of one Momento call, retries included
   std::string redis_url = "redis://127.0.0.1:6379/0";
   std::int64_t redis_timeout_ms = 1000;  // budget of one Redis call, a retry included
   // Keys that sign viewer tokens (current first, then the previous one during a rotation).
   // Empty: a random key per process (embedded); on Redis, one kept in Redis for all instances.
   std::vector<std::string> token_secrets;
-  // How heartbeats come in: "webhook" (POST /webhook), "subscription" (the service long-polls
-  // the heartbeat topic) or "both" (a message seen both ways is processed once).
-  std::string heartbeat_intake = "both";
+  // How heartbeats come in: webhook, subscription or both (HeartbeatIntake above).
+  HeartbeatIntake heartbeat_intake = HeartbeatIntake::both;
   // Server limits and timing.
   // Open connections at once; 0: sized from the open-file limit (app/capacity.hpp).
   std::size_t max_connections = 0;

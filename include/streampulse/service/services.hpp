@@ -61,11 +61,10 @@ struct Services {
     // the election by announcements in a sorted set (core/publisher_election.hpp, Momento).
     std::function<store::awaitable<store::result<bool>>(std::chrono::milliseconds)> hold_lease;
     std::function<store::awaitable<store::result<void>>()> release_lease;
-  } duty;
+  } duty{};
 
-  // The live dashboard's history, SSE fan-out and latest metrics (service/live_dashboard.hpp);
-  // null: GET /api/dashboard/stream and /api/history answer 404.
-  LiveDashboard* live = nullptr;
+  // The live dashboard's history, SSE fan-out and latest metrics (service/live_dashboard.hpp).
+  LiveDashboard& live;
 
   // The state loop: the thread of the background tasks (count publisher, intake, pruner,
   // dashboard feed) and of what is not sharded (token buckets, the Momento store). Handlers of
@@ -76,18 +75,18 @@ struct Services {
   store::ImmediateTopics* embedded_topics = nullptr;
 
   // Proxies whose X-Forwarded-For names the client (api::client_of).
-  core::TrustedProxies trusted_proxies;
+  core::TrustedProxies trusted_proxies{};
 
   // Viewer tokens per client address (GET /api/player-config); state loop only.
-  core::TokenBuckets token_buckets;
+  core::TokenBuckets token_buckets{};
   // Signs and checks the tokens POST /cmcd takes (the player config's reportToken): the
   // topics' authority on the embedded backend; on Momento, one keyed from the API key, so
   // every instance of the cache accepts the others'. Null: CMCD answers 503.
   const core::TokenAuthority* report_tokens = nullptr;
   // Per-client slots (api/client_slot.hpp): topic long-polls (embedded backend) and dashboard
-  // streams. Null: no per-client bound.
-  core::ClientSlots* long_poll_slots = nullptr;
-  core::ClientSlots* stream_slots = nullptr;
+  // streams.
+  core::ClientSlots& long_poll_slots;
+  core::ClientSlots& stream_slots;
   // Subscribers waiting on the count topic now, for the count publisher's delivery budget
   // (core/count_policy.hpp); called on the state loop. Empty: 0 (on Momento the instance
   // cannot know).
@@ -102,8 +101,8 @@ struct Services {
   std::function<RedisFigures()> redis_figures = nullptr;
 
   // The catalog of streams (GET/PUT/DELETE /api/streams, /api/player-config?stream=); state
-  // loop only. Always set by the App.
-  core::StreamCatalog* streams = nullptr;
+  // loop only.
+  core::StreamCatalog& streams;
   // Where the catalog's changes are saved (persist/stream_keeper.hpp); null: memory only.
   persist::StreamKeeper* stream_keeper = nullptr;
   // The highest active count of each stream but the default (whose peak is the history's),
