@@ -16,7 +16,6 @@
 
 namespace streampulse::app {
 
-using asio::ip::tcp;
 // The layers this file wires together (DEVELOPERS.md, "Layers").
 using namespace streampulse::persist;
 using namespace streampulse::service;
@@ -72,8 +71,9 @@ asio::awaitable<void> App::Impl::drain() {
 // stream catalog restored (a page asking for a kept stream finds it from the start, and the
 // players are restored under their streams), the journal replayed (nobody sees a half-loaded
 // dashboard; journaling starts before any heartbeat can arrive), the players other instances
-// wrote loaded. Then the server accepts and the background tasks start. A stop requested on the
-// way (a signal while Redis is unreachable) ends it after the phase in flight, serving nothing.
+// wrote loaded. Then the server accepts and the background tasks start. It runs in the task
+// group: a stop on the way (a signal while Redis is unreachable) cancels the phase in flight,
+// and nothing is served.
 asio::awaitable<void> App::Impl::serve() {
   if (redis) co_await prepare_redis();
   if (stopping) co_return;
