@@ -20,4 +20,4 @@ nice -n 10 cmake --build "$build_dir" -j2
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:check_initialization_order=1:detect_stack_use_after_return=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 echo "sanitizers: ctest"
-ctest --test-dir "$build_dir" --output-on-failure --repeat until-pass:2
+ctest --test-dir "$build_dir" -j2 --output-on-failure --repeat until-pass:2

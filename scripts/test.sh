@@ -60,7 +60,7 @@ stage "build ($build_dir)"
 build_streampulse "$build_dir" RelWithDebInfo
 
 stage "unit and integration tests"
-ctest --test-dir "$build_dir" --output-on-failure --repeat until-pass:2
+ctest --test-dir "$build_dir" -j2 --output-on-failure --repeat until-pass:2
 
 stage "/metrics under promtool, the alert rules and the dashboard (scripts/check-metrics.sh)"
 CHECK_METRICS_BIN="$build_dir/streampulse" bash scripts/check-metrics.sh
