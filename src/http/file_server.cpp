@@ -1,3 +1,5 @@
+// The file server: a request for a path under the root (or an entity in memory) answered with
+// 200, 206, 304, 404 or 416, through the cache of small files.
 #include "streampulse/http/file_server.hpp"
 
 #include "file_cache.hpp"
@@ -7,12 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/beast/http/empty_body.hpp>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cinttypes>
-#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
@@ -24,59 +21,6 @@ namespace beast = boost::beast;
 using namespace file_server_detail;
 
 namespace {
-
-// An open regular file under the root, with the metadata taken from the open descriptor (not
-// from the path, which may be replaced meanwhile: live playlists are rewritten by rename).
-struct OpenFile {
-  beast::file_posix file;
-  std::uint64_t size = 0;
-  std::chrono::sys_seconds last_modified;
-  std::string etag;
-};
-
-// `path` (canonical) strictly below `root` (canonical), with no hidden component below the root
-// (a symlink inside the root may point at a dotfile).
-bool inside_root(const fs::path& root, const fs::path& path) {
-  auto [r, p] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
-  if (r != root.end() || p == path.end()) return false;
-  return std::none_of(p, path.end(), [](const fs::path& part) {
-    return part.native().empty() || part.native().front() == '.';
-  });
-}
-
-std::optional<OpenFile> open_regular_file(const fs::path& path) {
-  // O_NONBLOCK: opening a FIFO planted under the root must not block the I/O thread; it has no
-  // effect on reads of regular files. O_NOFOLLOW: the path was canonical a moment ago.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) return std::nullopt;
-  OpenFile out;
-  out.file.native_handle(fd);  // owns the descriptor from here on
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;  // directories too
-  out.size = static_cast<std::uint64_t>(st.st_size);
-  out.last_modified = std::chrono::sys_seconds{std::chrono::seconds{st.st_mtim.tv_sec}};
-  const auto mtime_ns = static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
-                        static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
-  char etag[48];
-  std::snprintf(etag, sizeof etag, "\"%" PRIx64 "-%" PRIx64 "\"", out.size, mtime_ns);
-  out.etag = etag;
-  return out;
-}
-
-// The whole file, or nullopt when it did not read as `size` bytes (it changed meanwhile).
-std::optional<std::string> read_whole(beast::file_posix& file, std::uint64_t size) {
-  std::string out(size, '\0');
-  beast::error_code ec;
-  file.seek(0, ec);
-  std::size_t done = 0;
-  while (!ec && done < out.size()) {
-    const auto n = file.read(out.data() + done, out.size() - done, ec);
-    if (n == 0) break;
-    done += n;
-  }
-  if (ec || done != out.size()) return std::nullopt;
-  return out;
-}
 
 bool is_segment(std::string_view type) {
   return type.starts_with("video/") || type.starts_with("audio/") || type == "text/vtt";

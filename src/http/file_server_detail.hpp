@@ -1,6 +1,6 @@
 #pragma once
-// Private pieces of the file server: the byte-range bodies (file and memory), Range parsing,
-// HTTP dates and entity-tag matching.
+// Private pieces of the file server: opening files under the root, the byte-range bodies (file
+// and memory), Range parsing, HTTP dates and entity-tag matching.
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/file_posix.hpp>
@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -137,5 +138,22 @@ bool if_none_match_matches(std::string_view header, std::string_view etag);
 // If-Range: a strong entity-tag equal to `etag`, or a date equal to `last_modified`.
 bool if_range_matches(std::string_view header, std::string_view etag,
                       std::chrono::sys_seconds last_modified);
+
+// An open regular file under the root, with the metadata taken from the open descriptor (not
+// from the path, which may be replaced meanwhile: live playlists are rewritten by rename).
+struct OpenFile {
+  boost::beast::file_posix file;
+  std::uint64_t size = 0;
+  std::chrono::sys_seconds last_modified;
+  std::string etag;
+};
+
+// `path` (canonical) strictly below `root` (canonical), with no hidden component below the root
+// (a symlink inside the root may point at a dotfile).
+bool inside_root(const std::filesystem::path& root, const std::filesystem::path& path);
+// Opens `path` without following a link or blocking on a FIFO; nullopt unless a regular file.
+std::optional<OpenFile> open_regular_file(const std::filesystem::path& path);
+// The whole file, or nullopt when it did not read as `size` bytes (it changed meanwhile).
+std::optional<std::string> read_whole(boost::beast::file_posix& file, std::uint64_t size);
 
 }  // namespace streampulse::http::file_server_detail
