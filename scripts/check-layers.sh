@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 # DEVELOPERS.md's picture.
 ALLOWED='
 main:     app cli
-app:      api service persist config http media embedded momento redis sim net core store
+app:      api service persist config http media embedded momento redis sim net async core store
 cli:      sim media http net core store
 api:      service persist config media http core store
 service:  persist config core store
@@ -28,10 +28,11 @@ embedded: core store
 momento:  net core store
 redis:    embedded net core store
 sim:      net core store
-http:     core store
+http:     async core store
 net:      core
 core:     store
 store:
+async:
 separate:
 '
 

@@ -203,7 +203,7 @@ boost::system::error_code App::start(std::string& message) {
   ss.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
   ss.on_accept_failure = [&stats = m.stats] { ++stats.accept_failures; };  // on the state loop
   ss.on_refused = [&stats = m.stats] { ++stats.connections_refused; };
-  m.server = std::make_unique<http::Server>(m.ioc.get_executor(), ss, m.router,
+  m.server = std::make_unique<http::Server>(m.ioc.get_executor(), ss, m.router, m.tasks,
                                             m.connection_loops->executors());
   if (auto ec = m.server->listen()) {
     message = "cannot listen on " + c.listen + ": " + ec.message();

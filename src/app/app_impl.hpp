@@ -5,7 +5,7 @@
 #include "streampulse/app/app.hpp"
 #include "streampulse/app/capacity.hpp"
 #include "streampulse/app/connection_loops.hpp"
-#include "streampulse/app/task_group.hpp"
+#include "streampulse/async/task_group.hpp"
 #include "streampulse/core/client_slots.hpp"
 #include "streampulse/core/clock.hpp"
 #include "streampulse/core/publisher_election.hpp"
@@ -62,13 +62,15 @@ struct App::Impl {
   http::Router router;
   std::unique_ptr<http::Server> server;
   asio::signal_set signals{ioc};
-  // Every background task and the accept loop: one cancel stops them all (begin_stop).
-  TaskGroup tasks{ioc.get_executor()};
+  // Every background task, the accept loop and every connection: one stop reaches them all
+  // (begin_stop), in two steps (graceful, then now).
+  async::TaskGroup tasks{ioc.get_executor()};
   asio::thread_pool file_pool{1};  // blocking file I/O (snapshots, journal), off the loop's thread
   std::unique_ptr<persist::StreamKeeper> stream_keeper;  // null: the catalog lives in memory only
   // With STREAMPULSE_DATA_DIR (embedded backend): the journal (each shard's store feeds it).
   std::unique_ptr<persist::Journal> journal;
-  TaskGroup journaling{ioc.get_executor()};  // the flusher: stops last, after the final snapshot
+  // The journal's flusher: stops last, after the final snapshot.
+  async::TaskGroup journaling{ioc.get_executor()};
   std::vector<std::weak_ptr<sim::Simulator>> simulations;  // POST /api/simulations
   service::LiveDashboard live;  // history, SSE fan-out (run_dashboard_feed)
   // Per-client slots; each table holds at most as many clients as the global bound has places.

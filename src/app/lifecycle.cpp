@@ -26,30 +26,30 @@ void App::Impl::begin_stop() {
   spdlog::info("stopping: no new connections, finishing requests in flight");
   server->stop_accepting();
   store->shutdown();  // long-polls answer now
-  tasks.cancel();     // the dashboard feed's end ends the live streams too
+  // Background tasks end at their next wait (the dashboard feed's end ends the live streams
+  // too); idle connections close now, busy ones after their response.
+  tasks.stop(async::Stop::graceful);
   for (auto& w : simulations) {
     if (auto sim = w.lock()) sim->stop();
   }
-  server->close_idle();
   asio::co_spawn(ioc, drain(), asio::detached);
 }
 
-// Waits for the sessions to finish, up to the grace period (a second signal cuts it short by
-// closing them), then closes what is left; then, once the background tasks have ended, the
-// last words to the backend and the final snapshot, and the journal's flusher last of all.
+// Waits for the group (connections and background tasks) to empty, up to the grace period (a
+// second signal cuts it short), then stops what is left at once; then the last words to the
+// backend and the final snapshot, and the journal's flusher last of all.
 asio::awaitable<void> App::Impl::drain() {
   using std::chrono::steady_clock;
   const auto grace = std::chrono::milliseconds(config.shutdown_grace_ms);
-  if (!co_await server->sessions_ended(steady_clock::now() + grace)) {
-    spdlog::warn("grace period over: closing {} connections", server->sessions());
-    server->close_all();
+  if (!co_await tasks.wait(steady_clock::now() + grace)) {
+    spdlog::warn("grace period over: stopping {} connections and tasks at once ({} connections)",
+                 tasks.size(), server->sessions());
+    tasks.stop(async::Stop::now);
     // Closed sockets end their sessions at once, each on its own thread: wait for that, so
     // no session is left to hop to this loop after it has stopped.
-    co_await server->sessions_ended(steady_clock::now() + std::chrono::seconds(1));
+    if (!co_await tasks.wait(steady_clock::now() + std::chrono::seconds(2)))
+      spdlog::warn("{} connections and tasks still running 2 s after the stop", tasks.size());
   }
-  // Cancelled in begin_stop, each ends at its next wait: no periodic snapshot races the last.
-  if (!co_await tasks.wait(steady_clock::now() + std::chrono::seconds(2)))
-    spdlog::warn("{} background tasks still running 2 s after the stop", tasks.size());
   if (serving && services->duty.elect) co_await withdraw_from_election(*services);
   if (redis) redis->close();  // its connections' coroutines end: the loop can run out
   // Not before the restore is done: a snapshot of half the players would replace the whole.
@@ -62,7 +62,7 @@ asio::awaitable<void> App::Impl::drain() {
       spdlog::error("the last snapshot failed: {}", e.what());
     }
   }
-  journaling.cancel();
+  journaling.stop(async::Stop::now);
   boost::system::error_code ignored;
   signals.cancel(ignored);  // the wait for a second signal: nothing is left to cut short
 }
@@ -151,7 +151,7 @@ void App::Impl::watch_signals() {
     signals.async_wait([this](boost::system::error_code ec2, int sig2) {
       if (ec2) return;
       spdlog::warn("received signal {} again: closing every connection now", sig2);
-      server->close_all();  // the drain's wait for the sessions ends with them
+      tasks.stop(async::Stop::now);  // connections close: the drain's wait ends with them
     });
     begin_stop();
   });

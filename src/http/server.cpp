@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -17,43 +16,34 @@ namespace streampulse::http {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-// The connections of one thread and their registry (touched on that thread only).
+// A thread that runs connections.
 struct Shard {
-  Shard(asio::any_io_executor ex, bool state) : executor(std::move(ex)), on_state(state) {}
   asio::any_io_executor executor;
-  SessionRegistry registry;
   bool on_state;
 };
 
 struct Server::Impl {
-  Impl(asio::any_io_executor state, ServerSettings s, const Router& r,
+  Impl(asio::any_io_executor state, ServerSettings s, const Router& r, async::TaskGroup& g,
        std::vector<asio::any_io_executor> others)
       : executor(state),
         acceptor(state),
         backoff(state),
-        ended(state),
         settings(std::move(s)),
-        router(r) {
-    shards.push_back(std::make_unique<Shard>(state, true));
-    for (auto& ex : others) shards.push_back(std::make_unique<Shard>(ex, false));
+        router(r),
+        group(g) {
+    shards.push_back({state, true});
+    for (auto& ex : others) shards.push_back({ex, false});
   }
 
   std::size_t sessions() const { return open.load(std::memory_order_relaxed); }
-  // Runs f(registry) on each shard's thread.
-  template <class F>
-  void on_each_shard(F f) {
-    for (auto& shard : shards) {
-      asio::post(shard->executor, [reg = &shard->registry, f] { f(*reg); });
-    }
-  }
 
   asio::any_io_executor executor;
   tcp::acceptor acceptor;
   asio::steady_timer backoff;  // the pause after a failed accept (cancelled by a stop)
-  asio::steady_timer ended;    // sessions_ended()'s wait, cancelled when the last session ends
   ServerSettings settings;
   const Router& router;
-  std::vector<std::unique_ptr<Shard>> shards;
+  async::TaskGroup& group;
+  std::vector<Shard> shards;
   std::size_t next_shard = 0;
   bool accepting = true;
   // Connections accepted and not yet closed: counted by the accept loop before the session
@@ -62,8 +52,8 @@ struct Server::Impl {
 };
 
 Server::Server(asio::any_io_executor state, ServerSettings settings, const Router& router,
-               std::vector<asio::any_io_executor> session_executors)
-    : impl_(std::make_shared<Impl>(state, std::move(settings), router,
+               async::TaskGroup& group, std::vector<asio::any_io_executor> session_executors)
+    : impl_(std::make_shared<Impl>(state, std::move(settings), router, group,
                                    std::move(session_executors))) {}
 
 Server::~Server() = default;
@@ -135,7 +125,7 @@ asio::awaitable<void> Server::run() {
   auto impl = impl_;  // keeps the state alive while sessions run
   AcceptBackoff backoff;
   while (impl->accepting) {
-    Shard& shard = *impl->shards[impl->next_shard];
+    const Shard& shard = impl->shards[impl->next_shard];
     // The socket belongs to its shard's thread from the start.
     auto [ec, socket] =
         co_await impl->acceptor.async_accept(shard.executor, asio::as_tuple(asio::use_awaitable));
@@ -157,10 +147,9 @@ asio::awaitable<void> Server::run() {
     impl->open.fetch_add(1, std::memory_order_relaxed);
     asio::co_spawn(
         shard.executor,
-        run_session(std::move(socket), impl->settings, impl->router, shard.registry, place, impl),
+        run_session(std::move(socket), impl->settings, impl->router, impl->group, place, impl),
         [impl](std::exception_ptr e) {
-          if (impl->open.fetch_sub(1, std::memory_order_relaxed) == 1)
-            asio::post(impl->executor, [impl] { impl->ended.cancel(); });
+          impl->open.fetch_sub(1, std::memory_order_relaxed);
           if (e) spdlog::error("a connection ended with an exception");
         });
   }
@@ -173,25 +162,6 @@ void Server::stop_accepting() {
   impl_->backoff.cancel();
 }
 
-void Server::close_idle() {
-  impl_->on_each_shard([](SessionRegistry& r) { r.close_idle(); });
-}
-
-void Server::close_all() {
-  impl_->on_each_shard([](SessionRegistry& r) { r.close_all(); });
-}
-
 std::size_t Server::sessions() const { return impl_->sessions(); }
-
-asio::awaitable<bool> Server::sessions_ended(std::chrono::steady_clock::time_point deadline) {
-  auto impl = impl_;
-  // A session ending between the check and the wait is not missed: the wake-up is posted to
-  // this loop, so it runs after the wait is armed.
-  while (impl->sessions() > 0 && std::chrono::steady_clock::now() < deadline) {
-    impl->ended.expires_at(deadline);
-    co_await impl->ended.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
-  co_return impl->sessions() == 0;
-}
 
 }  // namespace streampulse::http

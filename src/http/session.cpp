@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
@@ -68,33 +69,29 @@ asio::awaitable<Response> run_handler(Request& req, const Router::Match& match,
   co_return std::move(*res);
 }
 
-// Keeps a connection in its thread's registry for exactly as long as the session runs, however
-// it ends: a stop must never reach a stream that is gone.
-class Registration {
- public:
-  Registration(SessionRegistry& registry, beast::tcp_stream& stream)
-      : registry_(registry), key_(&stream) {
-    registry_.add(key_, {&stream, true});
-  }
-  ~Registration() { registry_.remove(key_); }
-  Registration(const Registration&) = delete;
-  Registration& operator=(const Registration&) = delete;
-
- private:
-  SessionRegistry& registry_;
-  void* key_;
-};
-
 struct Connection {
   beast::tcp_stream& stream;
   beast::flat_buffer buffer;
   const ServerSettings& settings;
   const Router& router;
-  SessionRegistry& registry;
   const SessionPlace& place;
   const std::string& remote;
   bool responding = false;  // a response has started going out: too late for a 500
+  bool idle = true;         // waiting for (the rest of) a request header
+  bool closing = false;     // a stop: no further request on this connection
 };
+
+// A stop's steps, on the session's thread: gracefully, an idle connection closes now and a busy
+// one after its response; now, the socket closes whatever it is doing.
+void on_stop(Connection& c, async::Stop step) {
+  c.closing = true;
+  if (step == async::Stop::now) {
+    boost::system::error_code ignored;
+    c.stream.socket().close(ignored);
+  } else if (c.idle) {
+    c.stream.cancel();
+  }
+}
 
 // Reads the body under the route's limit; an answer when it is refused, nullopt when read or
 // when the client is gone (`gone`).
@@ -134,7 +131,7 @@ asio::awaitable<std::optional<Response>> read_body(
 
 // One request and its answer; false when the connection is done.
 asio::awaitable<bool> serve_one(Connection& c) {
-  c.registry.set_idle(&c.stream, true);
+  c.idle = true;
   beast_http::request_parser<beast_http::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(c.settings.header_limit));
   // No body limit yet: Beast's default (1 MiB) would refuse a large Content-Length while the
@@ -144,7 +141,7 @@ asio::awaitable<bool> serve_one(Connection& c) {
   c.stream.expires_after(c.settings.header_timeout);
   auto [read_ec, _] = co_await beast_http::async_read_header(c.stream, c.buffer, parser,
                                                              asio::as_tuple(asio::use_awaitable));
-  c.registry.set_idle(&c.stream, false);
+  c.idle = false;
   std::optional<Response> early;  // an answer given without running a handler; then close
   if (read_ec == beast_http::error::header_limit) {
     early = refuse(beast_http::status::request_header_fields_too_large, "headers_too_large",
@@ -199,7 +196,7 @@ asio::awaitable<bool> serve_one(Connection& c) {
   if (!answer) answer.emplace(co_await run_handler(req, *match, c.remote, c.place));
   Response& res = *answer;
 
-  const bool keep = res.keep_alive() && !refused && !c.registry.closing();
+  const bool keep = res.keep_alive() && !refused && !c.closing;
   c.responding = true;
   c.stream.expires_after(c.settings.write_timeout);
   auto [write_ec, written] = co_await beast::async_write(c.stream, std::move(res.generator()),
@@ -240,7 +237,7 @@ asio::awaitable<bool> serve_one(Connection& c) {
 
 asio::awaitable<void> run_session(
     tcp::socket socket, const ServerSettings& settings, const Router& router,
-    SessionRegistry& registry, SessionPlace place,
+    async::TaskGroup& group, SessionPlace place,
     std::shared_ptr<void> /*keepalive: held until the session ends*/) {
   boost::system::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
@@ -248,13 +245,16 @@ asio::awaitable<void> run_session(
   // Responses go out whole; Nagle would only hold back the last segment of a long one.
   socket.set_option(tcp::no_delay(true), ec);
   beast::tcp_stream stream(std::move(socket));
-  Registration registration(registry, stream);
-  Connection c{stream, {}, settings, router, registry, place, remote};
+  Connection c{stream, {}, settings, router, place, remote};
+  // In the group for exactly as long as the session runs, however it ends: a stop never reaches
+  // a connection that is gone. Joined late to a stop, it is told at once.
+  const auto membership =
+      group.join(co_await asio::this_coro::executor, [&c](async::Stop step) { on_stop(c, step); });
   // The session's boundary: nothing escapes it, so the connection always ends here (and leaves
-  // the registry). No co_await inside a handler block: the failure is noted, answered below.
+  // the group). No co_await inside a handler block: the failure is noted, answered below.
   bool failed = false;
   try {
-    while (!registry.closing()) {
+    while (!c.closing) {
       const bool more = co_await serve_one(c);  // a statement: GCC 12 and co_await in && / ?:
       if (!more) break;
     }

@@ -16,22 +16,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using asio::ip::tcp;
 
-void SessionRegistry::set_idle(void* key, bool idle) {
-  if (auto it = sessions_.find(key); it != sessions_.end()) it->second.idle = idle;
-}
-
-void SessionRegistry::close_idle() {
-  closing_ = true;
-  for (auto& [key, entry] : sessions_) {
-    if (entry.idle) entry.stream->cancel();
-  }
-}
-
-void SessionRegistry::close_all() {
-  closing_ = true;
-  for (auto& [key, entry] : sessions_) entry.stream->socket().close();
-}
-
 std::string_view path_only(std::string_view target) { return target.substr(0, target.find('?')); }
 
 Response method_not_allowed(const Request& req, const std::string& allow) {

@@ -44,7 +44,7 @@ class Receiver {
         });
     http::ServerSettings settings;
     settings.endpoint = {asio::ip::make_address("127.0.0.1"), 0};
-    server_ = std::make_unique<http::Server>(io_.get_executor(), settings, router_);
+    server_ = std::make_unique<http::Server>(io_.get_executor(), settings, router_, group_);
     EXPECT_FALSE(server_->listen());
     asio::co_spawn(io_, server_->run(), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
@@ -52,7 +52,7 @@ class Receiver {
   ~Receiver() {
     asio::post(io_, [this] {
       server_->stop_accepting();
-      server_->close_all();
+      group_.stop(streampulse::async::Stop::now);
     });
     thread_.join();
   }
@@ -73,6 +73,7 @@ class Receiver {
 
  private:
   asio::io_context io_;
+  streampulse::async::TaskGroup group_{io_.get_executor()};  // the sessions join it
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   std::thread thread_;

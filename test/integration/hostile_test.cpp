@@ -62,7 +62,7 @@ class BareServer {
                                                 "text/plain");
                 });
     settings.endpoint = {asio::ip::make_address("127.0.0.1"), 0};
-    server_ = std::make_unique<http::Server>(ioc_.get_executor(), settings, router_);
+    server_ = std::make_unique<http::Server>(ioc_.get_executor(), settings, router_, group_);
     if (auto ec = server_->listen()) throw std::runtime_error("listen: " + ec.message());
     asio::co_spawn(ioc_, server_->run(), asio::detached);
     thread_ = std::thread([this] { ioc_.run(); });
@@ -70,7 +70,7 @@ class BareServer {
   ~BareServer() {
     asio::post(ioc_, [this] {
       server_->stop_accepting();
-      server_->close_all();
+      group_.stop(async::Stop::now);
     });
     std::this_thread::sleep_for(50ms);
     ioc_.stop();
@@ -81,6 +81,7 @@ class BareServer {
 
  private:
   asio::io_context ioc_;
+  async::TaskGroup group_{ioc_.get_executor()};  // the sessions join it
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   std::thread thread_;

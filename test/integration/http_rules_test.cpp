@@ -203,7 +203,8 @@ TEST(HttpRules, AnExceptionOutsideTheHandlerEndsOnlyItsRequest) {
       0, boom);
   http::ServerSettings settings;
   settings.endpoint = {asio::ip::make_address("127.0.0.1"), 0};
-  http::Server server(ioc.get_executor(), settings, router);
+  async::TaskGroup group(ioc.get_executor());  // the sessions join it
+  http::Server server(ioc.get_executor(), settings, router, group);
   ASSERT_FALSE(server.listen());
   asio::co_spawn(ioc, server.run(), asio::detached);
   std::thread loop([&] { ioc.run(); });
@@ -216,7 +217,7 @@ TEST(HttpRules, AnExceptionOutsideTheHandlerEndsOnlyItsRequest) {
   EXPECT_EQ(server.sessions(), 0u);
   asio::post(ioc, [&] {
     server.stop_accepting();
-    server.close_idle();
+    group.stop(async::Stop::graceful);
   });
   loop.join();  // the loop runs out of work: every session ended
 }

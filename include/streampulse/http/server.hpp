@@ -1,7 +1,8 @@
 #pragma once
 // The one HTTP listener: a coroutine accept loop, a cap on connections, and sessions with
-// keep-alive, deadlines and size limits. Stopping is graceful: stop accepting, close idle
-// connections, let requests in flight finish.
+// keep-alive, deadlines and size limits. Each session joins the service's task group, which
+// stops them: gracefully (idle connections close, requests in flight finish), then at once.
+#include "streampulse/async/task_group.hpp"
 #include "streampulse/http/router.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -33,9 +34,10 @@ class Server {
  public:
   // `state`: the state loop, where the accept loop and Affinity::state handlers run.
   // `session_executors`: further threads' executors; connections are spread round-robin over
-  // the state loop and these (none: every connection on the state loop).
+  // the state loop and these (none: every connection on the state loop). `group`: the task
+  // group every session joins while it runs (it outlives the sessions' wait in a stop).
   Server(boost::asio::any_io_executor state, ServerSettings settings, const Router& router,
-         std::vector<boost::asio::any_io_executor> session_executors = {});
+         async::TaskGroup& group, std::vector<boost::asio::any_io_executor> session_executors = {});
   ~Server();
 
   // Binds and listens; an error (address in use...) is returned, not thrown.
@@ -46,15 +48,7 @@ class Server {
   boost::asio::awaitable<void> run();
 
   void stop_accepting();
-  // Idle connections close now; busy ones close after their current response. Like
-  // close_all, takes effect on each connection's thread soon after the call.
-  void close_idle();
-  // Closes every connection at once, for when the grace period is over.
-  void close_all();
-  std::size_t sessions() const;
-  // On the state loop: completes when every connection has ended (true) or at `deadline` with
-  // some still open (false). Woken by the last session's end, not by polling.
-  boost::asio::awaitable<bool> sessions_ended(std::chrono::steady_clock::time_point deadline);
+  std::size_t sessions() const;  // open connections
 
  private:
   struct Impl;
