@@ -1,8 +1,8 @@
 #pragma once
 // What viewer count to publish on the count topic, and when: a count exact and calm under load.
 //
-// The publisher (service/count_publisher.cpp run_count_publisher) reads the active count (players seen
-// within the active window) every tick and asks this policy. The original published on every
+// The publisher (service/count_publisher.cpp run_count_publisher) reads the active count (players
+// seen within the active window) every tick and asks this policy. The original published on every
 // heartbeat (N^2 deliveries per period with N viewers); a plain "publish when it changed" is
 // not calm either: under load one late heartbeat drops a player out of the window for a moment,
 // the count changes, every subscriber gets a long-poll answer, which makes more heartbeats
