@@ -1,4 +1,4 @@
-// Backend faults (issue 7, part 5), against the fake Momento, beyond momento_backend_test.cpp
+// Backend faults (issue 7, part 5), against the fake Momento, beyond momento_faults_test.cpp
 // (a 503 outage seen by /readyz, one retried 503, one unretried 429, publishes never retried):
 // each kind of persistent fault (latency past the call budget, a hang, connection resets,
 // INTERNAL, throttling) with webhooks answered within the budget, the service alive, /readyz

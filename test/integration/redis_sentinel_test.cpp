@@ -2,6 +2,7 @@
 // real redis-server processes on loopback TCP): it follows a SENTINEL FAILOVER and then the
 // SIGKILL of the new primary. And behind a two-node Redis Cluster: pointed at the node that does
 // not hold its slot, it follows MOVED to the one that does.
+#include "redis_instances.hpp"
 #include "redis_server.hpp"
 #include "reliability_support.hpp"
 #include "test_server.hpp"
@@ -24,19 +25,10 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-long long ms_since(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
-
-std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-
-// One streampulse process on the Redis backend at `url`.
-struct Instance {
-  explicit Instance(const std::string& url) : port(free_port()) {
+// One streampulse process on the Redis backend at `url` (a Sentinel's, a Cluster node's;
+// redis_instances.hpp's Instance takes a RedisServer's Unix socket).
+struct InstanceAt {
+  explicit InstanceAt(const std::string& url) : port(free_port()) {
     process = std::make_unique<ChildProcess>(
         STREAMPULSE_BINARY,
         std::vector<std::string>{"serve", "--listen", "127.0.0.1:" + std::to_string(port),
@@ -54,44 +46,16 @@ struct Instance {
   std::unique_ptr<ChildProcess> process;
 };
 
-// `viewers` players heartbeating every 500 ms through `port`, on a thread, until destroyed.
-class Audience {
- public:
-  Audience(unsigned short port, int viewers) : port_(port) {
-    for (int i = 0; i < viewers; ++i) configs_.push_back(viewer_config(port));
-    thread_ = std::thread([this] {
-      for (int t = 0; running_; ++t) {
-        for (const auto& v : configs_) {
-          const auto body = R"({"playerId":")" + v.player_id + R"(","bitrate":1500,"playTime":)" +
-                            std::to_string(t) + "}";
-          try {
-            const auto r = http_post(port_, "/topics/video/stream", body,
-                                     {{"authorization", v.token}, {"content-type", "text/plain"}});
-            if (r.status != 204u) ++failures;
-          } catch (const std::exception&) {
-            ++failures;
-          }
-        }
-        std::this_thread::sleep_for(500ms);
-      }
-    });
-  }
-  ~Audience() {
-    running_ = false;
-    thread_.join();
-  }
-  std::atomic<int> failures{0};
-
- private:
-  unsigned short port_;
-  std::vector<ViewerConfig> configs_;
-  std::atomic<bool> running_{true};
-  std::thread thread_;
-};
+// `n` viewers, each configured by and heartbeating through `port` (for Audience).
+std::vector<Viewer> viewers_at(unsigned short port, int n) {
+  std::vector<Viewer> viewers;
+  for (int i = 0; i < n; ++i) viewers.push_back({viewer_config(port), port});
+  return viewers;
+}
 
 // The service's connections (CLIENT SETNAME streampulse) on `server`.
 std::size_t service_connections(const RedisServer& server) {
-  return count_of(server.cli({"CLIENT", "LIST"}), "name=streampulse ");
+  return occurrences(server.cli({"CLIENT", "LIST"}), "name=streampulse ");
 }
 
 RedisServerOptions replica_of(const RedisServer& primary) {
@@ -133,11 +97,12 @@ TEST(RedisSentinel, TheServiceFollowsAFailoverThenAKilledPrimary) {
     return nullptr;
   };
 
-  Instance in("redis+sentinel://127.0.0.1:" + std::to_string(sentinel.port()) + "/sp");
+  InstanceAt in("redis+sentinel://127.0.0.1:" + std::to_string(sentinel.port()) + "/sp");
   ASSERT_TRUE(in.ready()) << in.process->output();
   EXPECT_EQ(service_connections(first), 2u);  // the commands' and the mirror's
   constexpr int kViewers = 10;
-  Audience audience(in.port, kViewers);
+  auto viewers = viewers_at(in.port, kViewers);
+  Audience audience(viewers);
   const auto all = json::parse(R"({"active":10,"total":10})");
   ASSERT_TRUE(eventually([&] { return in.players() == all; }, 10s)) << in.players();
 
@@ -208,7 +173,7 @@ TEST(RedisSentinel, TheServiceFollowsAFailoverThenAKilledPrimary) {
       },
       5s));
   const auto log = in.process->output();
-  EXPECT_GE(count_of(log, "names 127.0.0.1:"), 2u) << log;
+  EXPECT_GE(occurrences(log, "names 127.0.0.1:"), 2u) << log;
 }
 
 TEST(RedisCluster, TheServiceFollowsMovedToTheNodeOfItsSlot) {
@@ -243,10 +208,11 @@ TEST(RedisCluster, TheServiceFollowsMovedToTheNodeOfItsSlot) {
       10s));
 
   const auto started = Clock::now();
-  Instance in(other.tcp_url());
+  InstanceAt in(other.tcp_url());
   ASSERT_TRUE(in.ready()) << in.process->output();
   constexpr int kViewers = 5;
-  Audience audience(in.port, kViewers);
+  auto viewers = viewers_at(in.port, kViewers);
+  Audience audience(viewers);
   ASSERT_TRUE(eventually([&] { return in.players().at("active") == kViewers; }, 10s))
       << in.players() << in.process->output();
   EXPECT_EQ(holder.cli({"ZCARD", "{video}:z:activePlayers"}), std::to_string(kViewers) + "\n");
@@ -258,7 +224,7 @@ TEST(RedisCluster, TheServiceFollowsMovedToTheNodeOfItsSlot) {
       "%lld ms after the instance was started\n",
       ms_since(started));
   EXPECT_EQ(audience.failures, 0);
-  EXPECT_GE(count_of(in.process->output(), "MOVED"), 1u);
+  EXPECT_GE(occurrences(in.process->output(), "MOVED"), 1u);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // The catalog of streams (issue 15, part 1) through a real server: GET /api/streams, PUT and
 // DELETE /api/streams/{id} with and without the admin token, every bad input (4xx, no change),
-// the default stream's rules, /api/player-config?stream=, and the catalog across a restart
-// (data dir; Momento's dictionary against the fake).
+// the default stream's rules and /api/player-config?stream=.
 #include "backends.hpp"
+#include "streams_support.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -13,62 +13,10 @@
 
 using namespace streampulse;
 using namespace streampulse::testing;
+using namespace streampulse::testing::streams;
 namespace json = boost::json;
 namespace fs = std::filesystem;
 namespace bh = boost::beast::http;
-
-namespace {
-
-const std::map<std::string, std::string> kAdmin{{"authorization", "Bearer test-admin"},
-                                                {"content-type", "application/json"}};
-
-HttpResult put_stream(unsigned short port, const std::string& id, const std::string& body,
-                      const std::map<std::string, std::string>& headers = kAdmin) {
-  return http_request(port, bh::verb::put, "/api/streams/" + id, body, headers);
-}
-
-HttpResult delete_stream(unsigned short port, const std::string& id,
-                         const std::map<std::string, std::string>& headers = kAdmin) {
-  return http_request(port, bh::verb::delete_, "/api/streams/" + id, {}, headers);
-}
-
-std::string body_of(const std::string& name, const std::string& url) {
-  return json::serialize(json::object{{"name", name}, {"url", url}});
-}
-
-json::array list(unsigned short port) {
-  const auto r = http_get(port, "/api/streams");
-  EXPECT_EQ(r.status, 200u) << r.body;
-  return json::parse(r.body).at("streams").as_array();
-}
-
-// id -> {name, url, default} of GET /api/streams, figures left out.
-std::map<std::string, std::string> catalog(unsigned short port) {
-  std::map<std::string, std::string> out;
-  for (const auto& s : list(port)) {
-    out[std::string(s.at("id").as_string())] = std::string(s.at("name").as_string()) + " | " +
-                                               std::string(s.at("url").as_string()) +
-                                               (s.at("default").as_bool() ? " | default" : "");
-  }
-  return out;
-}
-
-std::string error_code(const HttpResult& r) {
-  const auto doc = json::parse(r.body);
-  EXPECT_TRUE(doc.as_object().contains("message")) << r.body;
-  return std::string(doc.at("error").as_string());
-}
-
-fs::path temp_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("streampulse-" + name + "-" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  return dir;
-}
-
-const std::string kHeartbeat =
-    R"({"playerId":"p1","bitrate":500,"playTime":10,"agent":{"os":"Linux","browser":"Firefox","device":"Desktop"}})";
-
-}  // namespace
 
 TEST(Streams, TheDefaultStreamIsListedWithTheServiceFigures) {
   TestServer server;
@@ -232,85 +180,4 @@ TEST(Streams, PlayerConfigPlaysTheStreamAskedFor) {
   EXPECT_NE(missing.body.find("'nope'"), std::string::npos) << missing.body;
   EXPECT_EQ(http_get(port, "/api/player-config?stream=a%2Fb").status, 404u);
   EXPECT_EQ(http_get(port, "/api/player-config?stream=").status, 404u);
-}
-
-TEST(Streams, TheCatalogSurvivesARestartWithADataDir) {
-  const auto dir = temp_dir("streams");
-  auto config = test_config();
-  config.data_dir = dir.string();
-  std::map<std::string, std::string> before;
-  {
-    TestServer server(config);
-    const auto port = server.port();
-    ASSERT_EQ(put_stream(port, "a", body_of("A", "/media/a/master.m3u8")).status, 201u);
-    ASSERT_EQ(put_stream(port, "b", body_of("B", "https://cdn.example.com/b.m3u8")).status, 201u);
-    ASSERT_EQ(put_stream(port, "gone", body_of("Gone", "/g")).status, 201u);
-    ASSERT_EQ(delete_stream(port, "gone").status, 204u);
-    ASSERT_EQ(put_stream(port, "main", body_of("Renamed main", "/media/m/master.m3u8")).status,
-              200u);
-    before = catalog(port);
-    ASSERT_EQ(before.size(), 3u);
-  }  // stopped
-  EXPECT_TRUE(fs::exists(dir / "streams.json"));
-  {
-    TestServer again(config);
-    EXPECT_EQ(catalog(again.port()), before);
-    const auto cfg = http_get(again.port(), "/api/player-config?stream=b");
-    EXPECT_EQ(json::parse(cfg.body).at("stream").at("url"), "https://cdn.example.com/b.m3u8");
-  }
-  // A damaged file: kept aside, and the service starts with the default stream.
-  { std::ofstream(dir / "streams.json", std::ios::trunc) << "{\"version\":1,\"streams\":["; }
-  {
-    TestServer damaged(config);
-    EXPECT_EQ(catalog(damaged.port()),
-              (std::map<std::string, std::string>{
-                  {"main", "Sample stream | /media/sample/master.m3u8 | default"}}));
-  }
-  bool copied_aside = false;
-  for (const auto& entry : fs::directory_iterator(dir))
-    copied_aside |= entry.path().filename().string().starts_with("streams.json.corrupt-");
-  EXPECT_TRUE(copied_aside);
-  fs::remove_all(dir);
-}
-
-TEST(Streams, WithoutADataDirTheCatalogLivesInMemory) {
-  {
-    TestServer server;
-    ASSERT_EQ(put_stream(server.port(), "a", body_of("A", "/a")).status, 201u);
-    EXPECT_EQ(catalog(server.port()).size(), 2u);
-  }
-  TestServer restarted;
-  EXPECT_EQ(catalog(restarted.port()).size(), 1u);
-}
-
-TEST(Streams, OnMomentoTheCatalogIsTheCachesDictionary) {
-  FakeMomento fake;
-  std::map<std::string, std::string> before;
-  {
-    TestServer server(momento_config(fake));
-    const auto port = server.port();
-    ASSERT_EQ(put_stream(port, "a", body_of("A", "/media/a/master.m3u8")).status, 201u);
-    ASSERT_EQ(put_stream(port, "b", body_of("B", "/media/b/master.m3u8")).status, 201u);
-    ASSERT_EQ(delete_stream(port, "b").status, 204u);
-    const auto dict = fake.dictionary("streams");
-    ASSERT_EQ(dict.size(), 1u);
-    EXPECT_EQ(dict[0].field, "a");
-    EXPECT_EQ(json::parse(dict[0].value),
-              json::parse(R"({"name":"A","url":"/media/a/master.m3u8"})"));
-
-    // Momento fails: the change is refused and not made.
-    Faults faults;
-    faults.fail_status = 503;
-    faults.path_prefix = "/cache_client.Scs/Dictionary";
-    fake.set_faults(faults);
-    const auto refused = put_stream(port, "c", body_of("C", "/c"));
-    EXPECT_EQ(refused.status, 503u) << refused.body;
-    EXPECT_EQ(delete_stream(port, "a").status, 503u);
-    fake.clear_faults();
-    before = catalog(port);
-    EXPECT_EQ(before.size(), 2u);
-    EXPECT_TRUE(before.contains("a"));
-  }
-  TestServer restarted(momento_config(fake));
-  EXPECT_EQ(catalog(restarted.port()), before);
 }
