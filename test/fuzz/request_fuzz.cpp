@@ -9,7 +9,7 @@
 // a guard threw; a handler never sees a control character, a "."/".." segment, or a rest that
 // is not the end of its decoded path.
 #include "fuzz_check.hpp"
-#include "http/session.hpp"  // private to src/http: run_session, SessionRegistry
+#include "http/session.hpp"  // private to src/http: run_session
 #include "streampulse/http/file_server.hpp"
 #include "streampulse/http/response.hpp"
 
@@ -142,10 +142,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   asio::local::stream_protocol::socket client(ioc);
   client.assign(asio::local::stream_protocol(), fds[1]);
 
-  http::SessionRegistry registry;
+  async::TaskGroup group(ioc.get_executor());  // the session joins it while it runs
   bool ended = false;
   asio::co_spawn(ioc,
-                 http::run_session(std::move(server_end), w.settings, w.router, registry,
+                 http::run_session(std::move(server_end), w.settings, w.router, group,
                                    http::SessionPlace{ioc.get_executor(), true}, nullptr),
                  [&](std::exception_ptr e) {
                    FUZZ_CHECK(!e);  // nothing escapes a session
@@ -160,7 +160,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                    [](boost::system::error_code, std::size_t) {});
   ioc.run();
   FUZZ_CHECK(ended);
-  FUZZ_CHECK(registry.size() == 0);
+  FUZZ_CHECK(group.size() == 0);  // the session left the group
 
   std::string lower(input);
   std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
