@@ -1,7 +1,12 @@
 #include "streampulse/app/connection_loops.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <pthread.h>
 
+#include <chrono>
+#include <future>
+#include <memory>
 #include <string>
 
 namespace streampulse::app {
@@ -33,6 +38,20 @@ void ConnectionLoops::start() {
 }
 
 void ConnectionLoops::stop_and_join() {
+  // A session leaves the task group from inside its last handler, so the drain can end while
+  // that handler still runs its last lines (the frame's end, the session's completion). A barrier
+  // posted to each loop runs after it: waited for (1 s at most) before the loops stop, so no
+  // session frame outlives its loop's run and is destroyed after the state loop.
+  if (!threads_.empty()) {
+    std::vector<std::future<void>> barriers;
+    for (auto& loop : loops_) {
+      auto reached = std::make_shared<std::promise<void>>();
+      barriers.push_back(reached->get_future());
+      boost::asio::post(*loop, [reached] { reached->set_value(); });
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (auto& b : barriers) b.wait_until(deadline);
+  }
   work_.clear();
   for (auto& loop : loops_) loop->stop();
   for (auto& t : threads_) t.join();

@@ -21,8 +21,8 @@ class ConnectionLoops {
 
   // Runs each loop on its own thread until stop_and_join().
   void start();
-  // Call after the sessions have ended (App's drain waits for them): whatever is left on a
-  // loop is dropped with it.
+  // Call after the sessions have ended (App's drain waits for them): each loop first finishes
+  // the handler it is in (1 s at most), then whatever is left on a loop is dropped with it.
   void stop_and_join();
 
  private:
