@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <chrono>
 #include <csignal>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,8 +52,19 @@ int wait_exit_code(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// A loopback port nobody listens on, below the ephemeral range (32768-60999 on Linux): a port
+// above it could be held by another test's client connection ("address already in use").
 unsigned short test_port(int offset) {
-  return static_cast<unsigned short>(21000 + (getpid() + offset) % 20000);
+  for (int i = 0; i < 1000; ++i) {
+    const auto port = static_cast<unsigned short>(20000 + (getpid() + offset + i * 7919) % 12000);
+    asio::io_context io;
+    tcp::acceptor probe(io);
+    boost::system::error_code ec;
+    probe.open(tcp::v4(), ec);
+    probe.bind({asio::ip::make_address("127.0.0.1"), port}, ec);
+    if (!ec) return port;
+  }
+  throw std::runtime_error("no free port below the ephemeral range");
 }
 
 }  // namespace
