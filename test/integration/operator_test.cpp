@@ -1,5 +1,6 @@
 // What an operator meets running the real binary: host names in --listen, stopping with one
 // signal or two.
+#include "persistence_support.hpp"  // free_port: below the ephemeral range
 #include "reliability_support.hpp"
 #include "test_server.hpp"
 
@@ -12,7 +13,6 @@
 #include <unistd.h>
 #include <chrono>
 #include <csignal>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,25 +52,10 @@ int wait_exit_code(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// A loopback port nobody listens on, below the ephemeral range (32768-60999 on Linux): a port
-// above it could be held by another test's client connection ("address already in use").
-unsigned short test_port(int offset) {
-  for (int i = 0; i < 1000; ++i) {
-    const auto port = static_cast<unsigned short>(20000 + (getpid() + offset + i * 7919) % 12000);
-    asio::io_context io;
-    tcp::acceptor probe(io);
-    boost::system::error_code ec;
-    probe.open(tcp::v4(), ec);
-    probe.bind({asio::ip::make_address("127.0.0.1"), port}, ec);
-    if (!ec) return port;
-  }
-  throw std::runtime_error("no free port below the ephemeral range");
-}
-
 }  // namespace
 
 TEST(Operator, ListenTakesAHostName) {
-  const auto port = test_port(1);
+  const auto port = persistence::free_port();
   const pid_t pid =
       start_binary(port, {"--listen", "localhost:" + std::to_string(port), "--log-level", "warn"});
   ASSERT_GT(pid, 0) << "the service did not come up on localhost:" << port;
@@ -81,7 +66,7 @@ TEST(Operator, ListenTakesAHostName) {
 // A connection in the middle of a request keeps the first stop waiting for the whole grace;
 // a second signal closes it at once, and the service still exits 0.
 TEST(Operator, SecondSignalCutsTheGraceShort) {
-  const auto port = test_port(2);
+  const auto port = persistence::free_port();
   const pid_t pid =
       start_binary(port, {"--listen", "127.0.0.1:" + std::to_string(port), "--admin-token", "adm",
                           "--shutdown-grace-ms", "30000", "--log-level", "warn"});
@@ -109,7 +94,7 @@ TEST(Operator, SecondSignalCutsTheGraceShort) {
 // would once serving: gracefully, exit code 0, having served nothing. (The signals were once
 // watched only from the first request on: SIGTERM killed a waiting service outright.)
 TEST(Operator, ASignalWhileWaitingForRedisStopsItGracefully) {
-  const auto port = test_port(3);
+  const auto port = persistence::free_port();
   const std::string nobody = "redis://127.0.0.1:" + std::to_string(free_port());
   ChildProcess child(STREAMPULSE_BINARY,
                      {"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--backend",
